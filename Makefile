@@ -1,0 +1,71 @@
+# bookbuild: `make all` sets up everything and builds the sample; `make test` runs the tests.
+# Run as root (or with passwordless sudo) on a fresh machine: missing system
+# packages are installed with apt-get; without root, the exact command is printed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BOOKBUILD := $(BIN)/bookbuild
+EDITION ?=
+EDITION_FLAG := $(if $(EDITION),--edition $(EDITION),)
+STAMPS := build/.stamps
+SOURCES := $(shell find manuscript styles src -type f -not -name '*.pyc' 2>/dev/null) pyproject.toml
+
+# Debian packages bookbuild needs, each with the check that tells it is there.
+define SYSTEM_CHECKS
+fc-list | grep -q "Charis SIL"                 || echo fonts-sil-charis
+fc-list | grep -q "Andika"                     || echo fonts-sil-andika
+fc-list | grep -q "DejaVu Sans Mono"           || echo fonts-dejavu-core
+ldconfig -p | grep -q "libpango-1.0.so"        || echo libpango-1.0-0
+ldconfig -p | grep -q "libpangoft2-1.0.so"     || echo libpangoft2-1.0-0
+command -v fc-match >/dev/null                 || echo fontconfig
+command -v java >/dev/null                     || echo default-jre-headless
+command -v pdftoppm >/dev/null                 || echo poppler-utils
+endef
+export SYSTEM_CHECKS
+
+.PHONY: all setup system pdf epub check test clean
+
+all: setup pdf epub
+
+setup: system $(VENV)/.installed
+
+system:
+	@missing=$$(sh -c "$$SYSTEM_CHECKS" | tr '\n' ' '); \
+	if [ -n "$$(echo $$missing | tr -d ' ')" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	  else echo "bookbuild needs these system packages: $$missing"; \
+	       echo "install them with:  sudo apt-get install -y $$missing"; exit 1; fi; \
+	  echo "installing system packages: $$missing"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null \
+	  || { $$SUDO apt-get update -q >/dev/null && \
+	       $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; } \
+	  || { echo "could not install: $$missing"; exit 1; }; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+pdf: setup $(STAMPS)/pdf$(EDITION)
+$(STAMPS)/pdf$(EDITION): $(SOURCES)
+	$(BOOKBUILD) build pdf $(EDITION_FLAG)
+	@mkdir -p $(STAMPS) && touch $@
+
+epub: setup $(STAMPS)/epub$(EDITION)
+$(STAMPS)/epub$(EDITION): $(SOURCES)
+	$(BOOKBUILD) build epub $(EDITION_FLAG)
+	@mkdir -p $(STAMPS) && touch $@
+
+# Validate the manuscript, then every EPUB in build/ with EPUBCheck.
+check: setup epub
+	$(BOOKBUILD) check
+	$(BIN)/python -m bookbuild.checks build/*.epub
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf build

@@ -1,0 +1,145 @@
+"""Turn command-line arguments into pipeline runs, and problems into messages and exit codes.
+
+Exit codes: 0 success; 1 a user mistake (printed as ``path:line:col: error:
+message``, no traceback); 2 a bug in bookbuild (traceback); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import BookbuildError, Report, print_problems
+
+SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is exit 1 like every other user mistake."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bookbuild", description="Build a print-ready PDF, an EPUB 3 and classroom handouts "
+                     "from one manuscript of Markdown chapters and a BibTeX file.")
+    parser.add_argument("--version", action="version", version=f"bookbuild {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    build = commands.add_parser("build", help="build outputs into the output folder",
+                                description="Build outputs of the project into its build/ folder.")
+    build.add_argument("target", choices=("pdf", "epub", "all"),
+                       help="pdf: the printed booklet; epub: the e-book; all: every output")
+    _project_options(build)
+    build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+    build.add_argument("--edition", metavar="NAME", action="append",
+                       help="edition to build, such as student or teacher (repeatable; default: student)")
+    build.set_defaults(run=_run_build)
+
+    check = commands.add_parser("check", help="read and check everything without writing outputs",
+                                description="Parse and validate the config, chapters, bibliography, "
+                                "citations and templates; write nothing.")
+    _project_options(check)
+    check.set_defaults(run=_run_check)
+
+    new = commands.add_parser("new", help="create a new project with a sample chapter",
+                              description="Create DIR with a working project: book.toml, a sample chapter "
+                              "and a .bib file.")
+    new.add_argument("directory", metavar="DIR", help="folder to create (must not exist or be empty)")
+    new.set_defaults(run=_run_new)
+
+    refs = commands.add_parser("refs", help="show how every entry of a .bib file renders in a style",
+                               description="Render every entry of a BibTeX file as a first note or in-text "
+                               "citation (locator 12), a later citation (locator 15) and a bibliography entry.")
+    refs.add_argument("bib", metavar="FILE.bib", help="the BibTeX or biblatex file")
+    refs.add_argument("--style", default="chicago-notes-bibliography",
+                      help="citation style (default: chicago-notes-bibliography)")
+    refs.add_argument("--json", action="store_true", help="print one JSON object keyed by entry key")
+    refs.set_defaults(run=_run_refs)
+    return parser
+
+
+def _project_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--project", metavar="DIR", default=".",
+                         help="the project folder (default: the current folder)")
+    command.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def _run_build(args: argparse.Namespace, report: Report) -> int:
+    from .pipeline import TARGETS, build
+
+    targets = TARGETS if args.target == "all" else (args.target,)
+    for path in build(args.project, targets, args.edition, args.out, report):
+        print(f"wrote {_shown(path)}")
+    return 0
+
+
+def _run_check(args: argparse.Namespace, report: Report) -> int:
+    from .pipeline import check
+
+    sources = check(args.project, report)
+    chapters = len(sources.manuscript.chapters)
+    citations = len(sources.manuscript.citations)
+    print(f"ok: {chapters} chapters, {citations} citations, {len(sources.bibliography)} sources")
+    return 0
+
+
+def _run_new(args: argparse.Namespace, report: Report) -> int:
+    target = Path(args.directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BookbuildError.at(None, f"'{args.directory}' already exists and is not empty",
+                                hint="choose a new folder name")
+    shutil.copytree(SCAFFOLD_DIR, target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    print(f"created {args.directory}: build it with 'bookbuild build all --project {args.directory}'")
+    return 0
+
+
+def _run_refs(args: argparse.Namespace, report: Report) -> int:
+    from .citations.preview import run_refs
+
+    print(run_refs(Path(args.bib), args.style, args.json, Path.cwd()))
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 1
+    report = Report(sys.stderr, strict=getattr(args, "strict", False))
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return args.run(args, report)
+    except BookbuildError as error:
+        print_problems(error)
+        return 1
+    except KeyboardInterrupt:
+        print("bookbuild: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - anything else is a bug: show it
+        traceback.print_exc()
+        print("bookbuild: internal error (a bug in bookbuild, not in your manuscript)", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)

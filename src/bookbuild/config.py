@@ -1,0 +1,348 @@
+"""Turn ``manuscript/book.toml`` (or a bare folder of chapters) into a BookConfig.
+
+The schema is a list of :class:`Option` values, one per key, each with its
+type, default and the sentence the README uses to document it.  Every problem
+in the file (unknown keys, wrong types, missing files) is collected and
+reported at once, each with the line of the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import uuid
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import BookbuildError, Diagnostics, SourceLocation
+from .project import Project
+
+PAPER_SIZES = {
+    # name: (width, height) in millimetres
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+    "letter": (215.9, 279.4),
+    "half-letter": (139.7, 215.9),
+}
+
+DEFAULT_CITATION_STYLE = "chicago-notes-bibliography"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of book.toml."""
+
+    key: str
+    kind: str  # "str", "list[str]", "date", "bool", "table"
+    doc: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """Everything book.toml says, with defaults filled in."""
+
+    title: str = "Untitled"
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    language: str = "en"
+    identifier: str = ""
+    date: str = ""
+    publisher: str = ""
+    rights: str = ""
+    description: str = ""
+    subjects: tuple[str, ...] = ()
+    chapters: tuple[str, ...] = ()
+    bibliography: str = ""
+    citation_style: str = DEFAULT_CITATION_STYLE
+    nocite: tuple[str, ...] = ()
+    paper_size: str = "A5"
+    cover: str = ""
+    edition: str = ""
+    version: str = ""
+    # Where each key was written, for error messages of later stages.
+    locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+    source: SourceLocation | None = field(default=None, compare=False, repr=False)
+
+    def location_of(self, key: str) -> SourceLocation | None:
+        """The book.toml line that set *key* (TOML spelling), or the file itself."""
+        return self.locations.get(key, self.source)
+
+    @property
+    def paper_mm(self) -> tuple[float, float]:
+        return PAPER_SIZES[self.paper_size]
+
+    @property
+    def slug(self) -> str:
+        """The file name stem of the outputs, made from the title."""
+        return slugify(self.title) or "book"
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("title", "str", "The book's title, on the cover, title page, running heads and metadata."),
+    Option("subtitle", "str", "Subtitle shown under the title."),
+    Option("authors", "list[str]", "Authors, in order, as they should be printed."),
+    Option("language", "str", "BCP 47 language tag of the text (`en`, `en-GB`, `hu`); sets hyphenation and quotes."),
+    Option("identifier", "str", "Unique identifier (ISBN or `urn:uuid:…`); default: a UUID derived from the title."),
+    Option("date", "date", "Publication date, `YYYY-MM-DD` (default: the build date)."),
+    Option("publisher", "str", "Publisher or school, printed on the copyright page."),
+    Option("rights", "str", "Copyright or licence statement."),
+    Option("description", "str", "One-paragraph description for catalogues and the PDF subject."),
+    Option("subjects", "list[str]", "Subject keywords (PDF keywords, EPUB `dc:subject`)."),
+    Option("chapters", "list[str]", "Chapter files in reading order, relative to the manuscript folder "
+           "(default: every `*.md` file in name order)."),
+    Option("bibliography", "str", "The BibTeX/biblatex file of sources (default: the folder's only `.bib` file)."),
+    Option("citation-style", "str", "Citation style: `chicago-notes-bibliography` (default), "
+           "`chicago-author-date`, `apa`, `modern-language-association`, or a style of the project's own "
+           "in `styles/citations/NAME/`."),
+    Option("nocite", "list[str]", "Bibliography keys to list in the bibliography without citing them "
+           "(`[\"*\"]` lists every entry)."),
+    Option("paper-size", "str", "Trim size of the printed booklet.", choices=tuple(PAPER_SIZES)),
+    Option("cover", "str", "Cover image (PNG, JPEG or SVG), relative to the manuscript folder."),
+    Option("edition", "str", "Edition statement for the copyright page, such as `First edition`."),
+    Option("version", "str", "Version of the text, printed on the copyright page with the build date."),
+)
+
+_OPTION_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+def attribute_name(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII slug: 'Hungary, 1956!' -> 'hungary-1956'."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def load_config(project: Project) -> BookConfig:
+    """Read book.toml if the project has one, and fill in defaults from the folder."""
+    path = project.config_path
+    if path.is_file():
+        text = _read_text(path, project)
+        source = project.location(path)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            line, column, message = _toml_error_position(str(error))
+            raise BookbuildError.at(
+                SourceLocation(source.path, line, column), f"invalid TOML: {message}"
+            ) from None
+        locations = _key_locations(text, source.path)
+        config = _config_from_table(data, locations, source)
+    else:
+        config = BookConfig(source=None)
+    return _with_defaults(config, project)
+
+
+def _read_text(path: Path, project: Project) -> str:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise BookbuildError.at(
+            project.location(path, line),
+            f"file is not valid UTF-8 (byte {error.start}: 0x{raw[error.start]:02x})",
+            hint="save the file as UTF-8",
+        ) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def _toml_error_position(message: str) -> tuple[int | None, int | None, str]:
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    if match:
+        return int(match[1]), int(match[2]), message[: match.start()]
+    match = re.search(r"\s*\(at end of document\)\s*$", message)
+    if match:
+        return None, None, message[: match.start()] + " at end of file"
+    return None, None, message
+
+
+def _key_locations(text: str, path: str) -> dict[str, SourceLocation]:
+    """Map every dotted key in a TOML text to the line that sets it."""
+    locations: dict[str, SourceLocation] = {}
+    table: list[str] = []
+    key_pattern = r'(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
+    dotted = rf"{key_pattern}(?:\s*\.\s*{key_pattern})*"
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        header = re.match(rf"^\[\[?\s*({dotted})\s*\]\]?", stripped)
+        if header:
+            table = _split_dotted(header[1])
+            locations.setdefault(".".join(table), SourceLocation(path, number, 1))
+            continue
+        assignment = re.match(rf"^({dotted})\s*=", stripped)
+        if assignment:
+            column = line.index(stripped[0]) + 1
+            key = ".".join(table + _split_dotted(assignment[1]))
+            locations.setdefault(key, SourceLocation(path, number, column))
+    return locations
+
+
+def _split_dotted(key: str) -> list[str]:
+    parts = re.findall(r'"[^"]*"|\'[^\']*\'|[^.\s]+', key)
+    return [part.strip("\"'") for part in parts]
+
+
+def _config_from_table(data: dict[str, Any], locations: dict[str, SourceLocation],
+                       source: SourceLocation) -> BookConfig:
+    diagnostics = Diagnostics()
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        where = locations.get(key, source)
+        option = _OPTION_BY_KEY.get(key)
+        if option is None:
+            hint = _closest_key(key)
+            diagnostics.error(where, f"unknown key '{key}' in book.toml",
+                              hint=f"did you mean '{hint}'?" if hint else "see the README for the keys of book.toml")
+            continue
+        converted = _convert(option, value, where, diagnostics)
+        if converted is not None:
+            values[attribute_name(key)] = converted
+    diagnostics.raise_if_any()
+    return BookConfig(**values, locations=locations, source=source)
+
+
+def _closest_key(key: str) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key, list(_OPTION_BY_KEY), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+_TYPE_NAMES = {"str": "a string", "list[str]": "a list of strings", "date": "a date (YYYY-MM-DD)",
+               "bool": "true or false"}
+
+
+def _convert(option: Option, value: Any, where: SourceLocation, diagnostics: Diagnostics) -> Any:
+    def wrong_type() -> None:
+        diagnostics.error(where, f"'{option.key}' must be {_TYPE_NAMES[option.kind]}, "
+                                 f"not {_toml_type_name(value)}")
+
+    if option.kind == "str":
+        if not isinstance(value, str):
+            return wrong_type()
+        if option.choices and value not in option.choices:
+            choices = ", ".join(option.choices)
+            diagnostics.error(where, f"'{option.key}' must be one of {choices}, not '{value}'")
+            return None
+        return value
+    if option.kind == "list[str]":
+        if isinstance(value, str) and option.key == "authors":
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return wrong_type()
+        return tuple(value)
+    if option.kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+            return value
+        return wrong_type()
+    if option.kind == "bool":
+        if not isinstance(value, bool):
+            return wrong_type()
+        return value
+    raise AssertionError(f"unknown option kind {option.kind}")
+
+
+def _toml_type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return "a date"
+    return type(value).__name__
+
+
+def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
+    """Fill in what book.toml left out from the manuscript folder itself."""
+    diagnostics = Diagnostics()
+    folder = project.manuscript_dir
+    chapters = config.chapters
+    if not chapters:
+        chapters = tuple(path.name for path in sorted(folder.glob("*.md")) if path.name.lower() != "readme.md")
+        if not chapters:
+            diagnostics.error(config.source or project.location(folder), "no chapters: the manuscript folder "
+                              "has no *.md files", hint="add chapter files or list them under 'chapters'")
+    else:
+        for name in chapters:
+            path = folder / name
+            if not path.is_file():
+                diagnostics.error(config.location_of("chapters"), f"chapter file '{name}' does not exist",
+                                  hint=f"looked for {project.location(path).path}")
+        duplicates = sorted({name for name in chapters if chapters.count(name) > 1})
+        for name in duplicates:
+            diagnostics.error(config.location_of("chapters"), f"chapter '{name}' is listed twice")
+    bibliography = config.bibliography
+    if bibliography:
+        if not (folder / bibliography).is_file():
+            diagnostics.error(config.location_of("bibliography"), f"bibliography file '{bibliography}' does not exist")
+    else:
+        candidates = sorted(path.name for path in folder.glob("*.bib"))
+        if len(candidates) == 1:
+            bibliography = candidates[0]
+        elif len(candidates) > 1:
+            diagnostics.error(config.source or project.location(folder),
+                              f"several .bib files ({', '.join(candidates)}) and no 'bibliography' key",
+                              hint="name the one to use: bibliography = \"" + candidates[0] + "\"")
+    if config.cover and not (folder / config.cover).is_file():
+        diagnostics.error(config.location_of("cover"), f"cover image '{config.cover}' does not exist")
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", config.language):
+        diagnostics.error(config.location_of("language"), f"'{config.language}' is not a BCP 47 language tag",
+                          hint="for example 'en', 'en-GB' or 'hu'")
+    diagnostics.raise_if_any()
+
+    title = config.title
+    if "title" not in config.locations:
+        title = _first_heading(folder / chapters[0]) or project.root.name
+    identifier = config.identifier or "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "bookbuild:" + title))
+    return replace(config, title=title, identifier=identifier, chapters=chapters, bibliography=bibliography)
+
+
+def _first_heading(path: Path) -> str | None:
+    """The text of the first level-1 heading (or front-matter title) of a chapter file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    front = re.match(r"\A\ufeff?---\n(.*?)\n---\n", text.replace("\r\n", "\n"), re.S)
+    if front:
+        title = re.search(r"^title:\s*['\"]?(.+?)['\"]?\s*$", front[1], re.M)
+        if title:
+            return title[1]
+    in_fence = False
+    for line in text.splitlines():
+        if re.match(r"^\s{0,3}(```|~~~)", line):
+            in_fence = not in_fence
+        elif not in_fence:
+            match = re.match(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*#*\s*$", line)
+            if match:
+                return match[1]
+    return None
+
+
+def option_table() -> list[tuple[str, str, str]]:
+    """(key, type, documentation) for every book.toml key, for the README and `bookbuild new`."""
+    return [(option.key, option.kind, option.doc) for option in OPTIONS]
+
+
+def config_fields() -> list[str]:
+    return [f.name for f in fields(BookConfig)]

@@ -1,0 +1,484 @@
+"""Turn the chapter files named by the config into a checked Manuscript.
+
+Each chapter is read (UTF-8; a BOM and CRLF line endings are accepted),
+parsed with markdown-it, and analysed: its title and headings get ids, its
+footnotes are set apart, its citations are listed in reading order (a citation
+in a footnote counts where the footnote is called), and its links and images
+are checked.  Every problem in every chapter is reported at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it.token import Token
+
+from .config import BookConfig, slugify
+from .errors import BookbuildError, Diagnostics, Report, SourceLocation
+from .markdown import make_parser
+from .markdown.citation_syntax import Citation, CitationItem
+from .project import Project
+
+CHAPTER_KINDS = ("front", "chapter", "back")
+FRONT_MATTER_KEYS = {
+    "title": "The chapter title, when the file has no level-1 heading.",
+    "short-title": "A shorter title for running heads and the table of contents.",
+    "id": "The chapter's id for cross-references (default: made from the title).",
+    "kind": "front (roman page numbers, no chapter number), chapter (default) or back.",
+    "audience": "Whom the whole file is for, such as 'teacher' (see editions).",
+    "handout": "true to print this file as a handout of its own.",
+}
+IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+                  ".svg": "image/svg+xml", ".webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+    location: SourceLocation
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One Markdown file of the manuscript, parsed and analysed."""
+
+    index: int
+    path: Path
+    location: SourceLocation  # the file itself, for messages
+    source: str
+    front_matter: dict[str, Any]
+    tokens: list[Token]  # body tokens, without the title heading and without footnote definitions
+    title_tokens: list[Token]  # the inline children of the title heading
+    footnotes: dict[int, list[Token]]  # footnote id -> block tokens of its text
+    id: str
+    title: str
+    short_title: str
+    kind: str
+    number: int | None
+    audience: str | None
+    headings: tuple[Heading, ...]
+    citations: tuple[Citation, ...]
+    ids: frozenset[str]
+
+    @property
+    def file_stem(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    chapters: tuple[Chapter, ...]
+    ids: dict[str, SourceLocation]  # every id in the book -> where it is defined
+    files: tuple[SourceFile, ...]  # the parsed files, for stages that filter and re-analyse them
+    project: Project
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(citation for chapter in self.chapters for citation in chapter.citations)
+
+    def chapter_of(self, element_id: str) -> Chapter | None:
+        for chapter in self.chapters:
+            if element_id in chapter.ids:
+                return chapter
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def read_source(path: Path, project: Project) -> str:
+    """The text of a source file: UTF-8, BOM removed, line endings made LF."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise BookbuildError.at(
+            project.location(path, line),
+            f"file is not valid UTF-8 (byte offset {error.start}: 0x{raw[error.start]:02x})",
+            hint="save the file with UTF-8 encoding",
+        ) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Manuscript:
+    """Read, parse and check every chapter listed in the config."""
+    diagnostics = Diagnostics()
+    parsed: list[SourceFile] = []
+    for index, name in enumerate(config.chapters):
+        path = project.manuscript_dir / name
+        try:
+            source = read_source(path, project)
+        except BookbuildError as error:
+            diagnostics.extend(error)
+            continue
+        parsed.append(_parse_file(index, path, source, project, config, diagnostics))
+    if len(parsed) < len(config.chapters):
+        # A file that cannot be read would make links into it look broken: stop here.
+        diagnostics.raise_if_any()
+    manuscript = analyse(parsed, project, diagnostics, report)
+    diagnostics.raise_if_any()
+    return manuscript
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A chapter file after parsing, before ids and citations are settled."""
+
+    index: int
+    path: Path
+    location: SourceLocation
+    source: str
+    front_matter: dict[str, Any]
+    tokens: list[Token]
+    env: dict
+
+
+def _parse_file(index: int, path: Path, source: str, project: Project, config: BookConfig,
+                diagnostics: Diagnostics) -> SourceFile:
+    location = project.location(path)
+    env: dict = {}
+    tokens = make_parser(config.language).parse(source, env)
+    front_matter: dict[str, Any] = {}
+    if tokens and tokens[0].type == "front_matter":
+        front_matter = _read_front_matter(tokens[0], location, diagnostics)
+        tokens = tokens[1:]
+    if not any(token.type not in ("footnote_block_open", "footnote_block_close") for token in tokens):
+        diagnostics.error(location, "chapter is empty", hint="write some text, or remove the file from 'chapters'")
+    return SourceFile(index, path, location, source, front_matter, tokens, env)
+
+
+def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diagnostics) -> dict[str, Any]:
+    first_line = (token.map[0] if token.map else 0) + 2  # the line after '---', 1-based
+    try:
+        data = yaml.safe_load(token.content) if token.content.strip() else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        last_line = first_line + max(token.content.rstrip("\n").count("\n"), 0)
+        line = min(first_line + mark.line, last_line) if mark is not None else first_line
+        problem = getattr(error, "problem", None) or "cannot be read"
+        diagnostics.error(replace(location, line=line), f"invalid YAML front matter: {problem}")
+        return {}
+    if not isinstance(data, dict):
+        diagnostics.error(replace(location, line=first_line), "front matter must be a set of 'key: value' lines")
+        return {}
+    lines = token.content.split("\n")
+    for key, value in data.items():
+        line = next((first_line + n for n, text in enumerate(lines) if text.startswith(f"{key}:")), first_line)
+        where = replace(location, line=line)
+        if key not in FRONT_MATTER_KEYS:
+            diagnostics.error(where, f"unknown front matter key '{key}'",
+                              hint="known keys: " + ", ".join(FRONT_MATTER_KEYS))
+        elif key == "kind" and value not in CHAPTER_KINDS:
+            diagnostics.error(where, f"'kind' must be one of {', '.join(CHAPTER_KINDS)}, not '{value}'")
+        elif key == "handout" and not isinstance(value, bool):
+            diagnostics.error(where, "'handout' must be true or false")
+        elif key in ("title", "short-title", "id", "audience") and not isinstance(value, str):
+            diagnostics.error(where, f"'{key}' must be a string")
+    return data
+
+
+# ---------------------------------------------------------------------------
+# Analysis: ids, headings, footnotes, citations, links, images
+
+
+def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnostics,
+            report: Report) -> Manuscript:
+    """Settle ids and numbers across the book, then check links and images."""
+    used_ids: dict[str, SourceLocation] = {}
+    chapters: list[Chapter] = []
+    number = 0
+    for parsed in files:
+        kind = parsed.front_matter.get("kind", "chapter")
+        if kind == "chapter":
+            number += 1
+        chapters.append(_analyse_chapter(parsed, number if kind == "chapter" else None, kind,
+                                         used_ids, diagnostics, report))
+    manuscript = Manuscript(chapters=tuple(chapters), ids=used_ids, files=tuple(files), project=project)
+    for chapter in manuscript.chapters:
+        _check_links_and_images(chapter, manuscript, project, diagnostics)
+    return manuscript
+
+
+def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids: dict[str, SourceLocation],
+                     diagnostics: Diagnostics, report: Report) -> Chapter:
+    tokens, footnotes = _split_footnotes(copy_tokens(parsed.tokens))
+    location = parsed.location
+    lines = parsed.source.split("\n")
+
+    # The title: the first level-1 heading, or the front matter's title.
+    title_tokens: list[Token] = []
+    title = parsed.front_matter.get("title") or ""
+    explicit_id = parsed.front_matter.get("id")
+    title_location = location
+    body = tokens
+    if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
+        heading = tokens[0]
+        title_tokens = tokens[1].children or []
+        title = title or _plain_text(title_tokens)
+        explicit_id = explicit_id or heading.attrGet("id")
+        title_location = replace(location, line=heading.map[0] + 1 if heading.map else None)
+        body = tokens[3:]
+    elif not title:
+        title = Path(parsed.path).stem.lstrip("0123456789-_ ").replace("-", " ").strip().capitalize() or "Untitled"
+        report.warn(location, "chapter has no title", hint="start the file with a level-1 heading: '# Title'")
+    chapter_id = _claim_id(str(explicit_id) if explicit_id else (slugify(title) or f"chapter-{parsed.index + 1}"),
+                           explicit_id is not None, title_location, used_ids, diagnostics)
+    ids = {chapter_id}
+
+    headings: list[Heading] = [Heading(1, chapter_id, title, title_location)]
+    for index, token in enumerate(body):
+        explicit = token.attrGet("id")
+        token_location = replace(location, line=token.map[0] + 1) if token.map else location
+        if token.type == "heading_open":
+            text = _plain_text(body[index + 1].children or [])
+            if token.tag == "h1":
+                report.warn(token_location, "a second level-1 heading in one chapter",
+                            hint="start a new chapter file, or use '##' for a section")
+            heading_id = _claim_id(str(explicit) if explicit else (slugify(text) or "section"),
+                                   explicit is not None, token_location, used_ids, diagnostics)
+            token.attrSet("id", heading_id)
+            ids.add(heading_id)
+            headings.append(Heading(int(token.tag[1]), heading_id, text, token_location))
+        elif explicit and token.nesting >= 0:
+            ids.add(_claim_id(str(explicit), True, token_location, used_ids, diagnostics))
+        if token.type == "div_open" and not token.meta.get("closed", True):
+            diagnostics.error(token_location, "fenced div is never closed",
+                              hint=f"add a line '{token.markup}' where it ends")
+        if token.type == "inline":
+            for child in token.children or []:
+                child_id = child.attrGet("id") if child.attrs else None
+                if child_id and child.nesting >= 0:
+                    ids.add(_claim_id(str(child_id), True, token_location, used_ids, diagnostics))
+                if child.type == "text" and re.search(r"\[\^[^\]\s]+\]", child.content):
+                    label = re.search(r"\[\^([^\]\s]+)\]", child.content)[1]
+                    report.warn(token_location, f"footnote '[^{label}]' is never defined",
+                                hint=f"add a line '[^{label}]: text of the note'")
+
+    chapter = Chapter(
+        index=parsed.index, path=parsed.path, location=location, source=parsed.source,
+        front_matter=parsed.front_matter, tokens=body, title_tokens=title_tokens, footnotes=footnotes,
+        id=chapter_id, title=title, short_title=parsed.front_matter.get("short-title") or title,
+        kind=kind, number=number, audience=parsed.front_matter.get("audience"),
+        headings=tuple(headings), citations=(), ids=frozenset(ids),
+    )
+    return replace(chapter, citations=tuple(collect_citations(chapter, lines)))
+
+
+def _claim_id(wanted: str, explicit: bool, location: SourceLocation, used: dict[str, SourceLocation],
+              diagnostics: Diagnostics) -> str:
+    """Reserve an id book-wide: explicit duplicates are errors, generated ones get a number."""
+    if explicit:
+        if wanted in used:
+            diagnostics.error(location, f"duplicate id '{wanted}'",
+                              hint=f"it is already used at {used[wanted]}")
+        else:
+            used[wanted] = location
+        return wanted
+    candidate, counter = wanted, 2
+    while candidate in used:
+        candidate = f"{wanted}-{counter}"
+        counter += 1
+    used[candidate] = location
+    return candidate
+
+
+def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[Token]]]:
+    """Take the footnote block markdown-it appends off the token list."""
+    if not any(token.type == "footnote_block_open" for token in tokens):
+        return tokens, {}
+    start = next(i for i, token in enumerate(tokens) if token.type == "footnote_block_open")
+    body, block = tokens[:start], tokens[start + 1:-1]
+    footnotes: dict[int, list[Token]] = {}
+    current: list[Token] | None = None
+    for token in block:
+        if token.type == "footnote_open":
+            current = footnotes.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            current = None
+        elif token.type != "footnote_anchor" and current is not None:
+            current.append(token)
+    return body, footnotes
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_plain_text(child.children or []))
+        elif child.type == "citation":
+            parts.append(child.content)
+    return "".join(parts).strip()
+
+
+def plain_text(children: Sequence[Token]) -> str:
+    """The text of inline tokens without markup."""
+    return _plain_text(children)
+
+
+# ---------------------------------------------------------------------------
+# Citations in reading order
+
+
+def iter_inline(tokens: Sequence[Token], footnotes: dict[int, list[Token]],
+                in_note: bool = False) -> Iterator[tuple[Token, Token, bool]]:
+    """(inline block token, child token, inside a footnote) in reading order.
+
+    A footnote's text is visited where the footnote is first called, the way
+    a reader meets it.
+    """
+    visited: set[int] = set()
+
+    def walk(block_tokens: Sequence[Token], note: bool) -> Iterator[tuple[Token, Token, bool]]:
+        for token in block_tokens:
+            if token.type == "figure":
+                token = token.meta["inline"]
+            elif token.type == "table_open" and token.meta and "caption" in token.meta:
+                token = token.meta["caption"]
+            if token.type != "inline":
+                continue
+            for child in token.children or []:
+                yield token, child, note
+                if child.type == "footnote_ref":
+                    note_id = child.meta["id"]
+                    if note_id not in visited and note_id in footnotes:
+                        visited.add(note_id)
+                        yield from walk(footnotes[note_id], True)
+
+    yield from walk(tokens, in_note)
+
+
+def collect_citations(chapter: Chapter, lines: Sequence[str]) -> list[Citation]:
+    citations: list[Citation] = []
+    sequence = 0
+    for inline, child, in_note in iter_inline(
+        [Token("inline", "", 0, children=chapter.title_tokens, content="")] + chapter.tokens, chapter.footnotes
+    ):
+        if child.type != "citation":
+            continue
+        sequence += 1
+        where = locate(inline, child.meta.get("offset", 0), lines, chapter.location)
+        items = tuple(replace(item, location=where) for item in child.meta["items"])
+        citation = Citation(id=f"cite-{chapter.id}-{sequence}", items=items, mode=child.meta["mode"],
+                            in_note=in_note, chapter=chapter.id, location=where)
+        child.meta["id"] = citation.id
+        citations.append(citation)
+    return citations
+
+
+def locate(inline: Token, offset: int, lines: Sequence[str], file_location: SourceLocation) -> SourceLocation:
+    """The line and column in the source file of *offset* within an inline token's text."""
+    if not inline.map:
+        return file_location
+    content = inline.content
+    line_in_block = content.count("\n", 0, offset)
+    line_start = content.rfind("\n", 0, offset) + 1
+    line_end = content.find("\n", offset)
+    content_line = content[line_start:line_end if line_end != -1 else len(content)]
+    number = inline.map[0] + line_in_block
+    if number >= len(lines):
+        return replace(file_location, line=inline.map[0] + 1)
+    source_line = lines[number]
+    found = source_line.rfind(content_line.rstrip()) if content_line.strip() else -1
+    column = (found if found >= 0 else 0) + (offset - line_start) + 1
+    return replace(file_location, line=number + 1, column=column)
+
+
+# ---------------------------------------------------------------------------
+# Links and images
+
+
+def _check_links_and_images(chapter: Chapter, manuscript: Manuscript, project: Project,
+                            diagnostics: Diagnostics) -> None:
+    lines = chapter.source.split("\n")
+    chapter_files = {c.path.name: c for c in manuscript.chapters}
+    for inline, child, _ in iter_inline(chapter.tokens, chapter.footnotes):
+        if child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            target = internal_target(href, chapter_files)
+            if target is None:
+                continue
+            if target not in manuscript.ids:
+                where = locate(inline, _offset_of(inline, "](" + href), lines, chapter.location)
+                hint = _closest(target, manuscript.ids)
+                diagnostics.error(where, f"link to '#{target}', which is not an id in the book",
+                                  hint=f"did you mean '#{hint}'?" if hint else
+                                  "headings get ids from their text; set one with '# Heading {#id}'")
+            else:
+                child.attrSet("href", "#" + target)
+        elif child.type == "image":
+            _check_image(chapter, inline, child, lines, project, diagnostics)
+
+
+def internal_target(href: str, chapter_files: dict[str, Chapter]) -> str | None:
+    """The id a link points to inside the book, or None for an external link."""
+    if href.startswith("#"):
+        return href[1:]
+    match = re.fullmatch(r"([^:/?#]+\.md)(?:#(.*))?", href)
+    if match and match[1] in chapter_files:
+        return match[2] or chapter_files[match[1]].id
+    return None
+
+
+def _check_image(chapter: Chapter, inline: Token, image: Token, lines: Sequence[str], project: Project,
+                 diagnostics: Diagnostics) -> None:
+    src = str(image.attrGet("src") or "")
+    where = locate(inline, _offset_of(inline, "](" + src), lines, chapter.location)
+    alt = _plain_text(image.children or [])
+    classes = str(image.attrGet("class") or "").split()
+    if not alt and "decorative" not in classes:
+        diagnostics.error(where, f"image '{src}' has no alt text",
+                          hint="describe it for readers who cannot see it: ![what it shows](" + src + "), "
+                          "or mark a purely decorative image with {.decorative}")
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
+        if not src.startswith("data:image/"):
+            diagnostics.error(where, f"image '{src}' is not a file of the project",
+                              hint="download it into the manuscript folder and link to it by relative path")
+        return
+    path = (chapter.path.parent / src).resolve()
+    if not _inside(path, project.manuscript_dir) and not _inside(path, project.root):
+        diagnostics.error(where, f"image '{src}' lies outside the project")
+    elif not path.is_file():
+        diagnostics.error(where, f"image file '{src}' does not exist")
+    elif path.suffix.lower() not in IMAGE_SUFFIXES:
+        diagnostics.error(where, f"image '{src}' is not a PNG, JPEG, GIF, WebP or SVG file")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder.resolve() in path.parents
+
+
+def _offset_of(inline: Token, needle: str) -> int:
+    found = inline.content.find(needle)
+    if found < 0:
+        return 0
+    # Point at the start of the link or image, not at "](".
+    opening = inline.content.rfind("[", 0, found)
+    if opening > 0 and inline.content[opening - 1] == "!":
+        opening -= 1
+    return max(opening, 0)
+
+
+def _closest(word: str, candidates: Sequence[str] | dict) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def copy_tokens(tokens: Sequence[Token]) -> list[Token]:
+    """A deep copy of a token list, for stages that reshape tokens."""
+    return copy.deepcopy(list(tokens))

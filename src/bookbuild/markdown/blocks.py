@@ -1,0 +1,113 @@
+"""Core rules that reshape parsed blocks: heading attributes and figures.
+
+* ``# Title {#id .class}`` moves the trailing attribute block onto the heading.
+* A paragraph ``Table: caption`` right after a table becomes its caption.
+* A paragraph holding nothing but one image becomes a ``figure`` token whose
+  ``meta["image"]`` is the image token; its caption is the image title
+  (``![alt text](map.svg "Caption")``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attributes
+
+_TRAILING_ATTRS_RE = re.compile(r"\s*(\{[^{}]*\})\s*$")
+
+
+def heading_attributes(state: StateCore) -> None:
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or index + 1 >= len(tokens):
+            continue
+        inline = tokens[index + 1]
+        match = _TRAILING_ATTRS_RE.search(inline.content)
+        if not match:
+            continue
+        try:
+            end, attributes = parse_attributes(match[1])
+        except ParseError:
+            continue
+        inline.content = inline.content[: match.start()]
+        inline.children = []
+        state.md.inline.parse(inline.content, state.md, state.env, inline.children)
+        for name, value in attributes.items():
+            if name == "class":
+                token.attrJoin("class", value)
+            else:
+                token.attrSet(name, value)
+
+
+def figures(state: StateCore) -> None:
+    tokens = state.tokens
+    result: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if (
+            token.type == "paragraph_open"
+            and index + 2 < len(tokens)
+            and tokens[index + 2].type == "paragraph_close"
+            and _lone_image(tokens[index + 1]) is not None
+        ):
+            image = _lone_image(tokens[index + 1])
+            figure = Token("figure", "figure", 0)
+            figure.block = True
+            figure.map = token.map
+            figure.meta = {"image": image, "inline": tokens[index + 1]}
+            figure.level = token.level
+            result.append(figure)
+            index += 3
+            continue
+        result.append(token)
+        index += 1
+    state.tokens = result
+
+
+def _lone_image(inline: Token) -> Token | None:
+    if inline.type != "inline" or not inline.children:
+        return None
+    meaningful = [child for child in inline.children
+                  if not (child.type in ("softbreak",) or (child.type == "text" and not child.content.strip()))]
+    if len(meaningful) == 1 and meaningful[0].type == "image":
+        return meaningful[0]
+    return None
+
+
+_CAPTION_RE = re.compile(r"^(?:Table)?:\s+")
+
+
+def table_captions(state: StateCore) -> None:
+    """A paragraph 'Table: caption' right after a table becomes the table's caption."""
+    tokens = state.tokens
+    result: list[Token] = []
+    table_open: Token | None = None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        result.append(token)
+        if token.type == "table_open":
+            table_open = token
+        elif (token.type == "table_close" and table_open is not None and index + 3 < len(tokens)
+              and tokens[index + 1].type == "paragraph_open" and tokens[index + 2].type == "inline"
+              and _CAPTION_RE.match(tokens[index + 2].content)):
+            inline = tokens[index + 2]
+            children = inline.children or []
+            if children and children[0].type == "text":
+                children[0].content = _CAPTION_RE.sub("", children[0].content, count=1)
+            table_open.meta = {**(table_open.meta or {}), "caption": inline}
+            index += 4
+            continue
+        index += 1
+    state.tokens = result
+
+
+def blocks_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.after("inline", "heading_attributes", heading_attributes)
+    md.core.ruler.push("figures", figures)
+    md.core.ruler.push("table_captions", table_captions)

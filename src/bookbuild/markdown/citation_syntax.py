@@ -1,0 +1,232 @@
+"""Turn Pandoc citation syntax into ``citation`` tokens.
+
+Understood forms::
+
+    [@key]                        one work
+    [@key, p. 12]                 with a locator
+    [see @a, 4; also @b, chap. 2] several works, prefixes and suffixes
+    [-@key, 30]                   suppress the author
+    @key                          author in text
+    @key [p. 30]                  author in text with a locator
+    @{odd key}                    a key with unusual characters
+
+The token's ``meta["items"]`` holds :class:`CitationItem` values and
+``meta["mode"]`` is ``"normal"`` or ``"author-in-text"``.  ``meta["offset"]``
+is where the citation starts in the inline text, so that the manuscript stage
+can report ``path:line:col`` for it.  Numbering and resolution happen later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from ..errors import SourceLocation
+
+# A key starts with a letter, digit or underscore; inside it, ':.#$%&-+?<>~/' may
+# appear, but never at the end ("see @gati2006." cites gati2006).
+_KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
+_KEY_RE = re.compile(rf"@(?:\{{(?P<braced>[^{{}}]+)\}}|(?P<plain>{_KEY}))")
+
+# CSL locator terms and the abbreviations writers use for them.
+LOCATOR_LABELS: dict[str, str] = {
+    "p.": "page", "pp.": "page", "page": "page", "pages": "page", "pg.": "page",
+    "chap.": "chapter", "chaps.": "chapter", "chapter": "chapter", "chapters": "chapter", "ch.": "chapter",
+    "col.": "column", "cols.": "column", "column": "column",
+    "fig.": "figure", "figs.": "figure", "figure": "figure",
+    "fol.": "folio", "fols.": "folio", "folio": "folio",
+    "l.": "line", "ll.": "line", "line": "line", "lines": "line",
+    "n.": "note", "nn.": "note", "note": "note", "notes": "note",
+    "no.": "issue", "nos.": "issue", "number": "issue",
+    "op.": "opus", "opp.": "opus",
+    "para.": "paragraph", "paras.": "paragraph", "¶": "paragraph", "¶¶": "paragraph", "paragraph": "paragraph",
+    "pt.": "part", "pts.": "part", "part": "part",
+    "sec.": "section", "secs.": "section", "§": "section", "§§": "section", "section": "section",
+    "s.v.": "sub verbo", "s.vv.": "sub verbo",
+    "v.": "verse", "vv.": "verse", "verse": "verse",
+    "vol.": "volume", "vols.": "volume", "volume": "volume",
+    "bk.": "book", "bks.": "book", "book": "book",
+    "art.": "article", "arts.": "article",
+}
+_LABEL_RE = "|".join(re.escape(label) for label in sorted(LOCATOR_LABELS, key=len, reverse=True))
+_NUMBER = r"(?:\d+[a-z]?|[ivxlcdm]+|[IVXLCDM]+)"
+_RANGE = rf"{_NUMBER}(?:\s*[-–—]+\s*{_NUMBER})?"
+_VALUE = rf"{_RANGE}(?:\s*(?:,|&|and)\s*{_RANGE})*"
+_LOCATOR_RE = re.compile(
+    rf"^\s*,?\s*(?:(?P<label>{_LABEL_RE})\s*)?(?:\{{(?P<braced>[^{{}}]*)\}}|(?P<value>{_VALUE}))(?=$|[\s,;.)])"
+)
+
+
+@dataclass(frozen=True)
+class CitationItem:
+    """One cited work inside a citation."""
+
+    key: str
+    prefix: str = ""
+    locator: str = ""
+    label: str = "page"
+    suffix: str = ""
+    suppress_author: bool = False
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation as it stands in the manuscript, in reading order."""
+
+    id: str
+    items: tuple[CitationItem, ...]
+    mode: str = "normal"  # or "author-in-text"
+    in_note: bool = False  # inside an author's footnote
+    chapter: str = ""
+    location: SourceLocation | None = field(default=None, compare=False)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
+
+
+def parse_locator(text: str) -> tuple[str, str, str]:
+    """Split the text after a key into (label, locator, suffix).
+
+    ``", pp. 33–35, chap. 2"`` gives ``("page", "33–35", ", chap. 2")``;
+    ``", 4"`` gives ``("page", "4", "")``; ``" emphasis added"`` gives no locator.
+    """
+    match = _LOCATOR_RE.match(text)
+    if not match:
+        return "page", "", text.strip()
+    label = LOCATOR_LABELS.get(match["label"] or "p.", "page")
+    locator = match["braced"] if match["braced"] is not None else match["value"]
+    suffix = text[match.end():]
+    return label, locator.strip(), suffix.strip()
+
+
+def _split_items(content: str) -> list[str] | None:
+    """Split bracket content on ';' outside nested brackets; None if a part cites nothing."""
+    parts, depth, current = [], 0, []
+    for char in content:
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        if char == ";" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    if not all(_KEY_RE.search(part) for part in parts):
+        return None
+    return parts
+
+
+def _parse_item(part: str) -> CitationItem | None:
+    for match in _KEY_RE.finditer(part):
+        start = match.start()
+        suppress = start > 0 and part[start - 1] == "-"
+        prefix_end = start - 1 if suppress else start
+        prefix = part[:prefix_end]
+        # The key must begin a word: "see @a" or "@a", not "mail@a".
+        if prefix and not prefix[-1].isspace() and prefix[-1] not in "([":
+            continue
+        key = match["braced"] or match["plain"]
+        label, locator, suffix = parse_locator(part[match.end():])
+        return CitationItem(key=key, prefix=prefix.strip(), locator=locator, label=label, suffix=suffix,
+                            suppress_author=suppress)
+    return None
+
+
+def _find_closing_bracket(src: str, start: int) -> int:
+    """Index of the ']' matching the '[' at *start*, or -1."""
+    depth = 0
+    pos = start
+    while pos < len(src):
+        char = src[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return pos
+        elif char == "`":
+            # Skip code spans: citations are not looked for inside code.
+            end = src.find("`", pos + 1)
+            if end == -1:
+                return -1
+            pos = end
+        pos += 1
+    return -1
+
+
+def bracketed_citation(state: StateInline, silent: bool) -> bool:
+    """``[see @key, p. 12; @other]``"""
+    src, start = state.src, state.pos
+    if src[start] != "[" or src.startswith("[^", start):
+        return False
+    end = _find_closing_bracket(src, start)
+    if end == -1:
+        return False
+    content = src[start + 1:end]
+    if "@" not in content:
+        return False
+    after = src[end + 1:end + 2]
+    if after in ("(", "[", ":"):
+        # A link "[text @x](url)", a reference link, or a link definition.
+        return False
+    parts = _split_items(content)
+    if parts is None:
+        return False
+    items = [_parse_item(part) for part in parts]
+    if any(item is None for item in items):
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = src[start:end + 1]
+        token.meta = {"items": tuple(items), "mode": "normal", "offset": start}
+    state.pos = end + 1
+    return True
+
+
+def in_text_citation(state: StateInline, silent: bool) -> bool:
+    """``@key`` and ``@key [p. 30]``"""
+    src, start = state.src, state.pos
+    if src[start] != "@":
+        return False
+    if start > 0 and (src[start - 1].isalnum() or src[start - 1] in "_@."):
+        return False
+    match = _KEY_RE.match(src, start)
+    if not match:
+        return False
+    key = match["braced"] or match["plain"]
+    pos = match.end()
+    label, locator, suffix = "page", "", ""
+    bracket = re.match(r" ?\[", src[pos:])
+    if bracket and not src.startswith("[@", pos + bracket.end() - 1):
+        open_at = pos + bracket.end() - 1
+        close_at = _find_closing_bracket(src, open_at)
+        inner = src[open_at + 1:close_at] if close_at != -1 else ""
+        if close_at != -1 and "@" not in inner and src[close_at + 1:close_at + 2] not in ("(", "["):
+            label, locator, suffix = parse_locator(inner)
+            pos = close_at + 1
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = src[start:pos]
+        token.meta = {
+            "items": (CitationItem(key=key, locator=locator, label=label, suffix=suffix),),
+            "mode": "author-in-text",
+            "offset": start,
+        }
+    state.pos = pos
+    return True
+
+
+def citation_plugin(md: MarkdownIt) -> None:
+    """Add Pandoc citations to a parser; they are tried before links."""
+    md.inline.ruler.before("link", "citation_bracketed", bracketed_citation)
+    md.inline.ruler.before("link", "citation_in_text", in_text_citation)

@@ -1,0 +1,82 @@
+"""Turn a folder given on the command line into a Project: where the sources are and where outputs go.
+
+Two layouts are understood:
+
+* the standard one, ``DIR/manuscript/`` (book.toml, chapters, .bib),
+  ``DIR/styles/`` (optional overrides) and ``DIR/build/`` (outputs);
+* a plain folder of Markdown chapters (and perhaps a .bib and a book.toml),
+  whose outputs go to ``DIR/build/`` and whose overrides, if any, live in
+  ``DIR/styles/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BookbuildError, SourceLocation
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders of one book project, all absolute and resolved."""
+
+    root: Path
+    manuscript_dir: Path
+    styles_dir: Path
+    out_dir: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.manuscript_dir / "book.toml"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out_dir / ".cache"
+
+    def location(self, path: Path, line: int | None = None, column: int | None = None) -> SourceLocation:
+        """A SourceLocation for *path*, shown relative to the project root."""
+        try:
+            shown = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        return SourceLocation(shown, line, column)
+
+    def is_source(self, path: Path) -> bool:
+        """Whether *path* lies in the manuscript or styles folder (never written by a build)."""
+        resolved = path.resolve()
+        return any(_is_within(resolved, folder) for folder in (self.manuscript_dir, self.styles_dir))
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def locate_project(directory: Path | str = ".", out_dir: Path | str | None = None) -> Project:
+    """Find the manuscript, styles and output folders of the project in *directory*."""
+    root = Path(directory).resolve()
+    if not root.is_dir():
+        raise BookbuildError.at(None, f"project folder '{directory}' does not exist")
+    if (root / "manuscript").is_dir():
+        manuscript_dir = root / "manuscript"
+    elif (root / "book.toml").is_file() or any(root.glob("*.md")):
+        manuscript_dir = root
+    else:
+        raise BookbuildError.at(
+            None,
+            f"no manuscript found in '{directory}'",
+            hint="a project holds a manuscript/ folder with book.toml and chapters, "
+            "or Markdown chapters (*.md) directly; 'bookbuild new DIR' makes one",
+        )
+    out = Path(out_dir).resolve() if out_dir is not None else root / "build"
+    styles_dir = root / "styles"
+    if _is_within(out, styles_dir) or _is_within(styles_dir, out) or _is_within(root, out):
+        raise BookbuildError.at(None, f"output folder '{out}' overlaps the project's styles or sources",
+                                hint="choose an output folder outside manuscript/ and styles/, such as build/")
+    if manuscript_dir != root and (_is_within(out, manuscript_dir) or _is_within(manuscript_dir, out)):
+        raise BookbuildError.at(None, f"output folder '{out}' is inside the manuscript folder",
+                                hint="a build never writes into manuscript/; choose a folder such as build/")
+    if manuscript_dir == root and out == root:
+        raise BookbuildError.at(None, "output folder is the manuscript folder itself",
+                                hint="choose a folder such as build/")
+    return Project(root=root, manuscript_dir=manuscript_dir, styles_dir=styles_dir, out_dir=out)

@@ -1,0 +1,1 @@
+"""Turn the checked manuscript into HTML documents for one target, through Jinja2 templates."""

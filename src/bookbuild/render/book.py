@@ -1,0 +1,220 @@
+"""Turn a manuscript and its resolved citations into the HTML documents of one target.
+
+``render_book`` renders every chapter for a target (print or EPUB);
+``print_document`` lays the whole book out as one HTML document for
+WeasyPrint; ``epub_documents`` makes one XHTML document per chapter plus the
+title page, copyright page, navigation and bibliography.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..citations.model import BibliographyEntry, CitationResult
+from ..config import BookConfig
+from ..editions import Edition
+from ..manuscript import Chapter, Heading, Manuscript
+from ..project import Project
+from .html import EPUB, PRINT, Note, RenderContext, render_inline, render_tokens
+from .templates import load_labels, make_environment, render_template
+
+BIBLIOGRAPHY_ID = "bibliography"
+GENERATED_COVER = "images/cover.png"  # drawn by the EPUB writer when book.toml names no cover
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    id: str
+    kind: str
+    number: int | None
+    title: str
+    short_title: str
+    title_html: str
+    body_html: str
+    notes: tuple[Note, ...]
+    headings: tuple[Heading, ...]
+    file_name: str  # the chapter's XHTML file in the EPUB
+    source: Chapter = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    date: dt.datetime  # the build time, from SOURCE_DATE_EPOCH when set
+    generator: str = f"bookbuild {__version__}"
+
+    @property
+    def day(self) -> str:
+        return self.date.strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class RenderedBook:
+    target: str
+    config: BookConfig
+    edition: Edition
+    chapters: tuple[RenderedChapter, ...]
+    bibliography: tuple[BibliographyEntry, ...]
+    bibliography_title: str
+    labels: dict[str, Any]
+    build: BuildInfo
+    resources: dict[Path, str]  # source file -> URL in the output
+    cover: str | None  # URL of the cover image, if any
+
+    @property
+    def front_chapters(self) -> tuple[RenderedChapter, ...]:
+        return tuple(chapter for chapter in self.chapters if chapter.kind == "front")
+
+    @property
+    def body_chapters(self) -> tuple[RenderedChapter, ...]:
+        return tuple(chapter for chapter in self.chapters if chapter.kind != "front")
+
+    @property
+    def date_label(self) -> str:
+        return self.config.date or self.build.day
+
+
+def render_book(manuscript: Manuscript, citations: CitationResult | None, config: BookConfig, edition: Edition,
+                target: str, build: BuildInfo, resource_url: Callable[[Path], str] | None = None) -> RenderedBook:
+    """Render every chapter of *manuscript* for *target* ("print" or "epub")."""
+    labels = load_labels(config.language)
+    resources: dict[Path, str] = {}
+
+    def default_url(path: Path) -> str:
+        if target == PRINT:
+            return path.as_uri()
+        name = f"images/{_resource_name(path, resources)}"
+        return name
+
+    def remember(path: Path) -> str:
+        if path not in resources:
+            resources[path] = (resource_url or default_url)(path)
+        return resources[path]
+
+    chapters = []
+    for chapter in manuscript.chapters:
+        context = RenderContext(target=target, chapter=chapter, citations=citations, labels=labels,
+                                resource_url=remember)
+        title_html = render_inline(chapter.title_tokens, context) if chapter.title_tokens else _escape(chapter.title)
+        body_html = render_tokens(chapter.tokens, context)
+        chapters.append(RenderedChapter(
+            id=chapter.id, kind=chapter.kind, number=chapter.number, title=chapter.title,
+            short_title=chapter.short_title, title_html=title_html, body_html=body_html,
+            notes=tuple(context.notes), headings=chapter.headings,
+            file_name=f"{chapter.id}.xhtml", source=chapter,
+        ))
+    if config.cover:
+        cover: str | None = remember(manuscript.project.manuscript_dir / config.cover)
+    else:
+        cover = GENERATED_COVER if target == EPUB else None
+    return RenderedBook(
+        target=target, config=config, edition=edition, chapters=tuple(chapters),
+        bibliography=citations.bibliography if citations else (),
+        bibliography_title=citations.bibliography_title if citations else labels["bibliography"],
+        labels=labels, build=build, resources=resources, cover=cover,
+    )
+
+
+def _resource_name(path: Path, taken: dict[Path, str]) -> str:
+    """A file name for *path* in the EPUB that no other resource has."""
+    used = {Path(url).name for url in taken.values()}
+    stem, suffix = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-") or "image", path.suffix.lower()
+    name, counter = f"{stem}{suffix}", 2
+    while name in used:
+        name = f"{stem}-{counter}{suffix}"
+        counter += 1
+    return name
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def print_document(book: RenderedBook, project: Project) -> str:
+    """The whole book as one HTML document, ready for WeasyPrint."""
+    environment = make_environment(project)
+    return render_template(environment, "book.html.j2", project, book=book, labels=book.labels,
+                           bibliography_id=BIBLIOGRAPHY_ID)
+
+
+@dataclass(frozen=True)
+class EpubDocument:
+    file_name: str
+    title: str
+    content: str  # XHTML
+    role: str  # "cover", "titlepage", "copyright", "nav", "chapter", "bibliography"
+    linear: bool = True
+
+
+def epub_documents(book: RenderedBook, project: Project) -> list[EpubDocument]:
+    """One XHTML document per page of the EPUB, in reading order, cross-file links resolved."""
+    environment = make_environment(project)
+    values = {"book": book, "labels": book.labels, "bibliography_id": BIBLIOGRAPHY_ID,
+              "stylesheets": ["css/" + name for name in epub_stylesheet_names(project)]}
+    documents = []
+    if book.cover:
+        documents.append(EpubDocument("cover.xhtml", book.labels["cover"],
+                                      render_template(environment, "epub/cover.xhtml.j2", project, **values),
+                                      "cover"))
+    documents.append(EpubDocument("titlepage.xhtml", book.config.title,
+                                  render_template(environment, "epub/titlepage.xhtml.j2", project, **values),
+                                  "titlepage"))
+    documents.append(EpubDocument("copyright.xhtml", book.labels["copyright"],
+                                  render_template(environment, "epub/copyright.xhtml.j2", project, **values),
+                                  "copyright"))
+    documents.append(EpubDocument("nav.xhtml", book.labels["contents"],
+                                  render_template(environment, "epub/nav.xhtml.j2", project, **values), "nav"))
+    for chapter in book.chapters:
+        documents.append(EpubDocument(
+            chapter.file_name, chapter.title,
+            render_template(environment, "epub/chapter.xhtml.j2", project, chapter=chapter, **values),
+            "chapter"))
+    if book.bibliography:
+        documents.append(EpubDocument("bibliography.xhtml", book.bibliography_title,
+                                      render_template(environment, "epub/bibliography.xhtml.j2", project,
+                                                      **values), "bibliography"))
+    return resolve_cross_file_links(documents)
+
+
+def epub_stylesheet_names(project: Project) -> list[str]:
+    from .templates import stylesheet_paths
+
+    return [path.name for path in stylesheet_paths(project, EPUB_STYLESHEETS)]
+
+
+PRINT_STYLESHEETS = ("common.css", "print.css")
+EPUB_STYLESHEETS = ("common.css", "epub.css")
+
+_ID_RE = re.compile(r'\sid="([^"]+)"')
+_HREF_RE = re.compile(r'href="#([^"]+)"')
+
+
+def resolve_cross_file_links(documents: list[EpubDocument]) -> list[EpubDocument]:
+    """Point ``href="#id"`` at the document that holds the id, when that is another file."""
+    owner: dict[str, str] = {}
+    for document in documents:
+        for element_id in _ID_RE.findall(document.content):
+            owner.setdefault(element_id, document.file_name)
+
+    def fix(document: EpubDocument) -> EpubDocument:
+        def replace_href(match: re.Match) -> str:
+            target = match[1]
+            file_name = owner.get(target)
+            if file_name is None or file_name == document.file_name:
+                return match[0]
+            return f'href="{file_name}#{target}"'
+
+        return EpubDocument(document.file_name, document.title, _HREF_RE.sub(replace_href, document.content),
+                            document.role, document.linear)
+
+    return [fix(document) for document in documents]
+
+
+__all__ = ["EPUB", "PRINT", "RenderedBook", "render_book", "print_document", "epub_documents"]

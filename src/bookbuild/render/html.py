@@ -1,0 +1,307 @@
+"""Turn a chapter's tokens into HTML for one target, print or EPUB.
+
+The chapter model holds each note once; only here does it take its shape:
+a page-bottom footnote (``float: footnote``) in print, an EPUB 3
+``noteref``/``aside`` pair in the EPUB.  Citations are printed as the citation
+stage rendered them, and their notes join the author's footnotes in one
+numbered sequence per chapter.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from ..citations.model import CitationResult
+from ..manuscript import Chapter, plain_text
+from .sanitize import InlineHtmlBalancer, sanitize_block
+
+# Blocks of the main text that are numbered, so that a place in the printed
+# layout can be found again in the EPUB (page numbers, footnote placement).
+NUMBERED_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "tr", "blockquote", "pre"})
+
+_TRAILING_PUNCTUATION = re.compile(r"^[.,;:!?…]+[”’)\]]*")
+
+PRINT = "print"
+EPUB = "epub"
+
+_OPTIONS = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": None,
+                        "html": True, "linkify": False, "typographer": True, "quotes": "“”‘’",
+                        "maxNesting": 100})
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote of a chapter: the author's own or a citation's."""
+
+    number: int
+    id: str
+    ref_id: str
+    html: str  # block HTML (paragraphs) for the EPUB
+    inline_html: str  # the same as phrasing content, for print footnotes
+
+
+@dataclass
+class RenderContext:
+    """What the renderer needs to know while it walks one chapter."""
+
+    target: str
+    chapter: Chapter
+    citations: CitationResult | None
+    labels: dict[str, Any]
+    resource_url: Callable[[Path], str]
+    notes: list[Note] = field(default_factory=list)
+    callouts: int = 0
+    note_depth: int = 0
+    blocks: int = 0  # blocks of the main text so far; print and EPUB count them alike
+
+    def next_block(self) -> str:
+        """Number the next block of the main text; in print, mark it so the layout can be traced back."""
+        if self.note_depth:
+            return ""
+        self.blocks += 1
+        return f' data-b="{self.chapter.id}:{self.blocks}"' if self.target == PRINT else ""
+
+
+class BookRenderer(RendererHTML):
+    """markdown-it's HTML renderer with the rules a book needs."""
+
+    # -- notes -----------------------------------------------------------
+
+    def _add_note(self, body_tokens: Sequence[Token] | None, inline_html: str | None, env: dict) -> str:
+        """Number a note, remember it, and return the markup for its call."""
+        context: RenderContext = env["context"]
+        number = len(context.notes) + 1
+        note_id = f"fn-{context.chapter.id}-{number}"
+        ref_id = f"fnref-{context.chapter.id}-{number}"
+        context.note_depth += 1
+        if body_tokens is not None:
+            block = self.render(body_tokens, _OPTIONS, env)
+            inline = self._as_phrasing(body_tokens, env)
+        else:
+            block = f"<p>{inline_html}</p>"
+            inline = inline_html or ""
+        context.note_depth -= 1
+        backlink = (f'<a class="note-backlink" role="doc-backlink" href="#{ref_id}" '
+                    f'title="{html.escape(context.labels["back_to_text"])}">{number}.</a> ')
+        block = block.replace("<p>", "<p>" + backlink, 1) if block.startswith("<p>") else f"<p>{backlink}</p>" + block
+        note = Note(number, note_id, ref_id, block, inline)
+        context.notes.append(note)
+        if context.target == PRINT:
+            return f'<span class="footnote" id="{note_id}">{inline}</span>'
+        return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
+                f'href="#{note_id}">{number}</a>')
+
+    def _as_phrasing(self, tokens: Sequence[Token], env: dict) -> str:
+        """Block tokens of a note as phrasing content: each paragraph a block-displayed span."""
+        parts = []
+        for token in tokens:
+            if token.type == "inline":
+                parts.append(f'<span class="fn-p">{self.renderInline(token.children or [], _OPTIONS, env)}</span>')
+        return "".join(parts)
+
+    def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        context: RenderContext = env["context"]
+        note_id = tokens[idx].meta["id"]
+        body = context.chapter.footnotes.get(note_id)
+        if body is None:
+            return ""
+        if tokens[idx].meta.get("subId", 0) > 0:
+            # A second call of the same note points at the note already printed.
+            number = env.setdefault("note_numbers", {}).get(note_id)
+            if number is None:
+                return ""
+            target = f"fn-{context.chapter.id}-{number}"
+            if context.target == PRINT:
+                return f'<a class="note-again" href="#{target}">{number}</a>'
+            return f'<a class="noteref" epub:type="noteref" role="doc-noteref" href="#{target}">{number}</a>'
+        markup = self._add_note(body, None, env)
+        env.setdefault("note_numbers", {})[note_id] = len(context.notes)
+        return markup
+
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        context: RenderContext = env["context"]
+        token = tokens[idx]
+        if context.citations is None:
+            return html.escape(token.content)
+        rendered = context.citations.citations.get(token.meta.get("id", ""))
+        if rendered is None:
+            return html.escape(token.content)
+        out = rendered.text or ""
+        if rendered.note is not None:
+            if context.note_depth:
+                # A citation inside a note becomes part of that note.
+                out += rendered.note
+            else:
+                out += self._add_note(None, rendered.note, env)
+        return out
+
+    def _attach_note_calls(self, tokens: Sequence[Token], env: dict) -> Sequence[Token]:
+        """Set note calls the way an editor would: against the word, after the punctuation.
+
+        "a book [@gati2006]." is printed "a book.¹", not "a book ¹.".
+        """
+        context: RenderContext = env["context"]
+        if context.citations is None or context.note_depth or not any(t.type == "citation" for t in tokens):
+            return tokens
+        tokens = [copy.copy(token) for token in tokens]
+        for index, token in enumerate(tokens):
+            if token.type != "citation":
+                continue
+            rendered = context.citations.citations.get(token.meta.get("id", ""))
+            if rendered is None or rendered.note is None or rendered.text:
+                continue
+            before = tokens[index - 1] if index > 0 else None
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            if before is not None and before.type == "text":
+                before.content = before.content.rstrip()
+            if after is not None and after.type == "text":
+                match = _TRAILING_PUNCTUATION.match(after.content)
+                if match:
+                    if before is not None and before.type == "text":
+                        before.content += match[0]
+                        after.content = after.content[match.end():]
+                    else:
+                        moved = Token("text", "", 0, content=match[0])
+                        tokens[index] = moved
+                        tokens.insert(index + 1, token)
+                        after.content = after.content[match.end():]
+        return tokens
+
+    # -- blocks ------------------------------------------------------------
+
+    def renderToken(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:  # noqa: N802
+        token = tokens[idx]
+        markup = super().renderToken(tokens, idx, options, env)
+        if token.nesting == 1 and token.tag in NUMBERED_BLOCKS and not token.hidden:
+            marker = env["context"].next_block()
+            if marker:
+                markup = markup.replace(f"<{token.tag}", f"<{token.tag}{marker}", 1)
+        return markup
+
+    def figure(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        image = tokens[idx].meta["image"]
+        caption = str(image.attrGet("title") or "")
+        figure_id = image.attrGet("id")
+        attributes = f' id="{html.escape(str(figure_id))}"' if figure_id else ""
+        classes = str(image.attrGet("class") or "")
+        if classes:
+            attributes += f' class="{html.escape(classes)}"'
+        attributes += env["context"].next_block()
+        img = self._image_tag(image, env, with_id=False)
+        if caption:
+            return (f"<figure{attributes}>{img}<figcaption>{html.escape(caption)}</figcaption></figure>\n")
+        return f"<figure{attributes}>{img}</figure>\n"
+
+    def _image_tag(self, image: Token, env: dict, with_id: bool = True) -> str:
+        context: RenderContext = env["context"]
+        src = str(image.attrGet("src") or "")
+        if not src.startswith("data:"):
+            src = context.resource_url((context.chapter.path.parent / src).resolve())
+        alt = plain_text(image.children or [])
+        attributes = {"src": src, "alt": alt}
+        for name in ("width", "height"):
+            if image.attrGet(name):
+                attributes[name] = str(image.attrGet(name))
+        if with_id and image.attrGet("id"):
+            attributes["id"] = str(image.attrGet("id"))
+        if with_id and image.attrGet("class"):
+            attributes["class"] = str(image.attrGet("class"))
+        if "decorative" in str(image.attrGet("class") or "").split():
+            attributes["alt"] = ""
+            attributes["role"] = "presentation"
+        rendered = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in attributes.items())
+        return f"<img{rendered}/>"
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._image_tag(tokens[idx], env)
+
+    def div_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        context: RenderContext = env["context"]
+        token = tokens[idx]
+        classes = token.meta.get("classes", [])
+        callouts = context.labels.get("callouts", {})
+        kind = next((name for name in classes if name in callouts), None)
+        attributes = {name: str(value) for name, value in token.attrItems() if name not in ("class", "title")}
+        css = " ".join(classes)
+        if kind is None:
+            rendered = "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items())
+            return f'<div class="{html.escape(css)}"{rendered}>\n' if css else f"<div{rendered}>\n"
+        context.callouts += 1
+        label_id = f"callout-{context.chapter.id}-{context.callouts}"
+        label = html.escape(callouts[kind])
+        rendered = "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items())
+        out = (f'<div class="callout {html.escape(css)}" role="note" aria-labelledby="{label_id}"{rendered}>\n'
+               f'<p class="callout-label" id="{label_id}">{label}</p>\n')
+        title = token.attrGet("title")
+        if title:
+            out += f'<p class="callout-title">{html.escape(str(title))}</p>\n'
+        return out
+
+    def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "</div>\n"
+
+    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        caption = tokens[idx].meta.get("caption") if tokens[idx].meta else None
+        out = "<table>\n"
+        if caption is not None:
+            out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
+        return out
+
+    # -- raw HTML ----------------------------------------------------------
+
+    def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return sanitize_block(tokens[idx].content)
+
+    def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        balancer: InlineHtmlBalancer = env.setdefault("balancer", InlineHtmlBalancer())
+        return balancer.tag(tokens[idx].content)
+
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        token = tokens[idx]
+        href = str(token.attrGet("href") or "")
+        classes = str(token.attrGet("class") or "").split()
+        attributes = {"href": href}
+        if token.attrGet("title"):
+            attributes["title"] = str(token.attrGet("title"))
+        if token.attrGet("id"):
+            attributes["id"] = str(token.attrGet("id"))
+        if classes:
+            attributes["class"] = " ".join(classes)
+        if not href.startswith("#"):
+            attributes["class"] = " ".join(classes + ["external"])
+        return "<a" + "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items()) + ">"
+
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: dict) -> str:  # noqa: N802
+        balancer: InlineHtmlBalancer = env.setdefault("balancer", InlineHtmlBalancer())
+        tokens = self._attach_note_calls(tokens, env)
+        out = []
+        for index, token in enumerate(tokens):
+            if balancer.dropping and token.type != "html_inline":
+                continue  # the content of a <script> or <style> written inline
+            if token.type in self.rules:
+                out.append(self.rules[token.type](tokens, index, options, env))
+            else:
+                out.append(self.renderToken(tokens, index, options, env))
+        return "".join(out) + balancer.close_all()
+
+
+_RENDERER = BookRenderer()
+
+
+def render_tokens(tokens: Sequence[Token], context: RenderContext) -> str:
+    """Block tokens as HTML; notes met on the way are added to the context."""
+    return _RENDERER.render(tokens, _OPTIONS, {"context": context})
+
+
+def render_inline(children: Sequence[Token], context: RenderContext) -> str:
+    return _RENDERER.renderInline(children, _OPTIONS, {"context": context})

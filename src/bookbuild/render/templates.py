@@ -1,0 +1,130 @@
+"""Turn the theme and a project's ``styles/`` folder into a Jinja2 environment and stylesheets.
+
+Lookup order for a template ``NAME``: the project's ``styles/templates/NAME``,
+then the package's default theme.  ``theme/NAME`` always names the default, so
+a project template can ``{% extends "theme/book.html.j2" %}`` and replace a
+single block.  Stylesheets work the same way: ``styles/css/NAME`` replaces the
+theme's, and a project's ``styles/css/custom.css``, if present, is added last
+to every output.  Autoescaping is on and undefined variables are errors, so
+manuscript text is always data, never template code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import BookbuildError
+from ..project import Project
+
+THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
+
+
+def make_environment(project: Project) -> jinja2.Environment:
+    theme_templates = str(THEME_DIR / "templates")
+    loaders: list[jinja2.BaseLoader] = []
+    project_templates = project.styles_dir / "templates"
+    if project_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(project_templates)))
+    loaders.append(jinja2.FileSystemLoader(theme_templates))
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(theme_templates)}),
+        *loaders,
+    ])
+    environment = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["roman"] = roman_numeral
+    return environment
+
+
+def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:
+    """Render a template; a mistake in a project's template is a user error with its file and line."""
+    try:
+        return environment.get_template(name).render(**values)
+    except jinja2.TemplateSyntaxError as error:
+        raise BookbuildError.at(_template_location(error.filename, error.lineno, project),
+                                f"template error: {error.message}") from None
+    except jinja2.UndefinedError as error:
+        location = _traceback_location(error, project)
+        raise BookbuildError.at(location, f"template error: {error.message}",
+                                hint="see the README for the values a template receives") from None
+    except jinja2.TemplateNotFound as error:
+        raise BookbuildError.at(None, f"template '{error.name}' not found",
+                                hint=f"templates live in {project.location(project.styles_dir / 'templates').path}/ "
+                                "or in the default theme") from None
+
+
+def _template_location(filename: str | None, line: int | None, project: Project):
+    from ..errors import SourceLocation
+
+    if not filename:
+        return None
+    path = Path(filename)
+    return project.location(path, line) if project.is_source(path) else SourceLocation(f"theme/{path.name}", line)
+
+
+def _traceback_location(error: BaseException, project: Project):
+    traceback = error.__traceback__
+    location = None
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename.endswith(".html"):
+            location = _template_location(filename, traceback.tb_lineno, project)
+        traceback = traceback.tb_next
+    return location
+
+
+def stylesheet_paths(project: Project, names: tuple[str, ...]) -> list[Path]:
+    """The stylesheets for an output, each from the project if it overrides it, then custom.css."""
+    paths = []
+    for name in names:
+        override = project.styles_dir / "css" / name
+        paths.append(override if override.is_file() else THEME_DIR / "css" / name)
+    custom = project.styles_dir / "css" / "custom.css"
+    if custom.is_file():
+        paths.append(custom)
+    return paths
+
+
+@lru_cache(maxsize=8)
+def load_labels(language: str) -> dict[str, Any]:
+    """The theme's words ("Contents", "Chapter", callout labels) in the book's language, English as fallback."""
+    labels_dir = THEME_DIR / "labels"
+    with open(labels_dir / "en.toml", "rb") as file:
+        labels = tomllib.load(file)
+    for candidate in (language.split("-")[0].lower(), language.lower()):
+        path = labels_dir / f"{candidate}.toml"
+        if candidate != "en" and path.is_file():
+            with open(path, "rb") as file:
+                _merge(labels, tomllib.load(file))
+    return labels
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def roman_numeral(number: int) -> str:
+    """1 -> 'i', 4 -> 'iv', 1999 -> 'mcmxcix'."""
+    numerals = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = []
+    for value, letters in numerals:
+        while number >= value:
+            out.append(letters)
+            number -= value
+    return "".join(out)
