@@ -12,8 +12,9 @@ import datetime as dt
 import re
 import tomllib
 import uuid
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .errors import BookbuildError, Diagnostics, SourceLocation
@@ -32,12 +33,20 @@ DEFAULT_CITATION_STYLE = "chicago-notes-bibliography"
 
 @dataclass(frozen=True)
 class Option:
-    """One key of book.toml."""
+    """One key of book.toml.
+
+    Kinds: "str", "list[str]", "date", "bool", "int", "number"; "table" (a
+    TOML table whose keys are ``fields``, read into a read-only mapping with
+    defaults filled in) and "tables" (named tables, each with the keys
+    ``fields``, such as ``[editions.teacher]``).
+    """
 
     key: str
-    kind: str  # "str", "list[str]", "date", "bool", "table"
+    kind: str
     doc: str
     choices: tuple[str, ...] = ()
+    fields: tuple[Option, ...] = ()
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -104,9 +113,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("edition", "str", "Edition statement for the copyright page, such as `First edition`."),
     Option("version", "str", "Version of the text, printed on the copyright page with the build date."),
 )
-
-_OPTION_BY_KEY = {option.key: option for option in OPTIONS}
-
 
 def attribute_name(key: str) -> str:
     return key.replace("-", "_")
@@ -195,37 +201,78 @@ def _split_dotted(key: str) -> list[str]:
 def _config_from_table(data: dict[str, Any], locations: dict[str, SourceLocation],
                        source: SourceLocation) -> BookConfig:
     diagnostics = Diagnostics()
+    values = _read_table(data, OPTIONS, "", locations, source, diagnostics)
+    diagnostics.raise_if_any()
+    return BookConfig(**{attribute_name(key): value for key, value in values.items()},
+                      locations=locations, source=source)
+
+
+def _read_table(data: dict[str, Any], options: tuple[Option, ...], prefix: str,
+                locations: dict[str, SourceLocation], source: SourceLocation,
+                diagnostics: Diagnostics) -> dict[str, Any]:
+    """The values of one table of book.toml ("" for the top level), checked against *options*."""
+    by_key = {option.key: option for option in options}
     values: dict[str, Any] = {}
     for key, value in data.items():
-        where = locations.get(key, source)
-        option = _OPTION_BY_KEY.get(key)
+        where = locations.get(prefix + key, locations.get(prefix.rstrip("."), source))
+        option = by_key.get(key)
         if option is None:
-            hint = _closest_key(key)
-            diagnostics.error(where, f"unknown key '{key}' in book.toml",
+            hint = _closest_key(key, by_key)
+            place = f"[{prefix.rstrip('.')}]" if prefix else "book.toml"
+            diagnostics.error(where, f"unknown key '{key}' in {place}",
                               hint=f"did you mean '{hint}'?" if hint else "see the README for the keys of book.toml")
             continue
-        converted = _convert(option, value, where, diagnostics)
+        converted = _convert(option, value, where, diagnostics, prefix + key, locations, source)
         if converted is not None:
-            values[attribute_name(key)] = converted
-    diagnostics.raise_if_any()
-    return BookConfig(**values, locations=locations, source=source)
+            values[key] = converted
+    return values
 
 
-def _closest_key(key: str) -> str | None:
+def _closest_key(key: str, candidates: dict[str, Option]) -> str | None:
     import difflib
 
-    matches = difflib.get_close_matches(key, list(_OPTION_BY_KEY), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 
+def _table_with_defaults(options: tuple[Option, ...], values: dict[str, Any]) -> MappingProxyType:
+    return MappingProxyType({option.key: values.get(option.key, option.default) for option in options})
+
+
 _TYPE_NAMES = {"str": "a string", "list[str]": "a list of strings", "date": "a date (YYYY-MM-DD)",
-               "bool": "true or false"}
+               "bool": "true or false", "int": "a whole number", "number": "a number", "table": "a table",
+               "tables": "a table of tables"}
 
 
-def _convert(option: Option, value: Any, where: SourceLocation, diagnostics: Diagnostics) -> Any:
+def _convert(option: Option, value: Any, where: SourceLocation, diagnostics: Diagnostics,
+             dotted: str = "", locations: dict[str, SourceLocation] | None = None,
+             source: SourceLocation | None = None) -> Any:
     def wrong_type() -> None:
         diagnostics.error(where, f"'{option.key}' must be {_TYPE_NAMES[option.kind]}, "
                                  f"not {_toml_type_name(value)}")
+
+    locations = locations or {}
+    if option.kind == "table":
+        if not isinstance(value, dict):
+            return wrong_type()
+        inner = _read_table(value, option.fields, dotted + ".", locations, source or where, diagnostics)
+        return _table_with_defaults(option.fields, inner)
+    if option.kind == "tables":
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            return wrong_type()
+        return MappingProxyType({
+            name: _table_with_defaults(option.fields, _read_table(
+                table, option.fields, f"{dotted}.{name}.", locations, source or where, diagnostics))
+            for name, table in value.items()
+        })
+    if option.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return wrong_type()
+        return value
+    if option.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return wrong_type()
+        return value
 
     if option.kind == "str":
         if not isinstance(value, str):
@@ -339,10 +386,3 @@ def _first_heading(path: Path) -> str | None:
     return None
 
 
-def option_table() -> list[tuple[str, str, str]]:
-    """(key, type, documentation) for every book.toml key, for the README and `bookbuild new`."""
-    return [(option.key, option.kind, option.doc) for option in OPTIONS]
-
-
-def config_fields() -> list[str]:
-    return [f.name for f in fields(BookConfig)]
