@@ -18,6 +18,7 @@ fc-list | grep -q "Andika"                     || echo fonts-sil-andika
 fc-list | grep -q "DejaVu Sans Mono"           || echo fonts-dejavu-core
 ldconfig -p | grep -q "libpango-1.0.so"        || echo libpango-1.0-0
 ldconfig -p | grep -q "libpangoft2-1.0.so"     || echo libpangoft2-1.0-0
+ldconfig -p | grep -q "libharfbuzz-subset.so"  || echo libharfbuzz-subset0
 command -v fc-match >/dev/null                 || echo fontconfig
 command -v java >/dev/null                     || echo default-jre-headless
 command -v pdftoppm >/dev/null                 || echo poppler-utils

@@ -233,6 +233,10 @@ class BookRenderer(RendererHTML):
         kind = next((name for name in classes if name in callouts), None)
         attributes = {name: str(value) for name, value in token.attrItems() if name not in ("class", "title")}
         css = " ".join(classes)
+        if "glossary" in classes:
+            attributes["role"] = "doc-glossary"
+            if context.target == EPUB:
+                attributes["epub:type"] = "glossary"
         if kind is None:
             rendered = "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items())
             return f'<div class="{html.escape(css)}"{rendered}>\n' if css else f"<div{rendered}>\n"

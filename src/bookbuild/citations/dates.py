@@ -1,0 +1,51 @@
+"""Turn a Date into words ("November 4, 1956", "25 Feb. 1956", "1956–57")."""
+
+from __future__ import annotations
+
+from ..bibliography import Date
+from .locale import Locale
+
+# Named shapes a template may ask for; a part the date lacks is left out.
+DATE_FORMS = ("year", "month-year", "month-day-year", "month-day", "day-month-year", "month", "iso")
+
+
+def format_date(date: Date | None, locale: Locale, form: str = "year", months: str = "long",
+                circa: bool = True) -> str:
+    if not date:
+        return ""
+    if date.literal and date.year is None:
+        return date.literal
+    if form not in DATE_FORMS:
+        raise ValueError(f"unknown date form '{form}' (use one of {', '.join(DATE_FORMS)})")
+    text = _one(date, locale, form, months)
+    if date.end is not None:
+        if date.end.year is None:
+            text += locale.range_delimiter
+        else:
+            text += locale.range_delimiter + _one(date.end, locale, form, months)
+    if date.approximate and circa and locale.has_term("circa"):
+        text = f"{locale.term('circa', 'short')} {text}"
+    return text
+
+
+def _one(date: Date, locale: Locale, form: str, months: str) -> str:
+    year = str(date.year) if date.year is not None else ""
+    month = locale.month(date.month, months) if date.month else ""
+    day = str(date.day) if date.day and date.month else ""
+    if form == "year":
+        return year
+    if form == "iso":
+        return "-".join(part for part in (year, f"{date.month:02d}" if date.month else "",
+                                           f"{date.day:02d}" if day else "") if part)
+    if form == "month":
+        return month
+    if form == "month-year":
+        return " ".join(part for part in (month, year) if part)
+    if form == "month-day":
+        return " ".join(part for part in (month, day) if part)
+    if form == "day-month-year":
+        return " ".join(part for part in (day, month, year) if part)
+    # month-day-year
+    if month and day:
+        return f"{month} {day}, {year}" if year else f"{month} {day}"
+    return " ".join(part for part in (month, year) if part)

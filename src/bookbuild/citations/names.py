@@ -1,0 +1,144 @@
+"""Turn a NameList into the names a style prints ("Csaba Békés et al.", "Fuente, M. de la, & King, M., Jr.").
+
+A particle ("von", "de la") is shown with the name but dropped from the
+short form and from sorting, as biblatex does by default: "Ludwig von
+Mises", "Mises, Ludwig von", "Mises".  A body's name is always shown whole.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..bibliography import Name, NameList
+from .locale import Locale
+
+ORDERS = ("given-first", "family-first", "first-family-first")
+DELIMITER_RULES = ("contextual", "always", "never", "after-inverted-name")
+
+
+def initials(given: str, initialize_with: str = ". ") -> str:
+    """"Johanna C." -> "J. C."; "Jean-Paul" -> "J.-P."; "J.C." -> "J. C."."""
+    mark = initialize_with.strip()
+    space = " " if initialize_with.endswith(" ") else ""
+    words = []
+    for word in re.split(r"[\s\u00a0]+|(?<=\.)(?=\w)", given.strip()):
+        letters = [piece.lstrip("({[")[:1].upper() for piece in word.split("-") if piece.lstrip("({[")[:1].isalpha()]
+        if letters:
+            words.append("-".join(letter + mark for letter in letters))
+    return space.join(words)
+
+
+def format_name(name: Name, inverted: bool, short: bool, use_initials: bool,
+                sort_separator: str = ", ", initialize_with: str = ". ") -> str:
+    if name.literal:
+        return name.literal
+    if short:
+        return name.family
+    given = initials(name.given, initialize_with) if use_initials and name.given else name.given
+    if inverted:
+        rest = " ".join(part for part in (given, name.particle) if part)
+        text = name.family
+        if rest:
+            text += sort_separator + rest
+        if name.suffix:
+            text += sort_separator + name.suffix
+        return text
+    return " ".join(part for part in (given, name.particle, name.family, name.suffix) if part)
+
+
+def format_names(
+    names: NameList,
+    locale: Locale,
+    *,
+    order: str = "given-first",
+    form: str = "long",
+    initials: bool = False,
+    initialize_with: str = ". ",
+    et_al_min: int = 0,
+    et_al_use_first: int = 1,
+    et_al_use_last: bool = False,
+    conjunction: str = "text",
+    delimiter: str = ", ",
+    delimiter_before_last: str = "contextual",
+    delimiter_before_et_al: str = "contextual",
+    sort_separator: str = ", ",
+) -> str:
+    """The names of *names* joined as one phrase.
+
+    *order*: "given-first" (Charles Gati), "family-first" (Gati, Charles) or
+    "first-family-first" (only the first name inverted, as in bibliographies).
+    *form*: "long" or "short" (family names only).  With *et_al_min* names or
+    more, only *et_al_use_first* are shown, then "et al." (or, with
+    *et_al_use_last*, "…" and the last name).  *conjunction*: "text" (and),
+    "symbol" (&) or "" (none).
+    """
+    if order not in ORDERS:
+        raise ValueError(f"unknown name order '{order}' (use one of {', '.join(ORDERS)})")
+    people = list(names.names)
+    if not people:
+        return ""
+    short = form == "short"
+    shown = people
+    truncated = names.others
+    use_last = False
+    if et_al_min and len(people) >= et_al_min and et_al_use_first < len(people):
+        shown = people[:et_al_use_first]
+        truncated = True
+        use_last = et_al_use_last
+    texts = []
+    inverted_flags = []
+    for index, name in enumerate(shown):
+        inverted = not short and (order == "family-first" or (order == "first-family-first" and index == 0))
+        inverted_flags.append(inverted and not name.literal)
+        texts.append(format_name(name, inverted, short, initials, sort_separator, initialize_with))
+    if truncated and use_last:
+        last = format_name(people[-1], order == "family-first" and not short, short, initials, sort_separator,
+                           initialize_with)
+        return delimiter.join(texts) + delimiter + "… " + last
+    if truncated:
+        et_al = locale.term("et-al")
+        comma = _use_delimiter(delimiter_before_et_al, len(texts), inverted_flags[-1], et_al=True)
+        return delimiter.join(texts) + (delimiter if comma else " ") + et_al
+    if len(texts) == 1:
+        return texts[0]
+    word = ""
+    if conjunction:
+        word = locale.term("and", "symbol" if conjunction == "symbol" else "long")
+    comma = _use_delimiter(delimiter_before_last, len(texts), inverted_flags[-2])
+    head = delimiter.join(texts[:-1])
+    if not word:
+        return head + delimiter + texts[-1]
+    return head + (delimiter if comma else " ") + word + " " + texts[-1]
+
+
+def _use_delimiter(rule: str, count: int, last_inverted: bool, et_al: bool = False) -> bool:
+    """Whether the delimiter goes before "and" (or "et al."): "contextual" means with three names or more
+    (before "et al.": two or more, or after an inverted name, as in "Gati, Charles, et al.")."""
+    if rule == "always":
+        return True
+    if rule == "never":
+        return False
+    if rule == "after-inverted-name":
+        return last_inverted
+    if et_al:
+        return count >= 2 or last_inverted
+    return count >= 3
+
+
+# A few letters that Unicode does not decompose but that sort with a base letter.
+_SORT_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae",
+                               "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "þ": "th", "Þ": "Th", "ı": "i"})
+
+
+def sort_text(text: str) -> str:
+    """*text* folded for alphabetical sorting: accents and case ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SORT_LETTERS))
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[^\w\s]", "", stripped).casefold().strip()
+
+
+def name_sort_key(name: Name) -> tuple[str, str]:
+    if name.literal:
+        return (sort_text(re.sub(r"^(The|A|An)\s+", "", name.literal)), "")
+    return (sort_text(name.family), sort_text(" ".join(part for part in (name.given, name.particle) if part)))

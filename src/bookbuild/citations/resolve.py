@@ -1,0 +1,292 @@
+"""Turn the manuscript's citations, in reading order, into rendered citations, notes and a bibliography.
+
+For each citation the style decides what stands in the text and what goes
+into a footnote (see :class:`~bookbuild.citations.model.RenderedCitation`):
+
+* note styles: the first citation of a work is a full note, later ones a
+  short note (per chapter when the style says so; never "ibid.");
+* in-text styles: "(Gati 2006, 12)", "Gati (2006, 12)", "(2006, 12)";
+  works of one author and year get "2006a", "2006b" if the style asks.
+
+Unknown keys, in citations and in ``nocite``, are all reported at once with
+the closest known key as a hint.  The bibliography holds exactly the cited
+works and those named in ``nocite`` ("*" for all), sorted as the style says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from string import ascii_lowercase
+
+from markupsafe import Markup, escape
+
+from ..bibliography import Bibliography, Reference, closest_match
+from ..errors import Diagnostics, SourceLocation
+from ..markdown.citation_syntax import Citation, CitationItem
+from .model import BibliographyEntry, CitationResult, RenderedCitation
+from .names import name_sort_key, sort_text
+from .punctuation import capitalize_first_letter, tidy
+from .styles import CitationStyle
+from .views import CiteView, EntryView
+
+_ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+
+
+def resolve_citations(
+    citations: Sequence[Citation],
+    bibliography: Bibliography | Mapping[str, Reference],
+    style: CitationStyle,
+    nocite: Sequence[str] = (),
+    nocite_location: SourceLocation | None = None,
+) -> CitationResult:
+    """Render every citation in *style* and build the bibliography of the works cited (and *nocite*)."""
+    diagnostics = Diagnostics()
+    _check_keys(citations, bibliography, nocite, nocite_location, diagnostics)
+    diagnostics.raise_if_any()
+
+    used: dict[str, None] = {}
+    for citation in citations:
+        for item in citation.items:
+            used.setdefault(item.key, None)
+    if "*" in nocite:
+        for key in bibliography:
+            used.setdefault(key, None)
+    for key in nocite:
+        if key != "*":
+            used.setdefault(key, None)
+
+    renderer = _Renderer(style, bibliography, list(used))
+    rendered = {citation.id: renderer.citation(citation) for citation in citations}
+    entries = tuple(
+        BibliographyEntry(key=key, anchor=renderer.anchors[key], html=str(renderer.bibliography_entry(key)))
+        for key in renderer.sorted_keys()
+    )
+    return CitationResult(
+        citations=rendered,
+        bibliography=entries,
+        bibliography_title=style.bibliography_title,
+        note_style=style.note_style,
+        style_name=style.name,
+    )
+
+
+def _check_keys(citations, bibliography, nocite, nocite_location, diagnostics: Diagnostics) -> None:
+    shown_path = getattr(bibliography, "shown_path", "")
+
+    def hint_for(key: str) -> str:
+        close = closest_match(key, bibliography)
+        if close:
+            return f"did you mean '{close}'?"
+        return f"no entry with this key in {shown_path}" if shown_path else "the book has no bibliography file"
+
+    for citation in citations:
+        for item in citation.items:
+            if item.key not in bibliography:
+                diagnostics.error(item.location or citation.location, f"unknown citation key '{item.key}'",
+                                  hint=hint_for(item.key) or None)
+    for key in nocite:
+        if key != "*" and key not in bibliography:
+            diagnostics.error(nocite_location, f"unknown key '{key}' in nocite", hint=hint_for(key) or None)
+
+
+def make_anchors(keys: Sequence[str]) -> dict[str, str]:
+    """An element id for each key: "ref-" and the key with unusual characters replaced, unique."""
+    anchors: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in keys:
+        base = "ref-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-") or "entry")
+        anchor, number = base, 2
+        while anchor.lower() in taken:
+            anchor = f"{base}-{number}"
+            number += 1
+        taken.add(anchor.lower())
+        anchors[key] = anchor
+    return anchors
+
+
+class _Renderer:
+    """The state of one resolution: views of the works, what has been cited, cached renderings."""
+
+    def __init__(self, style: CitationStyle, bibliography: Bibliography, used: list[str]):
+        self.style = style
+        self.bibliography = bibliography
+        self.used = used
+        self.anchors = make_anchors(list(bibliography))
+        self.views = {key: EntryView(bibliography[key], style.locale, self.anchors[key]) for key in used}
+        self._cache: dict[tuple, Markup] = {}
+        self._seen: set[tuple[str, str]] = set()
+        self._ambiguous_authors: set[str] = set()
+        self._sort_keys = {key: self._sort_key(bibliography[key]) for key in used}
+        self._disambiguate()
+
+    # ---------------------------------------------------------------- setup
+
+    def _plain_author(self, key: str) -> str:
+        html = self._author(key, CiteView())
+        return re.sub(r"<[^>]*>", "", str(html))
+
+    def _disambiguate(self) -> None:
+        settings = self.style.settings
+        if not (settings.year_suffix or settings.add_title_when_ambiguous) or self.style.note_style:
+            return
+        by_author: dict[str, list[str]] = {}
+        for key in self.used:
+            by_author.setdefault(self._plain_author(key), []).append(key)
+        if settings.add_title_when_ambiguous:
+            self._ambiguous_authors = {key for keys in by_author.values() if len(keys) > 1 for key in keys}
+        if settings.year_suffix:
+            changed = False
+            for keys in by_author.values():
+                by_year: dict[str, list[str]] = {}
+                for key in keys:
+                    by_year.setdefault(self.views[key].year, []).append(key)
+                for same_year in by_year.values():
+                    if len(same_year) < 2:
+                        continue
+                    ordered = sorted(same_year, key=lambda k: (self._title_key(self.bibliography[k]), k))
+                    for index, key in enumerate(ordered):
+                        view = self.views[key]
+                        self.views[key] = EntryView(view.reference, self.style.locale, view.anchor,
+                                                    year_suffix=_suffix(index))
+                        changed = True
+            if changed:
+                self._cache.clear()
+
+    # ---------------------------------------------------------------- rendering
+
+    def render(self, form: str, key: str, cite: CiteView | None, author: Markup | str = "") -> Markup:
+        cache_key = (form, key, cite, str(author))
+        html = self._cache.get(cache_key)
+        if html is None:
+            html = self.style.render(form, self.views[key], cite, author)
+            self._cache[cache_key] = html
+        return html
+
+    def _author(self, key: str, cite: CiteView) -> Markup:
+        """The work's author as a citation names it; it never depends on the locator, so it is cached per work."""
+        return self.render("cite-author", key, CiteView(author_in_text=cite.author_in_text, in_note=cite.in_note,
+                                                        add_title=cite.add_title))
+
+    def _position(self, citation: Citation, key: str) -> str:
+        scope = citation.chapter if self.style.settings.first_note_per_chapter else ""
+        if (scope, key) in self._seen:
+            return "subsequent"
+        self._seen.add((scope, key))
+        return "first"
+
+    def _cite_view(self, citation: Citation, item: CitationItem) -> CiteView:
+        return CiteView(
+            locator=item.locator,
+            label=item.label or "page",
+            prefix=item.prefix,
+            suffix=item.suffix,
+            position=self._position(citation, item.key),
+            suppress_author=item.suppress_author,
+            author_in_text=citation.mode == "author-in-text",
+            in_note=citation.in_note,
+            add_title=item.key in self._ambiguous_authors,
+        )
+
+    def citation(self, citation: Citation) -> RenderedCitation:
+        if self.style.note_style:
+            return self._note_citation(citation)
+        return self._in_text_citation(citation)
+
+    def _note_citation(self, citation: Citation) -> RenderedCitation:
+        settings = self.style.settings
+        parts = []
+        cites = []
+        for item in citation.items:
+            cite = self._cite_view(citation, item)
+            cites.append(cite)
+            form = "note" if cite.first else "short-note"
+            parts.append(_with_affixes(self.render(form, item.key, cite), item))
+        body = Markup(escape(settings.citation_delimiter)).join(parts)
+        if citation.in_note:
+            # Inside the author's own footnote: no capital and no final period of our own.
+            return RenderedCitation(text=str(self._tidy(body)), note=None)
+        if citation.items and citation.items[0].prefix:
+            body = capitalize_first_letter(body)
+        note = str(self._tidy(body + Markup(escape(settings.citation_suffix))))
+        if citation.mode == "author-in-text" and citation.items:
+            first = citation.items[0]
+            author = self._author(first.key, cites[0])
+            text = Markup('<a class="citation" href="#{}">').format(self.anchors[first.key]) + author + Markup("</a>")
+            return RenderedCitation(text=str(text), note=note)
+        return RenderedCitation(text=None, note=note)
+
+    def _in_text_citation(self, citation: Citation) -> RenderedCitation:
+        settings = self.style.settings
+        parts = []
+        for item in citation.items:
+            cite = self._cite_view(citation, item)
+            author = self._author(item.key, cite)
+            body = self.render("cite", item.key, cite, author)
+            linked = Markup('<a class="citation" href="#{}">').format(self.anchors[item.key]) + body + Markup("</a>")
+            parts.append(_with_affixes(linked, item))
+        if citation.mode == "author-in-text":
+            text = Markup(", ").join(parts)
+        else:
+            text = (Markup(escape(settings.citation_prefix))
+                    + Markup(escape(settings.citation_delimiter)).join(parts)
+                    + Markup(escape(settings.citation_suffix)))
+        return RenderedCitation(text=str(self._tidy(text)), note=None)
+
+    def _tidy(self, html: Markup) -> Markup:
+        locale = self.style.locale
+        return tidy(html, locale.close_quote, locale.punctuation_in_quote)
+
+    def bibliography_entry(self, key: str) -> Markup:
+        return self.render("bibliography", key, None)
+
+    # ---------------------------------------------------------------- sorting
+
+    def sorted_keys(self) -> list[str]:
+        return sorted(self.used, key=lambda key: self._sort_keys[key] + ((self.views[key].year_suffix, key),))
+
+    def _sort_key(self, reference: Reference) -> tuple:
+        parts = []
+        for what in self.style.settings.bibliography_sort:
+            if what == "author":
+                parts.append(self._author_key(reference))
+            elif what == "year":
+                date = reference.date
+                parts.append((0, date.year or 0) if date and date.year is not None else (1, 0))
+            elif what == "title":
+                parts.append(self._title_key(reference))
+        return tuple(parts)
+
+    def _author_key(self, reference: Reference) -> tuple:
+        for role in ("author", "editor", "translator", "bookauthor"):
+            names = reference.names.get(role)
+            if names:
+                return tuple(name_sort_key(name) for name in names)
+        # No author: the title stands in its place.
+        return ((self._title_key(reference), ""),)
+
+    @staticmethod
+    def _title_key(reference: Reference) -> str:
+        return sort_text(_ARTICLES.sub("", reference.text("title")))
+
+
+def _suffix(index: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "aa"."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = ascii_lowercase[remainder] + letters
+    return letters
+
+
+def _with_affixes(html: Markup, item: CitationItem) -> Markup:
+    """The item's prefix ("see") and suffix (", emphasis added") around its rendering."""
+    result = html
+    if item.prefix:
+        result = escape(item.prefix) + Markup(" ") + result
+    if item.suffix:
+        suffix = item.suffix
+        joiner = "" if suffix[:1] in ",.;:)" else " "
+        result = result + Markup(joiner) + escape(suffix)
+    return result

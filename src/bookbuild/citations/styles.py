@@ -1,0 +1,492 @@
+"""Turn a style name into a CitationStyle: its settings, its locale and its compiled Jinja2 templates.
+
+A style is a folder holding ``style.toml`` and one template per form and
+entry kind:
+
+    note/book.j2, note/article.j2, …       the first (full) note of a work
+    short-note/default.j2                  later notes of the work
+    cite/default.j2                        one work inside an in-text citation ("Gati 2006, 12")
+    cite-author/default.j2                 the author as named in the text ("Gati")
+    bibliography/book.j2, …                the bibliography entry
+    macros.j2                              pieces the templates share
+
+For an entry of type T and kind K (see ``views.TYPE_KINDS``) the form's
+template is the first of ``FORM/T.j2``, ``FORM/K.j2``, ``FORM/default.j2``.
+Folders are searched in order: the project's ``styles/citations/NAME/``,
+the shipped style NAME, then the same for the style named in ``based-on``.
+Note styles need note, short-note and cite-author templates; in-text styles
+need cite and cite-author; both need bibliography.
+
+What a template sees (Jinja2, autoescaped, StrictUndefined):
+
+* ``work``: the entry (see :class:`~.views.EntryView`); ``cite``: the
+  citation item (:class:`~.views.CiteView`; None in the bibliography; in
+  cite-author it carries no locator); ``author``: in cite templates, the
+  rendered cite-author;
+* filters: ``names(...)`` (see :func:`~.names.format_names`), ``title_case``,
+  ``sentence_case``, ``main_title``, ``italic``, ``quoted``, ``capfirst``,
+  ``wrap(before, after)``, ``join_nonempty(delimiter)``, ``sentences``,
+  ``date(form, months)``, ``pages``, ``edition``, ``ordinal``, ``link``,
+  ``cite_link(work)``;
+* functions: ``term(name, form, plural)``, ``locator(cite, page_label)``;
+  and ``style`` (the settings) and ``locale``.
+
+The output is cleaned by :func:`~.punctuation.tidy`, so templates may join
+pieces with fixed punctuation and newlines.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from ..bibliography import NameList, RichText, closest_match
+from ..errors import BookbuildError, Diagnostics, SourceLocation
+from ..project import Project
+from .dates import format_date
+from .locale import Locale, TermError, load_locale
+from .names import format_names
+from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
+from .punctuation import capitalize_first_letter, tidy
+from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case
+from .views import CiteView, EntryView
+
+SHIPPED_STYLES = Path(__file__).parent / "styles"
+DEFAULT_STYLE = "chicago-notes-bibliography"
+_NOT_STYLES = {"locales"}
+
+
+@dataclass(frozen=True)
+class StyleSettings:
+    """What ``style.toml`` says, beyond the templates."""
+
+    title: str = ""
+    note_style: bool = False  # class = "note": citations become footnotes
+    based_on: str = ""
+    bibliography_title: str = "bibliography"  # a term of the locale, or words
+    page_range_format: str = "expanded"
+    bibliography_sort: tuple[str, ...] = ("author", "year", "title")
+    first_note_per_chapter: bool = False  # a work's first citation in each chapter is a full note
+    year_suffix: bool = False  # "2006a", "2006b" for works of one author and year
+    add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
+    citation_prefix: str = ""
+    citation_suffix: str = ""
+    citation_delimiter: str = "; "
+
+
+# style.toml keys: (attribute, type, description)
+_SETTINGS = {
+    "title": ("title", str, "the style's full name"),
+    "class": ("note_style", str, '"note" (footnotes) or "in-text" (author-date, author-page)'),
+    "based-on": ("based_on", str, "a style whose templates and settings fill in what this one lacks"),
+    "bibliography-title": ("bibliography_title", str, 'the heading of the bibliography: a term such as "references"'),
+    "page-range-format": ("page_range_format", str, "expanded, minimal, minimal-two, chicago or as-written"),
+    "bibliography-sort": ("bibliography_sort", list, 'sort keys of the bibliography: "author", "year", "title"'),
+    "first-note-per-chapter": ("first_note_per_chapter", bool, "give a full note at a work's first citation in "
+                               "each chapter"),
+    "year-suffix": ("year_suffix", bool, "tell apart works of one author and year with 2006a, 2006b"),
+    "add-title-when-ambiguous": ("add_title_when_ambiguous", bool, "add the title when two cited works share an "
+                                 "author"),
+}
+_CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
+_SORT_KEYS = ("author", "year", "title")
+
+
+class CitationStyle:
+    """A loaded style: ``name``, ``note_style``, ``locale``, ``settings``; renders works in its forms."""
+
+    def __init__(self, name: str, settings: StyleSettings, locale: Locale, folders: Sequence[Path],
+                 project_folders: Sequence[Path], shown):
+        self.name = name
+        self.settings = settings
+        self.locale = locale
+        self.folders = tuple(folders)
+        self._project_folders = tuple(folder.resolve() for folder in project_folders)
+        self._shown = shown
+        self._templates: dict[tuple[str, str], jinja2.Template] = {}
+        self.environment = _make_environment(self)
+
+    @property
+    def note_style(self) -> bool:
+        return self.settings.note_style
+
+    @property
+    def bibliography_title(self) -> str:
+        title = self.settings.bibliography_title
+        return self.locale.term(title) if self.locale.has_term(title) else title
+
+    def __repr__(self) -> str:
+        return f"CitationStyle({self.name!r}, note_style={self.note_style})"
+
+    def template(self, form: str, entry_type: str, kind: str) -> jinja2.Template:
+        """The compiled template of *form* for an entry type (cached)."""
+        cached = self._templates.get((form, entry_type))
+        if cached is not None:
+            return cached
+        names = [f"{form}/{entry_type}.j2", f"{form}/{kind}.j2", f"{form}/default.j2"]
+        try:
+            template = self.environment.select_template(names)
+        except jinja2.TemplatesNotFound:
+            raise BookbuildError.at(self._shown(self.folders[0]),
+                                    f"citation style '{self.name}' has no template {form}/default.j2",
+                                    hint=f"add {form}/default.j2 (or {form}/{kind}.j2) to the style folder") from None
+        except jinja2.TemplateSyntaxError as error:
+            problem = self._project_problem(error, error.filename, error.lineno)
+            if problem is None:
+                raise
+            raise problem from None
+        self._templates[(form, entry_type)] = template
+        return template
+
+    def render(self, form: str, work: EntryView, cite: CiteView | None = None, author: Markup | str = "") -> Markup:
+        """One work in one form, as clean HTML."""
+        template = self.template(form, work.type, work.kind)
+        try:
+            html = template.render(work=work, cite=cite, author=Markup(author) if author else Markup(""))
+        except (jinja2.TemplateError, TermError, ValueError, TypeError, AttributeError) as error:
+            filename, line = _template_frame(error)
+            problem = self._project_problem(error, filename, line)
+            if problem is None:
+                raise  # a shipped template failed: a bug
+            raise problem from error
+        return tidy(html, self.locale.close_quote, self.locale.punctuation_in_quote)
+
+    def _project_problem(self, error: Exception, filename: str | None, line: int | None) -> BookbuildError | None:
+        """A BookbuildError when a project's template is at fault; None when a shipped one is (a bug)."""
+        if filename and any(Path(filename).resolve().is_relative_to(folder) for folder in self._project_folders):
+            message = getattr(error, "message", None) or str(error)
+            hint = None
+            for value, shown_as in ((EntryView, "work"), (CiteView, "cite")):
+                long_name = f"'{value.__module__}.{value.__name__} object'"
+                if long_name in message:
+                    message = message.replace(long_name, shown_as)
+                    hint = f"{shown_as} has: " + ", ".join(_attributes(value))
+            return BookbuildError.at(self._shown(Path(filename), line), f"error in citation template: {message}",
+                                     hint=hint)
+        return None
+
+
+def _attributes(kind: type) -> list[str]:
+    names = set(getattr(kind, "__dataclass_fields__", {}))
+    names.update(name for name, value in vars(kind).items() if not name.startswith("_")
+                 and (isinstance(value, property) or callable(value)))
+    names.update(("key", "type", "kind", "anchor", "year_suffix", "reference") if kind is EntryView else ())
+    return sorted(names)
+
+
+def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line where *error* arose (Jinja2 rewrites tracebacks to point at templates)."""
+    filename, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    traceback = error.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename.endswith(".j2"):
+            filename, line = code.co_filename, traceback.tb_lineno
+        traceback = traceback.tb_next
+    return filename, line
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def known_styles(project: Project | None = None) -> list[str]:
+    """The names of the shipped styles and of the project's own."""
+    names = {path.parent.name for path in SHIPPED_STYLES.glob("*/style.toml")}
+    folder = _project_styles_dir(project)
+    if folder is not None and folder.is_dir():
+        names.update(path.name for path in folder.iterdir()
+                     if path.is_dir() and path.name not in _NOT_STYLES and not path.name.startswith("."))
+    return sorted(names)
+
+
+def _project_styles_dir(project: Project | None) -> Path | None:
+    return project.styles_dir / "citations" if project is not None else None
+
+
+def load_style(name: str, project: Project | None = None, language: str = "en",
+               location: SourceLocation | None = None) -> CitationStyle:
+    """The style *name* (shipped, or the project's ``styles/citations/NAME/``) in the locale of *language*."""
+
+    def shown(path: Path, line: int | None = None) -> SourceLocation:
+        if project is not None:
+            return project.location(path, line)
+        return SourceLocation(str(path), line)
+
+    known = known_styles(project)
+    if name not in known:
+        close = closest_match(name, known)
+        hint = (f"did you mean '{close}'? " if close else "") + "known styles: " + ", ".join(known)
+        raise BookbuildError.at(location, f"unknown citation style '{name}'", hint=hint)
+    folders, project_folders, data = _style_chain(name, project, shown, ())
+    diagnostics = Diagnostics()
+    settings = _settings_from(data, name, folders, shown, diagnostics)
+    extra_locales = ()
+    styles_dir = _project_styles_dir(project)
+    if styles_dir is not None:
+        extra_locales = (styles_dir / "locales",)
+    locale = load_locale(language, extra_locales, shown)
+    overrides = {key: data[key] for key in ("terms", "months", "punctuation") if key in data}
+    locale = locale.with_overrides(overrides)
+    style = CitationStyle(name, settings, locale, folders, project_folders, shown)
+    _check_project_templates(style, project_folders, shown, diagnostics)
+    diagnostics.raise_if_any()
+    return style
+
+
+def _style_chain(name: str, project: Project | None, shown, seen: tuple[str, ...]):
+    """(template folders in lookup order, the project's among them, merged settings) for *name*."""
+    folders: list[Path] = []
+    project_folders: list[Path] = []
+    styles_dir = _project_styles_dir(project)
+    own = styles_dir / name if styles_dir is not None else None
+    if own is not None and own.is_dir():
+        folders.append(own)
+        project_folders.append(own)
+    shipped = SHIPPED_STYLES / name
+    if shipped.is_dir():
+        folders.append(shipped)
+    if not folders:
+        raise BookbuildError.at(None, f"unknown citation style '{name}'",
+                                hint="known styles: " + ", ".join(known_styles(project)))
+    data: dict = {}
+    for folder in reversed(folders):  # the shipped settings first, the project's laid over them
+        path = folder / "style.toml"
+        if path.is_file():
+            _merge_settings(data, _read_toml(path, shown))
+    base = data.get("based-on", "")
+    if base:
+        if base == name or base in seen:
+            raise BookbuildError.at(shown(folders[0] / "style.toml"), f"style '{name}' is based on itself "
+                                    f"through '{base}'")
+        if base not in known_styles(project):
+            raise BookbuildError.at(shown(folders[0] / "style.toml", _line_of(folders[0] / "style.toml", "based-on")),
+                                    f"style '{name}' is based on unknown style '{base}'",
+                                    hint="known styles: " + ", ".join(known_styles(project)))
+        base_folders, base_project_folders, base_data = _style_chain(base, project, shown, seen + (name,))
+        merged = dict(base_data)
+        merged.pop("based-on", None)
+        _merge_settings(merged, data)
+        data = merged
+        folders.extend(folder for folder in base_folders if folder not in folders)
+        project_folders.extend(folder for folder in base_project_folders if folder not in project_folders)
+    return folders, project_folders, data
+
+
+def _read_toml(path: Path, shown) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        line = getattr(error, "lineno", None)
+        if line is None and "(at line " in message:
+            try:
+                line = int(message.rsplit("(at line ", 1)[1].split(",")[0])
+            except ValueError:
+                line = None
+        message = message.split(" (at line ")[0]
+        raise BookbuildError.at(shown(path, line), f"cannot read style settings: {message}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BookbuildError.at(shown(path), f"cannot read style settings: {error}") from None
+
+
+def _merge_settings(target: dict, overrides: Mapping) -> None:
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            inner = dict(target[key])
+            _merge_settings(inner, value)
+            target[key] = inner
+        else:
+            target[key] = value
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.split("=")[0].strip().strip('"') == key:
+                return number
+    except OSError:
+        return None
+    return None
+
+
+def _settings_from(data: Mapping, name: str, folders: Sequence[Path], shown, diagnostics: Diagnostics) -> StyleSettings:
+    values: dict = {}
+    settings_path = next((folder / "style.toml" for folder in folders if (folder / "style.toml").is_file()),
+                         folders[0] / "style.toml")
+
+    def problem(key: str, message: str, hint: str | None = None) -> None:
+        diagnostics.error(shown(settings_path, _line_of(settings_path, key)), message, hint)
+
+    for key, value in data.items():
+        if key in ("terms", "months", "punctuation"):
+            continue
+        if key == "citation":
+            if not isinstance(value, Mapping):
+                problem(key, "[citation] must be a table")
+                continue
+            for inner, inner_value in value.items():
+                if inner not in _CITATION_SETTINGS:
+                    problem(inner, f"unknown setting 'citation.{inner}'",
+                            hint="known: " + ", ".join(sorted(_CITATION_SETTINGS)))
+                elif not isinstance(inner_value, str):
+                    problem(inner, f"'citation.{inner}' must be a string")
+                else:
+                    values[_CITATION_SETTINGS[inner]] = inner_value
+            continue
+        if key not in _SETTINGS:
+            close = closest_match(key, list(_SETTINGS) + ["citation", "terms", "months", "punctuation"])
+            problem(key, f"unknown setting '{key}'", hint=f"did you mean '{close}'?" if close else
+                    "known settings: " + ", ".join(sorted(_SETTINGS)))
+            continue
+        attribute, kind, description = _SETTINGS[key]
+        if not isinstance(value, kind):
+            problem(key, f"'{key}' must be a {kind.__name__}: {description}")
+            continue
+        if key == "class":
+            if value not in ("note", "in-text"):
+                problem(key, f"'class' must be \"note\" or \"in-text\", not \"{value}\"")
+                continue
+            value = value == "note"
+        elif key == "page-range-format" and value not in PAGE_RANGE_FORMATS:
+            problem(key, f"unknown page-range-format '{value}'", hint="use one of " + ", ".join(PAGE_RANGE_FORMATS))
+            continue
+        elif key == "bibliography-sort":
+            unknown = [item for item in value if item not in _SORT_KEYS]
+            if unknown:
+                problem(key, f"unknown bibliography-sort key '{unknown[0]}'", hint="use " + ", ".join(_SORT_KEYS))
+                continue
+            value = tuple(value)
+        values[attribute] = value
+    if "class" not in data:
+        problem("class", f"citation style '{name}' does not say its class",
+                hint='add class = "note" or class = "in-text" to style.toml')
+    return StyleSettings(**values)
+
+
+def _check_project_templates(style: CitationStyle, project_folders: Sequence[Path], shown,
+                             diagnostics: Diagnostics) -> None:
+    """Compile every template of the project's style folders now, so that all syntax errors show at once."""
+    for folder in project_folders:
+        for path in sorted(folder.rglob("*.j2")):
+            name = path.relative_to(folder).as_posix()
+            try:
+                style.environment.get_template(name)
+            except jinja2.TemplateSyntaxError as error:
+                diagnostics.error(shown(path, error.lineno), f"error in citation template: {error.message}")
+
+
+# --------------------------------------------------------------------------- the template language
+
+
+def _make_environment(style: CitationStyle) -> Environment:
+    environment = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    locale = style.locale
+    settings = style.settings
+
+    def names(value: NameList, **options) -> Markup:
+        if not isinstance(value, NameList):
+            raise TypeError(f"the names filter needs a list of names, not {type(value).__name__}")
+        return escape(format_names(value, locale, **options))
+
+    def italic(value) -> Markup:
+        if not _present(value):
+            return Markup("")
+        # A title inside an italic title is set upright.
+        html = value.html(flip_italic=True) if isinstance(value, RichText) else str(escape(value))
+        return Markup(f"<i>{html}</i>")
+
+    def quoted(value) -> Markup:
+        if not _present(value):
+            return Markup("")
+        return quote_marks(escape(value), locale.open_quote, locale.close_quote, locale.open_inner_quote,
+                           locale.close_inner_quote)
+
+    def wrap(value, before: str = "", after: str = "") -> Markup:
+        if not _present(value):
+            return Markup("")
+        return escape(before) + escape(value) + escape(after)
+
+    def join_nonempty(values, delimiter: str = ", ") -> Markup:
+        return escape(delimiter).join(escape(value) for value in values if _present(value))
+
+    def sentences(values) -> Markup:
+        """Parts joined as sentences: "Gati, Charles. Title. Publisher, 2006." """
+        joined = join_nonempty(values, ". ")
+        return joined + Markup(".") if joined else joined
+
+    def capfirst(value) -> Markup:
+        if isinstance(value, RichText):
+            return Markup(capitalize_first(value).html())
+        return capitalize_first_letter(escape(value))
+
+    def date(value, form: str = "year", months: str = "long") -> str:
+        return format_date(value, locale, form, months)
+
+    def pages(value) -> str:
+        return page_range(str(value), settings.page_range_format, locale.range_delimiter)
+
+    def link(value) -> Markup:
+        """A DOI or URL as a link; given a work, its DOI (preferred) or URL."""
+        if isinstance(value, EntryView):
+            url = f"https://doi.org/{value.doi}" if value.doi else value.url
+        else:
+            url = str(value).strip()
+        if not url:
+            return Markup("")
+        return Markup(f'<a href="{escape(url)}">{escape(url)}</a>')
+
+    def cite_link(value, work: EntryView) -> Markup:
+        if not _present(value):
+            return Markup("")
+        return Markup(f'<a class="citation" href="#{escape(work.anchor)}">') + escape(value) + Markup("</a>")
+
+    def term(name: str, form: str = "long", plural: bool = False) -> str:
+        return locale.term(name, form, plural)
+
+    def format_locator(cite: CiteView, page_label: bool = False, form: str = "short") -> str:
+        if cite is None:
+            return ""
+        return locator(cite.locator, cite.label, locale, settings.page_range_format, page_label, form)
+
+    environment.filters.update(
+        names=names,
+        italic=italic,
+        quoted=quoted,
+        wrap=wrap,
+        join_nonempty=join_nonempty,
+        sentences=sentences,
+        capfirst=capfirst,
+        title_case=title_case,
+        sentence_case=sentence_case,
+        main_title=main_title,
+        date=date,
+        pages=pages,
+        edition=lambda value: edition(str(value), locale),
+        ordinal=lambda value: locale.ordinal(int(str(value))),
+        link=link,
+        cite_link=cite_link,
+    )
+    environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale)
+    return environment
+
+
+def _present(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, (RichText, NameList)):
+        return bool(value)
+    return bool(str(value).strip())
