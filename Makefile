@@ -25,9 +25,9 @@ command -v pdftoppm >/dev/null                 || echo poppler-utils
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub check test clean
+.PHONY: all setup system pdf epub booklet check test clean
 
-all: setup pdf epub
+all: setup pdf epub booklet
 
 setup: system $(VENV)/.installed
 
@@ -58,6 +58,12 @@ $(STAMPS)/pdf$(EDITION): $(SOURCES)
 epub: setup $(STAMPS)/epub$(EDITION)
 $(STAMPS)/epub$(EDITION): $(SOURCES)
 	$(BOOKBUILD) build epub $(EDITION_FLAG)
+	@mkdir -p $(STAMPS) && touch $@
+
+# The copier booklet: the PDF's pages imposed two-up for duplex printing (see README, "Printing").
+booklet: setup $(STAMPS)/booklet$(EDITION)
+$(STAMPS)/booklet$(EDITION): $(SOURCES)
+	$(BOOKBUILD) build booklet $(EDITION_FLAG)
 	@mkdir -p $(STAMPS) && touch $@
 
 # Validate the manuscript, then every EPUB in build/ with EPUBCheck.

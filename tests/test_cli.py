@@ -98,3 +98,17 @@ def test_strict_turns_warnings_into_errors(project):
     strict = run("check", "--strict", "--project", str(root))
     assert strict.returncode == 1
     assert "manuscript/01.md: error: chapter has no title" in strict.stderr
+
+
+def test_bare_folder_of_chapters_builds(tmp_path):
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    (folder / "01-first.md").write_text("# The First Chapter\n\nText [@gati2006, 4].\n", encoding="utf-8")
+    (folder / "02-second.md").write_text("# Second\n\nMore text.\n", encoding="utf-8")
+    (folder / "sources.bib").write_text("@book{gati2006, author = {Gati, Charles}, title = {Failed Illusions},"
+                                        " publisher = {Stanford University Press}, year = {2006}}\n",
+                                        encoding="utf-8")
+    result = run("build", "all", "--project", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (folder / "build").glob("*.*")) == ["the-first-chapter.epub",
+                                                                       "the-first-chapter.pdf"]

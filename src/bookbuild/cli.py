@@ -36,12 +36,19 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build outputs into the output folder",
                                 description="Build outputs of the project into its build/ folder.")
-    build.add_argument("target", choices=("pdf", "epub", "all"),
-                       help="pdf: the printed booklet; epub: the e-book; all: every output")
+    build.add_argument("target", choices=("pdf", "booklet", "epub", "all"),
+                       help="pdf: the printed booklet; booklet: its pages imposed for printing on a school "
+                       "copier; epub: the e-book; all: every output but the copier booklet")
     _project_options(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--edition", metavar="NAME", action="append",
                        help="edition to build, such as student or teacher (repeatable; default: student)")
+    build.add_argument("--print-shop", action="store_true",
+                       help="with the PDF, also write <slug>-print.pdf for a print shop (bleed, crop marks, "
+                       "PDF/A-2b), checked as --preflight does")
+    build.add_argument("--preflight", action="store_true",
+                       help="warn about what would print badly: images under 300 dpi, text under 7 pt, "
+                       "anything within 3 mm of the trim")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",
@@ -77,7 +84,8 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
     from .pipeline import TARGETS, build
 
     targets = TARGETS if args.target == "all" else (args.target,)
-    for path in build(args.project, targets, args.edition, args.out, report):
+    for path in build(args.project, targets, args.edition, args.out, report,
+                      print_shop=args.print_shop, check_print=args.preflight):
         print(f"wrote {_shown(path)}")
     return 0
 

@@ -35,7 +35,8 @@ DEFAULT_CITATION_STYLE = "chicago-notes-bibliography"
 class Option:
     """One key of book.toml.
 
-    Kinds: "str", "list[str]", "date", "bool", "int", "number"; "table" (a
+    Kinds: "str", "list[str]", "date", "bool", "int", "number"; "length" (a
+    string such as ``"3mm"``, read as millimetres, see ``LENGTH_UNITS``); "table" (a
     TOML table whose keys are ``fields``, read into a read-only mapping with
     defaults filled in) and "tables" (named tables, each with the keys
     ``fields``, such as ``[editions.teacher]``).
@@ -71,6 +72,7 @@ class BookConfig:
     cover: str = ""
     edition: str = ""
     version: str = ""
+    print: MappingProxyType = field(default_factory=lambda: _table_with_defaults(PRINT_OPTIONS, {}))
     # Where each key was written, for error messages of later stages.
     locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
@@ -88,6 +90,20 @@ class BookConfig:
         """The file name stem of the outputs, made from the title."""
         return slugify(self.title) or "book"
 
+
+# The keys of the [print] table.
+PRINT_OPTIONS: tuple[Option, ...] = (
+    Option("print-shop", "bool", "Also write `<slug>-print.pdf` for a print shop (bleed, crop marks, PDF/A-2b) "
+           "with every PDF build, as `--print-shop` does.", default=False),
+    Option("bleed", "length", "How far the print-shop copy's full-bleed backgrounds reach beyond the trim "
+           "(default `3mm`).", default=3.0),
+    Option("creep", "length", "Creep compensation of the copier booklet: each sheet's pages move this much "
+           "further toward the spine than the sheet around it, such as `0.1mm` (default `0mm`, none).",
+           default=0.0),
+    Option("flip", "str", "How the copier turns a booklet sheet over: `short-edge` (default, the setting to "
+           "use) or `long-edge` (for copiers that only flip on the long edge; the backs are turned upside down).",
+           choices=("short-edge", "long-edge"), default="short-edge"),
+)
 
 OPTIONS: tuple[Option, ...] = (
     Option("title", "str", "The book's title, on the cover, title page, running heads and metadata."),
@@ -112,6 +128,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("cover", "str", "Cover image (PNG, JPEG or SVG), relative to the manuscript folder."),
     Option("edition", "str", "Edition statement for the copyright page, such as `First edition`."),
     Option("version", "str", "Version of the text, printed on the copyright page with the build date."),
+    Option("print", "table", "Print production: the copier booklet and the print-shop copy (keys below).",
+           fields=PRINT_OPTIONS),
 )
 
 def attribute_name(key: str) -> str:
@@ -241,7 +259,18 @@ def _table_with_defaults(options: tuple[Option, ...], values: dict[str, Any]) ->
 
 _TYPE_NAMES = {"str": "a string", "list[str]": "a list of strings", "date": "a date (YYYY-MM-DD)",
                "bool": "true or false", "int": "a whole number", "number": "a number", "table": "a table",
-               "tables": "a table of tables"}
+               "tables": "a table of tables", "length": 'a length such as "3mm"'}
+
+# Units a length in book.toml may have, in millimetres.
+LENGTH_UNITS = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+
+
+def parse_length(text: str) -> float | None:
+    """A length such as '0.1mm', '3 mm' or '0.125in' in millimetres; None if it is not one."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*", text)
+    if not match or match[2] not in LENGTH_UNITS:
+        return None
+    return float(match[1]) * LENGTH_UNITS[match[2]]
 
 
 def _convert(option: Option, value: Any, where: SourceLocation, diagnostics: Diagnostics,
@@ -273,6 +302,14 @@ def _convert(option: Option, value: Any, where: SourceLocation, diagnostics: Dia
         if isinstance(value, bool) or not isinstance(value, int | float):
             return wrong_type()
         return value
+    if option.kind == "length":
+        if not isinstance(value, str):
+            return wrong_type()
+        millimetres = parse_length(value)
+        if millimetres is None:
+            diagnostics.error(where, f"'{option.key}' must be a length such as \"3mm\", not '{value}'",
+                              hint="write a number and a unit: mm, cm, in or pt")
+        return millimetres
 
     if option.kind == "str":
         if not isinstance(value, str):

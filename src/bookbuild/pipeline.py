@@ -23,11 +23,15 @@ from .manuscript import Manuscript, parse_manuscript
 from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.html import EPUB, PRINT
-from .writers import remove_stale_temporaries
+from .preflight import preflight, report_findings
+from .writers import remove_stale_temporaries, write_output
+from .writers.booklet import booklet_settings, impose_booklet, last_page_stands_alone, reading_order
 from .writers.epub import write_epub
-from .writers.pdf import write_pdf
+from .writers.pdf import LaidOutBook, layout_pdf, pdf_bytes
+from .writers.printshop import layout_print_shop, print_shop_bytes, print_shop_settings
 
 TARGETS = ("pdf", "epub")
+PRINT_TARGETS = ("pdf", "booklet")  # built from the same laid-out pages
 
 
 @dataclass(frozen=True)
@@ -80,26 +84,89 @@ def render(sources: Sources, edition: Edition, target: str, report: Report) -> R
     return render_book(manuscript, citations, sources.config, edition, target, sources.build)
 
 
-def output_path(sources: Sources, edition: Edition, extension: str) -> Path:
+def output_path(sources: Sources, edition: Edition, extension: str, kind: str = "") -> Path:
+    """build/<slug>{-edition}{-kind}.<extension>, such as build/hungary-1956-teacher-booklet.pdf"""
     suffix = "" if edition.is_default else f"-{edition.name}"
+    if kind:
+        suffix += f"-{kind}"
     return sources.project.out_dir / f"{sources.config.slug}{suffix}.{extension}"
 
 
+@dataclass(frozen=True)
+class PrintedBook:
+    """One edition laid out for print: the source of its PDF, booklet and print-shop copy."""
+
+    book: RenderedBook
+    html: str
+    laid_out: LaidOutBook
+
+
+def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool) -> PrintedBook:
+    """Render and lay out one edition's printed book; with *check_print*, preflight it (warnings)."""
+    book = render(sources, edition, PRINT, report)
+    html = print_document(book, sources.project)
+    report.raise_if_strict()
+    laid_out = layout_pdf(html, book, sources.project)
+    if check_print:
+        location = sources.project.location(output_path(sources, edition, "pdf"))
+        report_findings(preflight(laid_out.document, sources.project.root), location, report)
+    return PrintedBook(book, html, laid_out)
+
+
+def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_shop: bool,
+               report: Report) -> list[Path]:
+    """Write one edition's PDF and, with *print_shop*, its print-shop copy (laid out again, with bleed)."""
+    project = sources.project
+    shop = shop_settings = None
+    shop_path = output_path(sources, edition, "pdf", "print")
+    if print_shop:
+        shop_settings = print_shop_settings(printed.book.config)
+        shop = layout_print_shop(printed.html, printed.book, project, shop_settings)
+        report_findings(preflight(shop.document, project.root), project.location(shop_path), report)
+    report.raise_if_strict()
+    written = [write_output(project, output_path(sources, edition, "pdf"), pdf_bytes(printed.laid_out, printed.book))]
+    if shop is not None:
+        written.append(write_output(project, shop_path, print_shop_bytes(shop, printed.book, shop_settings)))
+    return written
+
+
+def build_booklet(sources: Sources, edition: Edition, printed: PrintedBook, report: Report) -> Path:
+    """Write one edition's copier booklet, imposed from the pages of its PDF."""
+    settings = booklet_settings(printed.book.config)
+    order = reading_order(printed.laid_out.page_count, last_page_stands_alone(printed.laid_out.document))
+    report.raise_if_strict()
+    data = impose_booklet(pdf_bytes(printed.laid_out, printed.book), order, settings)
+    return write_output(sources.project, output_path(sources, edition, "pdf", "booklet"), data)
+
+
 def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequence[str] | None,
-          out_dir: Path | str | None, report: Report) -> list[Path]:
-    """Build *targets* for the named editions (default: the default edition); return the files written."""
+          out_dir: Path | str | None, report: Report, *, print_shop: bool = False,
+          check_print: bool = False) -> list[Path]:
+    """Build *targets* for the named editions (default: the default edition); return the files written.
+
+    *print_shop* (or ``[print] print-shop``) adds the print-shop copy to every
+    PDF; *check_print* preflights the PDF and the booklet as well (the
+    print-shop copy is always preflighted).
+    """
     sources = read_sources(project_dir, out_dir, report)
     editions = [find_edition(sources.config, name) for name in (edition_names or [None])]
+    print_shop = print_shop or sources.config.print["print-shop"]
+    if "booklet" in targets:
+        booklet_settings(sources.config)
+    if print_shop and "pdf" in targets:
+        print_shop_settings(sources.config)
     report.raise_if_strict()
     remove_stale_temporaries(sources.project.out_dir)
     written = []
     for edition in editions:
+        printed = None
         for target in targets:
-            if target == "pdf":
-                book = render(sources, edition, PRINT, report)
-                html = print_document(book, sources.project)
-                report.raise_if_strict()
-                written.append(write_pdf(html, book, sources.project, output_path(sources, edition, "pdf")))
+            if target in PRINT_TARGETS:
+                printed = printed or print_book(sources, edition, report, check_print)
+                if target == "pdf":
+                    written.extend(build_pdfs(sources, edition, printed, print_shop, report))
+                else:
+                    written.append(build_booklet(sources, edition, printed, report))
             elif target == "epub":
                 book = render(sources, edition, EPUB, report)
                 documents = epub_documents(book, sources.project)

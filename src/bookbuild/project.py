@@ -43,8 +43,14 @@ class Project:
         return SourceLocation(shown, line, column)
 
     def is_source(self, path: Path) -> bool:
-        """Whether *path* lies in the manuscript or styles folder (never written by a build)."""
+        """Whether *path* lies in the manuscript or styles folder (never written by a build).
+
+        The output folder is never a source, even when it sits inside a bare
+        folder of chapters (DIR/build in a project whose manuscript is DIR).
+        """
         resolved = path.resolve()
+        if _is_within(resolved, self.out_dir):
+            return False
         return any(_is_within(resolved, folder) for folder in (self.manuscript_dir, self.styles_dir))
 
 

@@ -37,8 +37,9 @@ def page_size_css(book: RenderedBook) -> str:
     return f"@page {{ size: {width}mm {height}mm; }}\n"
 
 
-def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str = "") -> LaidOutBook:
-    """Lay out the book's pages."""
+def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str = "",
+               variant: str = PDF_VARIANT) -> LaidOutBook:
+    """Lay out the book's pages (for the PDF variant they will be written as)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -55,7 +56,7 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
     for _ in range(MAX_NOTE_CORRECTIONS + 1):
         try:
             document = source.render(stylesheets=stylesheets + [CSS(string=corrections, font_config=font_config)],
-                                     font_config=font_config, pdf_variant=PDF_VARIANT)
+                                     font_config=font_config, pdf_variant=variant)
         except ResourceRefused as refused:
             raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
         blocks = blocks_pushing_notes_away(document)
