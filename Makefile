@@ -9,6 +9,7 @@ BOOKBUILD := $(BIN)/bookbuild
 EDITION ?=
 EDITION_FLAG := $(if $(EDITION),--edition $(EDITION),)
 STAMPS := build/.stamps
+ACE := tools/ace/node_modules/.bin/ace-cli
 SOURCES := $(shell find manuscript styles src -type f -not -name '*.pyc' 2>/dev/null) pyproject.toml
 
 # Debian packages bookbuild needs, each with the check that tells it is there.
@@ -22,14 +23,24 @@ ldconfig -p | grep -q "libharfbuzz-subset.so"  || echo libharfbuzz-subset0
 command -v fc-match >/dev/null                 || echo fontconfig
 command -v java >/dev/null                     || echo default-jre-headless
 command -v pdftoppm >/dev/null                 || echo poppler-utils
+command -v chromium >/dev/null                 || echo chromium
+command -v npm >/dev/null                      || echo npm
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub booklet check test clean
+.PHONY: all setup system pdf epub booklet handouts editions check test clean
 
-all: setup pdf epub booklet
+# Every edition's PDF (student, teacher, large print, and any book.toml declares), their EPUBs, the handouts.
+all: setup editions booklet
 
 setup: system $(VENV)/.installed
+
+# DAISY Ace, the EPUB accessibility checker, installed on demand (by `make check` and `make test`)
+# from tools/ace/package-lock.json; it drives the system's Chromium (checks.py points it there),
+# so no browser is downloaded.
+$(ACE): tools/ace/package.json tools/ace/package-lock.json
+	cd tools/ace && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 system:
 	@missing=$$(sh -c "$$SYSTEM_CHECKS" | tr '\n' ' '); \
@@ -66,12 +77,24 @@ $(STAMPS)/booklet$(EDITION): $(SOURCES)
 	$(BOOKBUILD) build booklet $(EDITION_FLAG)
 	@mkdir -p $(STAMPS) && touch $@
 
-# Validate the manuscript, then every EPUB in build/ with EPUBCheck.
-check: setup epub
+# Student worksheets and teacher sheets for every chapter, in build/handouts/ (see README, "Handouts").
+handouts: setup $(STAMPS)/handouts
+$(STAMPS)/handouts: $(SOURCES)
+	$(BOOKBUILD) build handouts
+	@mkdir -p $(STAMPS) && touch $@
+
+# Every edition at once: each one's PDF, an EPUB for those that have one, and the handouts.
+editions: setup $(STAMPS)/editions
+$(STAMPS)/editions: $(SOURCES)
+	$(BOOKBUILD) build all --edition all
+	@mkdir -p $(STAMPS) && touch $@
+
+# Validate the manuscript, then every EPUB in build/ with EPUBCheck and DAISY Ace.
+check: setup $(ACE) epub
 	$(BOOKBUILD) check
 	$(BIN)/python -m bookbuild.checks build/*.epub
 
-test: setup
+test: setup $(ACE)
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -99,8 +99,29 @@ def test_missing_files_named_in_book_toml(project):
     })
     assert problems_of(lambda: load_config(locate_project(root))) == [
         "manuscript/book.toml:1:1: error: chapter file 'two.md' does not exist\n  hint: looked for manuscript/two.md",
-        "manuscript/book.toml:2:1: error: bibliography file 'none.bib' does not exist",
-        "manuscript/book.toml:3:1: error: cover image 'c.png' does not exist",
+        "manuscript/book.toml:2:1: error: bibliography file 'none.bib' does not exist\n"
+        "  hint: looked for manuscript/none.bib",
+        "manuscript/book.toml:3:1: error: cover image 'c.png' does not exist\n  hint: looked for manuscript/c.png",
+    ]
+
+
+def test_files_outside_the_manuscript_folder_are_refused(project, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Secret\n", encoding="utf-8")
+    root = project({
+        "manuscript/book.toml": 'chapters = ["../../secret.md", "dev.md"]\nbibliography = "/etc/passwd"\n'
+                                'cover = "images"\n',
+        "manuscript/images/x.png": b"\x89PNG",
+    })
+    (root / "manuscript" / "dev.md").symlink_to("/dev/zero")
+    assert problems_of(lambda: load_config(locate_project(root))) == [
+        "manuscript/book.toml:1:1: error: chapter file '../../secret.md' lies outside the manuscript folder\n"
+        "  hint: a book only reads files inside its manuscript folder",
+        "manuscript/book.toml:1:1: error: chapter file 'dev.md' lies outside the manuscript folder\n"
+        "  hint: a book only reads files inside its manuscript folder",
+        "manuscript/book.toml:2:1: error: bibliography file '/etc/passwd' lies outside the manuscript folder\n"
+        "  hint: a book only reads files inside its manuscript folder",
+        "manuscript/book.toml:3:1: error: cover image 'images' is not a regular file",
     ]
 
 

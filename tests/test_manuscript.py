@@ -9,7 +9,17 @@ from bookbuild.project import locate_project
 
 from .conftest import problems_of
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (4, 3), "white").save(output, format="PNG")
+    return output.getvalue()
+
+
+PNG = _png()
 
 
 def parse(root, report=None):

@@ -262,8 +262,14 @@ def load_bibliography(path: Path, project: Project | None = None) -> Bibliograph
     return parse_bibliography(text, where, path=path)
 
 
+MAX_BIBLIOGRAPHY_BYTES = 20 * 1024 * 1024
+
+
 def _read_text(path: Path, where) -> str:
     try:
+        if path.stat().st_size > MAX_BIBLIOGRAPHY_BYTES:
+            raise BookbuildError.at(where(), f"the bibliography is larger than "
+                                             f"{MAX_BIBLIOGRAPHY_BYTES // (1024 * 1024)} MB")
         data = path.read_bytes()
     except FileNotFoundError:
         raise BookbuildError.at(where(), "bibliography file not found") from None

@@ -36,13 +36,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build outputs into the output folder",
                                 description="Build outputs of the project into its build/ folder.")
-    build.add_argument("target", choices=("pdf", "booklet", "epub", "all"),
+    build.add_argument("target", choices=("pdf", "booklet", "epub", "handouts", "all"),
                        help="pdf: the printed booklet; booklet: its pages imposed for printing on a school "
-                       "copier; epub: the e-book; all: every output but the copier booklet")
+                       "copier; epub: the e-book; handouts: student and teacher handouts in build/handouts/; "
+                       "all: every output but the copier booklet")
     _project_options(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--edition", metavar="NAME", action="append",
-                       help="edition to build, such as student or teacher (repeatable; default: student)")
+                       help="edition to build: student (the default), teacher, large-print, one declared in "
+                       "book.toml, or all (repeatable)")
     build.add_argument("--print-shop", action="store_true",
                        help="with the PDF, also write <slug>-print.pdf for a print shop (bleed, crop marks, "
                        "PDF/A-2b), checked as --preflight does")

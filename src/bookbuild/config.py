@@ -73,6 +73,10 @@ class BookConfig:
     edition: str = ""
     version: str = ""
     print: MappingProxyType = field(default_factory=lambda: _table_with_defaults(PRINT_OPTIONS, {}))
+    audiences: tuple[str, ...] = ()
+    editions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    handouts: MappingProxyType = field(default_factory=lambda: _table_with_defaults(HANDOUT_OPTIONS, {}))
+    accessibility: MappingProxyType = field(default_factory=lambda: _table_with_defaults(ACCESSIBILITY_OPTIONS, {}))
     # Where each key was written, for error messages of later stages.
     locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
@@ -105,6 +109,62 @@ PRINT_OPTIONS: tuple[Option, ...] = (
            choices=("short-edge", "long-edge"), default="short-edge"),
 )
 
+# The keys of an [editions.NAME] table; a key left out keeps the built-in edition's value (see editions.py).
+EDITION_OPTIONS: tuple[Option, ...] = (
+    Option("audiences", "list[str]", "The audiences whose material the edition shows, such as "
+           "`[\"student\", \"teacher\"]`; required for a new edition."),
+    Option("label", "str", "Printed on the cover, the title page and in the running heads, such as "
+           "`Teacher edition`."),
+    Option("paper-size", "str", "Trim size of this edition (default: the book's `paper-size`).",
+           choices=tuple(PAPER_SIZES)),
+    Option("font-size", "number", "Size of the body text in points (default: the theme's, 10); headings, "
+           "notes and callouts scale with it."),
+    Option("answer-key", "bool", "Add an appendix collecting every chapter's model answers."),
+    Option("stylesheets", "list[str]", "Stylesheets added to this edition's PDF, from `styles/css/` or the "
+           "theme, such as `[\"large-print.css\"]`."),
+    Option("epub", "bool", "Whether the edition has an EPUB (`--edition all` builds it)."),
+)
+
+# The keys of the [handouts] table.
+HANDOUT_OPTIONS: tuple[Option, ...] = (
+    Option("paper-size", "str", "Paper of the handouts: `A4` (default) or `letter`.", choices=("A4", "letter"),
+           default="A4"),
+    Option("font-size", "number", "Size of the handouts' text in points (default 11).", default=11),
+)
+
+# The conformance claims an EPUB can make (EPUB Accessibility 1.1), and the hazard and feature terms of
+# schema.org's accessibility vocabulary that the [accessibility] table accepts.
+CONFORMANCE_CLAIMS = tuple(f"EPUB Accessibility 1.1 - WCAG 2.{minor} Level {level}"
+                           for minor in (2, 1, 0) for level in ("AA", "AAA", "A")) + ("none",)
+ACCESSIBILITY_HAZARDS = ("none", "flashing", "noFlashingHazard", "unknownFlashingHazard", "motionSimulation",
+                         "noMotionSimulationHazard", "unknownMotionSimulationHazard", "sound", "noSoundHazard",
+                         "unknownSoundHazard", "unknown")
+ACCESSIBILITY_FEATURES = ("alternativeText", "annotations", "ARIA", "audioDescription", "bookmarks", "braille",
+                          "captions", "ChemML", "describedMath", "displayTransformability", "fullRubyAnnotations",
+                          "highContrastAudio", "highContrastDisplay", "index", "largePrint", "latex",
+                          "longDescription", "MathML", "MathML-chemistry", "openCaptions", "pageBreakMarkers",
+                          "pageNavigation", "printPageNumbers", "readingOrder", "rubyAnnotations", "signLanguage",
+                          "structuralNavigation", "synchronizedAudioText", "tableOfContents", "tactileGraphic",
+                          "tactileObject", "timingControl", "transcript", "ttsMarkup", "unlocked",
+                          "withAdditionalWordSegmentation", "withoutAdditionalWordSegmentation")
+
+# The keys of the [accessibility] table: what the EPUB says about its accessibility.
+ACCESSIBILITY_OPTIONS: tuple[Option, ...] = (
+    Option("summary", "str", "The accessibility summary, in a sentence or two for readers (default: one "
+           "bookbuild writes from what the book has)."),
+    Option("conforms-to", "str", "The conformance claim: `EPUB Accessibility 1.1 - WCAG 2.2 Level AA` (default), "
+           "another WCAG 2.x level in the same words, or `none` for no claim.", choices=CONFORMANCE_CLAIMS,
+           default=CONFORMANCE_CLAIMS[0]),
+    Option("certified-by", "str", "Who checked the EPUB and stands behind the claim (default: the `publisher`, "
+           "else the `authors`)."),
+    Option("certifier-credential", "str", "The certifier's credential or badge, if any."),
+    Option("certifier-report", "str", "Web address of the certifier's report, if any."),
+    Option("hazards", "list[str]", "Accessibility hazards (default `[\"none\"]`): `flashing`, `motionSimulation`, "
+           "`sound`, their `no…Hazard` forms, or `unknown`.", choices=ACCESSIBILITY_HAZARDS, default=("none",)),
+    Option("features", "list[str]", "Accessibility features to declare besides those bookbuild finds itself, "
+           "such as `[\"describedMath\"]` (schema.org terms).", choices=ACCESSIBILITY_FEATURES, default=()),
+)
+
 OPTIONS: tuple[Option, ...] = (
     Option("title", "str", "The book's title, on the cover, title page, running heads and metadata."),
     Option("subtitle", "str", "Subtitle shown under the title."),
@@ -130,6 +190,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("version", "str", "Version of the text, printed on the copyright page with the build date."),
     Option("print", "table", "Print production: the copier booklet and the print-shop copy (keys below).",
            fields=PRINT_OPTIONS),
+    Option("audiences", "list[str]", "Audiences material can be marked for besides `student` and `teacher` "
+           "(always known), such as `[\"student\", \"teacher\", \"parent\"]`."),
+    Option("editions", "tables", "Editions, as `[editions.NAME]` tables (keys below); `student`, `teacher` and "
+           "`large-print` are built in.", fields=EDITION_OPTIONS),
+    Option("handouts", "table", "The classroom handouts (keys below).", fields=HANDOUT_OPTIONS),
+    Option("accessibility", "table", "What the EPUB declares about its accessibility (keys below).",
+           fields=ACCESSIBILITY_OPTIONS),
 )
 
 def attribute_name(key: str) -> str:
@@ -324,7 +391,11 @@ def _convert(option: Option, value: Any, where: SourceLocation, diagnostics: Dia
             return (value,)
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             return wrong_type()
-        return tuple(value)
+        unknown = [item for item in value if option.choices and item not in option.choices]
+        for item in unknown:
+            diagnostics.error(where, f"'{option.key}' has an unknown value '{item}'",
+                              hint="use one of: " + ", ".join(option.choices))
+        return None if unknown else tuple(value)
     if option.kind == "date":
         if isinstance(value, dt.datetime):
             return value.date().isoformat()
@@ -368,17 +439,14 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
                               "has no *.md files", hint="add chapter files or list them under 'chapters'")
     else:
         for name in chapters:
-            path = folder / name
-            if not path.is_file():
-                diagnostics.error(config.location_of("chapters"), f"chapter file '{name}' does not exist",
-                                  hint=f"looked for {project.location(path).path}")
+            _check_source_file(folder, name, "chapter file", config.location_of("chapters"), project, diagnostics)
         duplicates = sorted({name for name in chapters if chapters.count(name) > 1})
         for name in duplicates:
             diagnostics.error(config.location_of("chapters"), f"chapter '{name}' is listed twice")
     bibliography = config.bibliography
     if bibliography:
-        if not (folder / bibliography).is_file():
-            diagnostics.error(config.location_of("bibliography"), f"bibliography file '{bibliography}' does not exist")
+        _check_source_file(folder, bibliography, "bibliography file", config.location_of("bibliography"), project,
+                           diagnostics)
     else:
         candidates = sorted(path.name for path in folder.glob("*.bib"))
         if len(candidates) == 1:
@@ -387,8 +455,8 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
             diagnostics.error(config.source or project.location(folder),
                               f"several .bib files ({', '.join(candidates)}) and no 'bibliography' key",
                               hint="name the one to use: bibliography = \"" + candidates[0] + "\"")
-    if config.cover and not (folder / config.cover).is_file():
-        diagnostics.error(config.location_of("cover"), f"cover image '{config.cover}' does not exist")
+    if config.cover:
+        _check_source_file(folder, config.cover, "cover image", config.location_of("cover"), project, diagnostics)
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", config.language):
         diagnostics.error(config.location_of("language"), f"'{config.language}' is not a BCP 47 language tag",
                           hint="for example 'en', 'en-GB' or 'hu'")
@@ -399,6 +467,21 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
         title = _first_heading(folder / chapters[0]) or project.root.name
     identifier = config.identifier or "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "bookbuild:" + title))
     return replace(config, title=title, identifier=identifier, chapters=chapters, bibliography=bibliography)
+
+
+def _check_source_file(folder: Path, name: str, what: str, where: SourceLocation | None, project: Project,
+                       diagnostics: Diagnostics) -> None:
+    """A file named in book.toml must be a regular file inside the manuscript folder (symlinks resolved)."""
+    path = folder / name
+    resolved = path.resolve()
+    root = folder.resolve()
+    if resolved != root and root not in resolved.parents:
+        diagnostics.error(where, f"{what} '{name}' lies outside the manuscript folder",
+                          hint="a book only reads files inside its manuscript folder")
+    elif not resolved.exists():
+        diagnostics.error(where, f"{what} '{name}' does not exist", hint=f"looked for {project.location(path).path}")
+    elif not resolved.is_file():
+        diagnostics.error(where, f"{what} '{name}' is not a regular file")
 
 
 def _first_heading(path: Path) -> str | None:

@@ -21,6 +21,7 @@ from markdown_it.token import Token
 
 from .config import BookConfig, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation
+from .images import data_url_problems, image_problems, size_problem
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
 from .project import Project
@@ -34,6 +35,7 @@ FRONT_MATTER_KEYS = {
     "audience": "Whom the whole file is for, such as 'teacher' (see editions).",
     "handout": "true to print this file as a handout of its own.",
 }
+MAX_CHAPTER_BYTES = 4 * 1024 * 1024  # about 600,000 words: more is a mistake, not a chapter
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                   ".svg": "image/svg+xml", ".webp": "image/webp"}
 
@@ -97,6 +99,9 @@ class Manuscript:
 
 def read_source(path: Path, project: Project) -> str:
     """The text of a source file: UTF-8, BOM removed, line endings made LF."""
+    if path.stat().st_size > MAX_CHAPTER_BYTES:
+        raise BookbuildError.at(project.location(path), f"file is larger than {MAX_CHAPTER_BYTES // (1024 * 1024)} MB",
+                                hint="split it into several chapters")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -443,18 +448,31 @@ def _check_image(chapter: Chapter, inline: Token, image: Token, lines: Sequence[
         diagnostics.error(where, f"image '{src}' has no alt text",
                           hint="describe it for readers who cannot see it: ![what it shows](" + src + "), "
                           "or mark a purely decorative image with {.decorative}")
+    for name in ("width", "height"):
+        value = image.attrGet(name)
+        if value is not None and (problem := size_problem(str(value))):
+            diagnostics.error(where, f"image '{src}': {name} {problem}")
+    shown = src if len(src) <= 60 else src[:57] + "..."
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
         if not src.startswith("data:image/"):
-            diagnostics.error(where, f"image '{src}' is not a file of the project",
+            diagnostics.error(where, f"image '{shown}' is not a file of the project",
                               hint="download it into the manuscript folder and link to it by relative path")
+        else:
+            for problem in data_url_problems(src):
+                diagnostics.error(where, f"image '{shown}' {problem}")
         return
     path = (chapter.path.parent / src).resolve()
     if not _inside(path, project.manuscript_dir) and not _inside(path, project.root):
         diagnostics.error(where, f"image '{src}' lies outside the project")
-    elif not path.is_file():
+    elif not path.exists():
         diagnostics.error(where, f"image file '{src}' does not exist")
+    elif not path.is_file():
+        diagnostics.error(where, f"image '{src}' is not a regular file")
     elif path.suffix.lower() not in IMAGE_SUFFIXES:
         diagnostics.error(where, f"image '{src}' is not a PNG, JPEG, GIF, WebP or SVG file")
+    else:
+        for problem in image_problems(path):
+            diagnostics.error(where, f"image '{src}' {problem}")
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -13,24 +13,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .accessibility import report_skipped_heading_levels, report_unbacked_claim
 from .bibliography import load_bibliography
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, load_config
-from .editions import Edition, find_edition, select_edition
+from .answer_key import add_answer_key
+from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
+                       load_editions, select_edition)
+from .handouts import HANDOUT_AUDIENCES, extract_handouts
 from .errors import BookbuildError, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
+from .pagemap import PageMap, print_edition_name, read_page_map
 from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
+from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
+from .render.templates import load_labels
 from .preflight import preflight, report_findings
 from .writers import remove_stale_temporaries, write_output
 from .writers.booklet import booklet_settings, impose_booklet, last_page_stands_alone, reading_order
 from .writers.epub import write_epub
+from .writers.handouts import handout_job, handout_settings, write_handouts
 from .writers.pdf import LaidOutBook, layout_pdf, pdf_bytes
 from .writers.printshop import layout_print_shop, print_shop_bytes, print_shop_settings
 
-TARGETS = ("pdf", "epub")
+TARGETS = ("pdf", "epub", "handouts")
 PRINT_TARGETS = ("pdf", "booklet")  # built from the same laid-out pages
 
 
@@ -64,7 +72,9 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     """Read and check the config, the chapters and the bibliography."""
     project = locate_project(project_dir, out_dir)
     config = load_config(project)
+    load_editions(config, project)
     manuscript = parse_manuscript(project, config, report)
+    check_audiences(manuscript, config)
     bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
@@ -74,6 +84,9 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
     """The manuscript of one edition and its resolved citations."""
     manuscript = select_edition(sources.manuscript, edition, report)
+    report_skipped_heading_levels(manuscript, report)
+    if edition.answer_key:
+        manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
     citations = resolve_citations(manuscript.citations, sources.bibliography, sources.style,
                                   sources.config.nocite, sources.config.location_of("nocite"))
     return manuscript, citations
@@ -81,7 +94,8 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
 
 def render(sources: Sources, edition: Edition, target: str, report: Report) -> RenderedBook:
     manuscript, citations = edition_manuscript(sources, edition, report)
-    return render_book(manuscript, citations, sources.config, edition, target, sources.build)
+    return render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
+                       sources.build)
 
 
 def output_path(sources: Sources, edition: Edition, extension: str, kind: str = "") -> Path:
@@ -139,6 +153,23 @@ def build_booklet(sources: Sources, edition: Edition, printed: PrintedBook, repo
     return write_output(sources.project, output_path(sources, edition, "pdf", "booklet"), data)
 
 
+def page_map_of(printed: PrintedBook, edition: Edition) -> PageMap:
+    """Where each page of one edition's printed booklet begins, and its number."""
+    config = printed.book.config
+    source = print_edition_name(config.title, edition.label, edition.paper_size or config.paper_size,
+                                printed.laid_out.page_count)
+    return read_page_map(printed.laid_out.document, source)
+
+
+def build_epub(sources: Sources, edition: Edition, page_map: PageMap, report: Report) -> Path:
+    """Write one edition's EPUB, with the page numbers of its printed booklet."""
+    book = render(sources, edition, EPUB, report)
+    report_unbacked_claim(book.config, report)
+    documents = epub_documents(book, sources.project, page_map)
+    report.raise_if_strict()
+    return write_epub(documents, book, sources.project, output_path(sources, edition, "epub"), page_map)
+
+
 def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequence[str] | None,
           out_dir: Path | str | None, report: Report, *, print_shop: bool = False,
           check_print: bool = False) -> list[Path]:
@@ -149,7 +180,8 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     print-shop copy is always preflighted).
     """
     sources = read_sources(project_dir, out_dir, report)
-    editions = [find_edition(sources.config, name) for name in (edition_names or [None])]
+    editions = editions_named(sources.config, edition_names)
+    check_outputs(editions, targets, edition_names)
     print_shop = print_shop or sources.config.print["print-shop"]
     if "booklet" in targets:
         booklet_settings(sources.config)
@@ -161,6 +193,8 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     for edition in editions:
         printed = None
         for target in targets:
+            if target == "handouts" or (target == "epub" and not edition.epub):
+                continue  # handouts are made once, below; an edition without an EPUB is skipped
             if target in PRINT_TARGETS:
                 printed = printed or print_book(sources, edition, report, check_print)
                 if target == "pdf":
@@ -168,24 +202,51 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
                 else:
                     written.append(build_booklet(sources, edition, printed, report))
             elif target == "epub":
-                book = render(sources, edition, EPUB, report)
-                documents = epub_documents(book, sources.project)
-                report.raise_if_strict()
-                written.append(write_epub(documents, book, sources.project, output_path(sources, edition, "epub")))
+                # The EPUB carries the printed booklet's page numbers: lay it out, or reuse its layout.
+                printed = printed or print_book(sources, edition, report,
+                                                check_print and any(t in PRINT_TARGETS for t in targets))
+                written.append(build_epub(sources, edition, page_map_of(printed, edition), report))
             else:
                 raise ValueError(f"unknown target {target!r}")
+    if "handouts" in targets:
+        written.extend(build_handouts(sources, report))
     return written
+
+
+def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]:
+    """(name, HTML) of every handout: each chapter's worksheets and the files declared as handouts."""
+    editions = []
+    for name in HANDOUT_AUDIENCES:
+        edition = find_edition(sources.config, name)
+        editions.append((edition, select_edition(sources.manuscript, edition, report)))
+    documents = []
+    for handout in extract_handouts(editions, sources.manuscript.files):
+        citations = resolve_citations(handout.citations, sources.bibliography, sources.style)
+        rendered = render_handout(handout, citations, sources.config, sources.build)
+        documents.append((handout.name, handout_document(rendered, sources.project)))
+    return documents
+
+
+def build_handouts(sources: Sources, report: Report) -> list[Path]:
+    """Write the handouts to build/handouts/, laid out in parallel."""
+    settings = handout_settings(sources.config)
+    documents = handout_documents(sources, report)
+    report.raise_if_strict()
+    jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html in documents]
+    return write_handouts(jobs, sources.project)
 
 
 def check(project_dir: Path | str, report: Report) -> Sources:
     """Read, check and render every edition to HTML, without laying out or writing anything."""
     sources = read_sources(project_dir, None, report)
-    for edition in (find_edition(sources.config, None),):
-        for target in (PRINT, EPUB):
+    for edition in editions_named(sources.config, ["all"]):
+        for target in (PRINT, EPUB) if edition.epub else (PRINT,):
             book = render(sources, edition, target, report)
             if target == PRINT:
                 print_document(book, sources.project)
             else:
                 epub_documents(book, sources.project)
+    handout_settings(sources.config)
+    handout_documents(sources, report)
     report.raise_if_strict()
     return sources

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from ..bibliography import NameList, RichText, closest_match
@@ -385,7 +386,8 @@ def _check_project_templates(style: CitationStyle, project_folders: Sequence[Pat
 
 
 def _make_environment(style: CitationStyle) -> Environment:
-    environment = Environment(
+    # Sandboxed: a project's style templates can format values, not reach into Python.
+    environment = SandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]),
         autoescape=True,
         undefined=StrictUndefined,

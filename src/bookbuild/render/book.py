@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,10 @@ from ..citations.model import BibliographyEntry, CitationResult
 from ..config import BookConfig
 from ..editions import Edition
 from ..manuscript import Chapter, Heading, Manuscript
+from ..pagemap import PageMap
 from ..project import Project
 from .html import EPUB, PRINT, Note, RenderContext, render_inline, render_tokens
+from .pagebreaks import place_page_markers, plan_page_markers, strip_block_numbers
 from .templates import load_labels, make_environment, render_template
 
 BIBLIOGRAPHY_ID = "bibliography"
@@ -153,11 +155,16 @@ class EpubDocument:
     linear: bool = True
 
 
-def epub_documents(book: RenderedBook, project: Project) -> list[EpubDocument]:
-    """One XHTML document per page of the EPUB, in reading order, cross-file links resolved."""
+def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | None = None) -> list[EpubDocument]:
+    """One XHTML document per page of the EPUB, in reading order, cross-file links resolved.
+
+    With the *page_map* of the edition's printed booklet, the documents get
+    its page-break markers and the navigation document its page list.
+    """
     environment = make_environment(project)
     values = {"book": book, "labels": book.labels, "bibliography_id": BIBLIOGRAPHY_ID,
-              "stylesheets": ["css/" + name for name in epub_stylesheet_names(project)]}
+              "stylesheets": ["css/" + name for name in (EMBEDDED_FONTS_CSS, *epub_stylesheet_names(project))],
+              "page_list": ()}
     documents = []
     if book.cover:
         documents.append(EpubDocument("cover.xhtml", book.labels["cover"],
@@ -180,6 +187,12 @@ def epub_documents(book: RenderedBook, project: Project) -> list[EpubDocument]:
         documents.append(EpubDocument("bibliography.xhtml", book.bibliography_title,
                                       render_template(environment, "epub/bibliography.xhtml.j2", project,
                                                       **values), "bibliography"))
+    if page_map is None:
+        return resolve_cross_file_links(strip_block_numbers(documents))
+    values["page_list"] = plan_page_markers(page_map, documents)
+    documents = [replace(document, content=render_template(environment, "epub/nav.xhtml.j2", project, **values))
+                 if document.role == "nav" else document for document in documents]
+    documents = place_page_markers(documents, values["page_list"], page_map, book.labels["page_abbreviation"])
     return resolve_cross_file_links(documents)
 
 
@@ -191,6 +204,7 @@ def epub_stylesheet_names(project: Project) -> list[str]:
 
 PRINT_STYLESHEETS = ("common.css", "print.css")
 EPUB_STYLESHEETS = ("common.css", "epub.css")
+EMBEDDED_FONTS_CSS = "embedded-fonts.css"  # the @font-face rules of the fonts the EPUB carries, written by its writer
 
 _ID_RE = re.compile(r'\sid="([^"]+)"')
 _HREF_RE = re.compile(r'href="#([^"]+)"')

@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from ..citations.model import CitationResult
+from ..images import css_size
 from ..manuscript import Chapter, plain_text
 from .sanitize import InlineHtmlBalancer, sanitize_block
 
@@ -65,11 +66,16 @@ class RenderContext:
     blocks: int = 0  # blocks of the main text so far; print and EPUB count them alike
 
     def next_block(self) -> str:
-        """Number the next block of the main text; in print, mark it so the layout can be traced back."""
+        """Number the next block of the main text and mark it with its number, in both targets alike.
+
+        In print the mark lets the layout be traced back (footnote placement,
+        the page map); in the EPUB the page-break markers are placed by it and
+        the mark is removed (``render.pagebreaks``).
+        """
         if self.note_depth:
             return ""
         self.blocks += 1
-        return f' data-b="{self.chapter.id}:{self.blocks}"' if self.target == PRINT else ""
+        return f' data-b="{self.chapter.id}:{self.blocks}"'
 
 
 class BookRenderer(RendererHTML):
@@ -209,9 +215,10 @@ class BookRenderer(RendererHTML):
             src = context.resource_url((context.chapter.path.parent / src).resolve())
         alt = plain_text(image.children or [])
         attributes = {"src": src, "alt": alt}
-        for name in ("width", "height"):
-            if image.attrGet(name):
-                attributes[name] = str(image.attrGet(name))
+        sizes = [f"{name}: {css_size(str(image.attrGet(name)))}" for name in ("width", "height")
+                 if image.attrGet(name)]
+        if sizes:
+            attributes["style"] = "; ".join(sizes)
         if with_id and image.attrGet("id"):
             attributes["id"] = str(image.attrGet("id"))
         if with_id and image.attrGet("class"):

@@ -36,6 +36,8 @@ ALLOWED_ATTRIBUTES = frozenset({
     "abbr", "start", "reversed", "value", "role", "headers",
 })
 VOID_TAGS = frozenset({"br", "hr", "wbr", "col"})
+MAX_DEPTH = 32  # deeper raw HTML keeps its text but loses its tags
+MAX_INLINE_DEPTH = 16
 SAFE_URL_RE = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>$", re.S)
 _ATTRIBUTE_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
@@ -71,18 +73,18 @@ def sanitize_block(markup: str) -> str:
             if fragment.strip():
                 out.append("<p>" + html.escape(fragment) + "</p>")
             continue
-        out.append(_serialize(fragment))
+        out.append(_serialize(fragment, 0))
     return "".join(out) + "\n"
 
 
-def _serialize(element: etree._Element) -> str:
+def _serialize(element: etree._Element, depth: int) -> str:
     tag = element.tag if isinstance(element.tag, str) else ""
     tail = html.escape(element.tail or "", quote=False)
     if not tag or tag.lower() in DROPPED_TAGS:
         return tail
     tag = tag.lower()
-    inner = html.escape(element.text or "", quote=False) + "".join(_serialize(child) for child in element)
-    if tag not in ALLOWED_TAGS:
+    inner = html.escape(element.text or "", quote=False) + "".join(_serialize(child, depth + 1) for child in element)
+    if tag not in ALLOWED_TAGS or depth >= MAX_DEPTH:
         return inner + tail
     attributes = _render_attributes(_clean_attributes(dict(element.attrib)))
     if tag in VOID_TAGS:
@@ -114,6 +116,8 @@ class InlineHtmlBalancer:
             return ""
         if name not in INLINE_TAGS:
             return ""
+        if not closing and name not in VOID_TAGS and len(self.open) >= MAX_INLINE_DEPTH:
+            return ""  # its closing tag is dropped too: it will not be found among the open ones
         if closing:
             if name not in self.open:
                 return ""

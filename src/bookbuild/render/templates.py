@@ -5,20 +5,23 @@ then the package's default theme.  ``theme/NAME`` always names the default, so
 a project template can ``{% extends "theme/book.html.j2" %}`` and replace a
 single block.  Stylesheets work the same way: ``styles/css/NAME`` replaces the
 theme's, and a project's ``styles/css/custom.css``, if present, is added last
-to every output.  Autoescaping is on and undefined variables are errors, so
-manuscript text is always data, never template code.
+to every output.  Autoescaping is on, undefined variables are errors and templates run
+sandboxed, so manuscript text is always data, never template code, and a
+template cannot reach into Python.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
-from ..errors import BookbuildError
+from ..errors import BookbuildError, Diagnostics
 from ..project import Project
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
@@ -35,7 +38,8 @@ def make_environment(project: Project) -> jinja2.Environment:
         jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(theme_templates)}),
         *loaders,
     ])
-    environment = jinja2.Environment(
+    # Sandboxed: a project's templates can lay out values, not reach into Python.
+    environment = SandboxedEnvironment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -58,6 +62,10 @@ def render_template(environment: jinja2.Environment, name: str, project: Project
         location = _traceback_location(error, project)
         raise BookbuildError.at(location, f"template error: {error.message}",
                                 hint="see the README for the values a template receives") from None
+    except jinja2.exceptions.SecurityError as error:
+        location = _traceback_location(error, project)
+        raise BookbuildError.at(location, f"template error: {error}",
+                                hint="templates may use the values they are given, not Python internals") from None
     except jinja2.TemplateNotFound as error:
         raise BookbuildError.at(None, f"template '{error.name}' not found",
                                 hint=f"templates live in {project.location(project.styles_dir / 'templates').path}/ "
@@ -85,7 +93,12 @@ def _traceback_location(error: BaseException, project: Project):
 
 
 def stylesheet_paths(project: Project, names: tuple[str, ...]) -> list[Path]:
-    """The stylesheets for an output, each from the project if it overrides it, then custom.css."""
+    """The stylesheets for an output, each from the project if it overrides it, then custom.css.
+
+    A project's stylesheet may refer (``url()``, ``@import``) only to files
+    inside the project and to ``data:`` URLs; anything else is an error at the
+    line that asks for it.
+    """
     paths = []
     for name in names:
         override = project.styles_dir / "css" / name
@@ -93,7 +106,34 @@ def stylesheet_paths(project: Project, names: tuple[str, ...]) -> list[Path]:
     custom = project.styles_dir / "css" / "custom.css"
     if custom.is_file():
         paths.append(custom)
+    diagnostics = Diagnostics()
+    for path in paths:
+        if project.is_source(path):
+            _check_stylesheet_references(path, project, diagnostics)
+    diagnostics.raise_if_any()
     return paths
+
+
+_CSS_REFERENCE_RE = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE | re.S)
+
+
+def _check_stylesheet_references(path: Path, project: Project, diagnostics: Diagnostics) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for match in _CSS_REFERENCE_RE.finditer(text):
+        reference = (match[2] if match[2] is not None else match[4] or "").strip()
+        if not reference or reference.startswith("data:") or reference.startswith("#"):
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        where = project.location(path, line)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", reference) or reference.startswith("/"):
+            diagnostics.error(where, f"stylesheet refers to '{reference[:80]}', which is not a file of the project",
+                              hint="copy the file into the project and refer to it by a relative path")
+            continue
+        target = (path.parent / reference.split("?")[0].split("#")[0]).resolve()
+        if not (target == project.root or project.root in target.parents):
+            diagnostics.error(where, f"stylesheet refers to '{reference[:80]}', which lies outside the project")
+        elif not target.is_file():
+            diagnostics.error(where, f"stylesheet refers to '{reference[:80]}', which does not exist")
 
 
 @lru_cache(maxsize=8)

@@ -5,6 +5,13 @@ only packages them: the package document with full metadata, the NCX for old
 readers, the manifest and spine, and the zip.  The zip is then rewritten with
 fixed timestamps and a fixed order, so that two builds of the same source with
 the same SOURCE_DATE_EPOCH give the same bytes.
+
+The package document also says what the book offers readers with
+disabilities (EPUB Accessibility 1.1: access modes, features, hazards, a
+summary and the conformance claim, from book.toml's ``[accessibility]``
+table), and, when the EPUB carries the printed booklet's page numbers, which
+print edition they come from (``pageBreakSource``).  The book's fonts go in
+subset and obfuscated (see ``epubfonts.py``).
 """
 
 from __future__ import annotations
@@ -16,11 +23,14 @@ from pathlib import Path
 
 from ebooklib import epub
 
+from ..accessibility import accessibility_certifier
+from ..pagemap import PageMap
 from ..project import Project
-from ..render.book import EPUB_STYLESHEETS, EpubDocument, RenderedBook
+from ..render.book import EMBEDDED_FONTS_CSS, EPUB_STYLESHEETS, EpubDocument, RenderedBook
 from ..render.templates import stylesheet_paths
 from . import write_output
 from .cover import cover_png
+from .epubfonts import embedded_fonts, encryption_xml, font_face_css, obfuscate
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp", ".css": "text/css", ".ttf": "font/ttf",
@@ -44,8 +54,21 @@ class XhtmlDocument(epub.EpubHtml):
         return self.content
 
 
-def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Project) -> bytes:
-    """The EPUB file as bytes."""
+class PackageWriter(epub.EpubWriter):
+    """ebooklib's writer, with the book's language on the package element, as accessibility checkers ask."""
+
+    def __init__(self, name, book, options, language: str):
+        super().__init__(name, book, options)
+        self.language = language
+
+    def _write_opf_file(self, root):
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.language)
+        super()._write_opf_file(root)
+
+
+def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Project,
+               page_map: PageMap | None = None) -> bytes:
+    """The EPUB file as bytes; with the print edition's *page_map*, it names the edition its page numbers follow."""
     config = book.config
     package = epub.EpubBook()
     package.set_identifier(config.identifier)
@@ -64,8 +87,23 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
     for subject in config.subjects:
         package.add_metadata("DC", "subject", subject)
     package.add_metadata("DC", "date", config.date or book.build.day)
+    for name, value, attributes in accessibility_metadata(book, documents, page_map):
+        if name == "link":
+            package.add_metadata(None, "link", "", {**attributes, "href": value})
+        else:
+            package.add_metadata(None, "meta", value, {"property": name, **attributes})
 
-    for path in stylesheet_paths(project, EPUB_STYLESHEETS):
+    stylesheets = stylesheet_paths(project, EPUB_STYLESHEETS)
+    fonts = embedded_fonts((document.content for document in documents),
+                           (path.read_text(encoding="utf-8") for path in stylesheets),
+                           int(book.build.date.timestamp()))
+    package.add_item(epub.EpubItem(uid="css-embedded-fonts", file_name=f"css/{EMBEDDED_FONTS_CSS}",
+                                   media_type="text/css", content=font_face_css(fonts).encode("utf-8")))
+    for number, font in enumerate(fonts, start=1):
+        package.add_item(epub.EpubItem(uid=f"font-{number}", file_name=font.href,
+                                       media_type=MEDIA_TYPES[Path(font.href).suffix.lower()],
+                                       content=obfuscate(font.data, config.identifier)))
+    for path in stylesheets:
         package.add_item(epub.EpubItem(uid=f"css-{path.stem}", file_name=f"css/{path.name}",
                                        media_type="text/css", content=path.read_bytes()))
     for number, (path, href) in enumerate(sorted(book.resources.items(), key=lambda item: item[1]), start=1):
@@ -97,20 +135,91 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
     package.spine = [items[document.file_name] for document in documents]
 
     buffer = io.BytesIO()
-    epub.write_epub(buffer, package, {
+    writer = PackageWriter(buffer, package, {
         "epub3_pages": False,  # the page-list is bookbuild's own (from the print layout)
         "epub2_guide": False,
         "epub3_landmark": False,  # the landmarks are in bookbuild's navigation document
         "mtime": book.build.date,
         "raise_exceptions": True,
-    })
-    return normalize_zip(buffer.getvalue(), book.build.date.timetuple()[:6])
+    }, config.language)
+    writer.process()
+    writer.write()
+    extra = {}
+    if fonts:
+        extra[ENCRYPTION_PATH] = encryption_xml(f"{package.FOLDER_NAME}/{font.href}" for font in fonts)
+    return normalize_zip(buffer.getvalue(), book.build.date.timetuple()[:6], extra)
 
 
-def normalize_zip(data: bytes, date_time: tuple[int, ...]) -> bytes:
-    """The same zip with fixed timestamps and permissions; 'mimetype' first and stored."""
+def accessibility_metadata(book: RenderedBook, documents: list[EpubDocument],
+                           page_map: PageMap | None) -> list[tuple[str, str, dict[str, str]]]:
+    """The package's accessibility metadata as (property, value, attributes), from the book and [accessibility].
+
+    What bookbuild knows itself: the access modes (text, and images when there
+    are any, each with its alternative text, which the manuscript stage
+    requires), the features every bookbuild EPUB has (contents, reading order,
+    headings, landmarks, ARIA roles, restyleable text), and the page
+    navigation when the printed booklet's numbers are in it.
+    """
+    settings = book.config.accessibility
+    images = any("<img" in document.content for document in documents)
+    modes = ["textual"] + (["visual"] if images else [])
+    features = ["tableOfContents", "readingOrder", "structuralNavigation", "ARIA", "displayTransformability"]
+    if images:
+        features.append("alternativeText")
+    if page_map is not None and page_map.pages:
+        features += ["pageNavigation", "printPageNumbers"]
+    features += [feature for feature in settings["features"] if feature not in features]
+    claim = settings["conforms-to"]
+    certifier = accessibility_certifier(book.config)
+    if claim == "none" or not certifier:
+        claim = ""
+    entries: list[tuple[str, str, dict[str, str]]] = [("schema:accessMode", mode, {}) for mode in modes]
+    entries.append(("schema:accessModeSufficient", "textual", {}))
+    if images:
+        entries.append(("schema:accessModeSufficient", "textual,visual", {}))
+    entries += [("schema:accessibilityFeature", feature, {}) for feature in features]
+    entries += [("schema:accessibilityHazard", hazard, {}) for hazard in settings["hazards"]]
+    entries.append(("schema:accessibilitySummary", settings["summary"] or accessibility_summary(
+        claim, images, page_map), {}))
+    if claim:
+        entries.append(("dcterms:conformsTo", claim, {}))
+        entries.append(("a11y:certifiedBy", certifier, {"id": "certifier"}))
+        if settings["certifier-credential"]:
+            entries.append(("a11y:certifierCredential", settings["certifier-credential"], {"refines": "#certifier"}))
+        if settings["certifier-report"]:
+            entries.append(("link", settings["certifier-report"], {"rel": "a11y:certifierReport",
+                                                                    "refines": "#certifier"}))
+    if page_map is not None and page_map.pages:
+        entries.append(("pageBreakSource", page_map.source, {}))
+    return entries
+
+
+def accessibility_summary(claim: str, images: bool, page_map: PageMap | None) -> str:
+    """The summary bookbuild writes when book.toml gives none."""
+    sentences = []
+    if claim:
+        level = claim.split(" - ", 1)[-1]
+        sentences.append(f"This publication meets {level} (EPUB Accessibility 1.1).")
+    sentences.append("Its contents, headings and landmarks give structural navigation, and the text can be "
+                     "enlarged and restyled.")
+    if images:
+        sentences.append("Every image has a text description.")
+    sentences.append("Notes are linked to and from the text.")
+    if page_map is not None and page_map.pages:
+        sentences.append(f"Page numbers follow the print edition ({page_map.source}) and can be navigated "
+                         "from the page list.")
+    return " ".join(sentences)
+
+
+ENCRYPTION_PATH = "META-INF/encryption.xml"
+
+
+def normalize_zip(data: bytes, date_time: tuple[int, ...], extra: dict[str, bytes] | None = None) -> bytes:
+    """The same zip with fixed timestamps and permissions; 'mimetype' first and stored; *extra* files added."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
+    contents = {name: source.read(name) for name in source.namelist()}
+    contents.update(extra or {})
+    names = list(contents)
     ordered = ["mimetype"] + [name for name in names if name != "mimetype"]
     output = io.BytesIO()
     stamp = tuple(max(part, 0) for part in date_time)
@@ -123,13 +232,14 @@ def normalize_zip(data: bytes, date_time: tuple[int, ...]) -> bytes:
             info.create_system = 3
             if name == "mimetype":
                 info.compress_type = zipfile.ZIP_STORED
-                target.writestr(info, source.read(name))
+                target.writestr(info, contents[name])
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(info, source.read(name), compresslevel=9)
+                target.writestr(info, contents[name], compresslevel=9)
     return output.getvalue()
 
 
-def write_epub(documents: list[EpubDocument], book: RenderedBook, project: Project, path: Path) -> Path:
+def write_epub(documents: list[EpubDocument], book: RenderedBook, project: Project, path: Path,
+               page_map: PageMap | None = None) -> Path:
     """Package and write the EPUB to *path* atomically."""
-    return write_output(project, path, epub_bytes(documents, book, project))
+    return write_output(project, path, epub_bytes(documents, book, project, page_map))

@@ -22,6 +22,8 @@ from .fetch import ProjectFetcher, ResourceRefused
 
 PDF_VARIANT = "pdf/ua-1"
 MAX_NOTE_CORRECTIONS = 4  # layout passes spent keeping footnotes on the page of their call
+HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
+TIGHTER_WORD_SPACING = "-0.02em"  # for a block with a line WeasyPrint broke too early
 
 
 @dataclass(frozen=True)
@@ -47,22 +49,29 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
     fetcher = ProjectFetcher([project.root, THEME_DIR])
     font_config = FontConfiguration()
     stylesheets = [CSS(string=page_size_css(book), font_config=font_config)]
-    for path in stylesheet_paths(project, PRINT_STYLESHEETS):
+    # The edition's own stylesheets (large print) follow the theme's; its text size follows them all.
+    for path in stylesheet_paths(project, PRINT_STYLESHEETS + book.edition.stylesheets):
         stylesheets.append(CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher))
+    if book.edition.print_css:
+        stylesheets.append(CSS(string=book.edition.print_css, font_config=font_config))
     if extra_css:
         stylesheets.append(CSS(string=extra_css, font_config=font_config))
     source = HTML(string=html, base_url=project.manuscript_dir.as_uri() + "/", url_fetcher=fetcher)
     corrections = ""
+    tightened: set[str] = set()
     for _ in range(MAX_NOTE_CORRECTIONS + 1):
         try:
             document = source.render(stylesheets=stylesheets + [CSS(string=corrections, font_config=font_config)],
                                      font_config=font_config, pdf_variant=variant)
         except ResourceRefused as refused:
             raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
-        blocks = blocks_pushing_notes_away(document)
-        if not blocks:
+        blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
+        tight = [block for block in lines_broken_too_early(document) if block not in tightened]
+        if not blocks and not tight:
             break
         corrections += "".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
+        corrections += "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight)
+        tightened.update(tight)
     return LaidOutBook(document, len(document.pages))
 
 
@@ -100,6 +109,92 @@ def blocks_pushing_notes_away(document) -> list[str]:
                     body_page.setdefault(element.get("id"), number)
     pages = sorted({call for note, call in call_page.items() if body_page.get(note, call) > call})
     return [last_block[page] for page in pages if page in last_block]
+
+
+def with_their_headings(document, blocks: list[str]) -> list[str]:
+    """Each block to move to the next page, or the heading(s) right before it, which must move with it."""
+    order: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for page in document.pages:
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            block = element.get("data-b") if element is not None else None
+            if block and box.element_tag != "span" and block not in seen:
+                seen.add(block)
+                order.append((block, box.element_tag))
+    position = {block: index for index, (block, _) in enumerate(order)}
+    moved = []
+    for block in blocks:
+        index = position.get(block)
+        while index and order[index - 1][1] in HEADING_TAGS:
+            index -= 1
+        moved.append(order[index][0] if index is not None else block)
+    return list(dict.fromkeys(moved))
+
+
+def early_breaks(document) -> list:
+    """The block boxes with a word standing alone on a line in the middle of a paragraph.
+
+    Now and then WeasyPrint (70, with ``hyphens`` other than ``auto``) ends a
+    line that only just fits, then ends the next one after a single word
+    although the words after it would fit: the word stands alone on a line of
+    its own.  Spacing the words of the block a little tighter
+    (``TIGHTER_WORD_SPACING``) gives a different, correct, set of lines.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    def texts(line) -> list:
+        return [child for child in _walk(line) if isinstance(child, boxes.TextBox)]
+
+    found = []
+    for page in document.pages:
+        for box in _walk(page._page_box):
+            if not isinstance(box, boxes.BlockContainerBox):
+                continue
+            right = box.content_box_x() + box.width  # where every line may end, beside a float too
+            lines = [child for child in box.children if isinstance(child, boxes.LineBox)]
+            for line, alone, following in zip(lines, lines[1:], lines[2:]):
+                before, word, after = texts(line), texts(alone), texts(following)
+                if not before or not word or not after or " " in "".join(t.text for t in word).strip():
+                    continue
+                em = word[0].style["font_size"]
+                # The word would have fitted on the line before it, or the next word after it.
+                fits_before = before[-1].position_x + before[-1].width + sum(t.width for t in word) + em / 3 < right
+                next_word = after[0].text.strip().split(" ")[0]
+                next_width = after[0].width * len(next_word) / max(len(after[0].text.strip()), 1)
+                fits_after = word[-1].position_x + word[-1].width + next_width + em < right
+                if fits_before or fits_after:
+                    found.append(box)
+                    break
+    return found
+
+
+def lines_broken_too_early(document) -> list[str]:
+    """The numbered blocks of the main text (``data-b``) holding a line broken too early."""
+    blocks = []
+    for box in early_breaks(document):
+        element = getattr(box, "element", None)
+        block = element.get("data-b") if element is not None else None
+        if block:
+            blocks.append(block)
+    return list(dict.fromkeys(blocks))
+
+
+def headings_left_behind(document) -> list[str]:
+    """The headings that end a page, their text on the next one: each is moved to the next page.
+
+    WeasyPrint keeps a heading with what follows it (``break-after: avoid``)
+    until footnotes take room from the page after the heading was placed; then
+    the heading can be left alone at the foot of the page.
+    """
+    last: dict[int, tuple[str, str]] = {}
+    for number, page in enumerate(document.pages):
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            block = element.get("data-b") if element is not None else None
+            if block and box.element_tag != "span":
+                last[number] = (block, box.element_tag)
+    return [block for block, tag in last.values() if tag in HEADING_TAGS]
 
 
 def pdf_bytes(laid_out: LaidOutBook, book: RenderedBook) -> bytes:

@@ -1,0 +1,237 @@
+"""Turn the font families the EPUB's stylesheets name into embedded fonts: subset, obfuscated, with @font-face rules.
+
+A reading system shows an EPUB in its own fonts unless the EPUB brings
+them; the book's fonts were chosen for Hungarian ő and ű and for young
+readers (Andika), so the EPUB carries them.  For each family that a
+stylesheet names first in a ``font-family`` rule that applies to some
+element of the book, the regular, bold, italic and bold italic faces the
+system has (found through fontconfig, see ``fonts.py``) are embedded.
+
+Licences.  The theme's fonts are Charis SIL and Andika (SIL Open Font
+License 1.1, with the Reserved Font Names "Charis", "Andika" and "SIL") and
+DejaVu (the Bitstream Vera licence; its reserved words are "Bitstream" and
+"Vera", which DejaVu's names do not contain).  The OFL FAQ (1.11, 1.12)
+calls a font *embedded* when it is included in a document in a way that
+makes extraction difficult or clearly discouraged, often as a subset of the
+glyphs the document needs, and allows embedding in full or as a subset
+without renaming, since such a font is not meant for use outside the
+document.  A whole font file merely placed in an EPUB's zip would instead be
+bundled (FAQ 1.15).  So each font here is
+
+- subset to the characters the book's text uses (fontTools), so it serves
+  this book only;
+- obfuscated with the EPUB font obfuscation algorithm (key: the book's
+  identifier), the format's own way of saying "not for extraction";
+- kept with its copyright and licence records (name IDs 0, 13, 14), as FAQ
+  1.15 asks that an included font never lose its authorship and licence.
+
+A font whose OS/2 ``fsType`` forbids embedding is left out; one that forbids
+subsetting is embedded whole.  The subset is the same bytes for the same
+book: its 'head' table's modification time is the build time
+(SOURCE_DATE_EPOCH) and nothing else in it depends on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from .fonts import font_file
+
+FONT_FOLDER = "fonts"
+OBFUSCATION_ALGORITHM = "http://www.idpf.org/2008/embedding"
+OBFUSCATED_LENGTH = 1040  # bytes at the start of the file, as the EPUB specification fixes
+# (fontconfig styles to ask for, CSS weight, CSS style); the first style fontconfig has wins.
+FACES = ((("Regular", "Book"), 400, "normal"), (("Bold",), 700, "normal"),
+         (("Italic", "Oblique"), 400, "italic"), (("Bold Italic", "Bold Oblique"), 700, "italic"))
+_RESTRICTED_EMBEDDING = 0x0002  # OS/2 fsType: restricted licence embedding
+_NO_SUBSETTING = 0x0100
+
+
+@dataclass(frozen=True)
+class EmbeddedFont:
+    """One face of a family, ready to go into the EPUB."""
+
+    family: str
+    weight: int
+    style: str
+    href: str  # its path in the EPUB, relative to the package document: fonts/CharisSIL-Regular.ttf
+    data: bytes  # subset, not yet obfuscated
+
+
+def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str], modified: int) -> tuple[EmbeddedFont, ...]:
+    """The faces to embed for these documents and stylesheets, subset to the characters they use.
+
+    *modified* is the build time in seconds since 1970, written into each
+    subset's 'head' table.
+    """
+    from lxml import etree
+
+    roots = [etree.fromstring(document.encode("utf-8")) for document in xhtml]
+    sheets = list(stylesheets)
+    characters = used_characters(roots, sheets)
+    fonts = []
+    for family in used_families(roots, sheets):
+        for styles, weight, style in FACES:
+            path = _face_file(family, styles, weight, style)
+            if path is None:
+                continue
+            data = subset_font(path, characters, modified)
+            if data is not None:
+                fonts.append(EmbeddedFont(family, weight, style, f"{FONT_FOLDER}/{path.name}", data))
+    return tuple(fonts)
+
+
+def font_face_css(fonts: Iterable[EmbeddedFont], css_folder: str = "css") -> str:
+    """The @font-face rules for the embedded fonts, for a stylesheet in *css_folder*."""
+    rules = ["/* The fonts this book carries (subset to its characters), written by bookbuild. */\n"]
+    up = "../" * len(Path(css_folder).parts)
+    for font in fonts:
+        rules.append(f'@font-face {{ font-family: "{font.family}"; font-weight: {font.weight}; '
+                     f'font-style: {font.style}; src: url("{up}{font.href}"); }}\n')
+    return "".join(rules)
+
+
+def obfuscate(data: bytes, identifier: str) -> bytes:
+    """The EPUB font obfuscation: the first 1040 bytes XORed with the SHA-1 of the book's identifier.
+
+    The same function undoes it.
+    """
+    key = hashlib.sha1("".join(c for c in identifier if c not in " \t\r\n").encode("utf-8")).digest()
+    head = bytes(byte ^ key[index % len(key)] for index, byte in enumerate(data[:OBFUSCATED_LENGTH]))
+    return head + data[OBFUSCATED_LENGTH:]
+
+
+def encryption_xml(paths: Iterable[str]) -> bytes:
+    """META-INF/encryption.xml naming the obfuscated fonts (*paths* relative to the container's root)."""
+    entries = "".join(
+        "<enc:EncryptedData>"
+        f'<enc:EncryptionMethod Algorithm="{OBFUSCATION_ALGORITHM}"/>'
+        f'<enc:CipherData><enc:CipherReference URI="{path}"/></enc:CipherData>'
+        "</enc:EncryptedData>\n" for path in paths)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+            'xmlns:enc="http://www.w3.org/2001/04/xmlenc#">\n' + entries + "</encryption>\n").encode("utf-8")
+
+
+# -- which fonts, which characters ---------------------------------------------
+
+
+def used_characters(roots: list[Any], stylesheets: list[str]) -> str:
+    """Every character of the documents' text and of the stylesheets' generated content, in both cases."""
+    import tinycss2
+
+    found: set[str] = set()
+    for root in roots:
+        for text in root.itertext():
+            found.update(text)
+    for sheet in stylesheets:
+        for rule in tinycss2.parse_stylesheet(sheet, skip_comments=True, skip_whitespace=True):
+            if rule.type != "qualified-rule":
+                continue
+            for declaration in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True):
+                if getattr(declaration, "lower_name", "") == "content":
+                    found.update("".join(token.value for token in declaration.value if token.type == "string"))
+    cased = set(found)
+    for character in found:
+        cased.update(character.upper(), character.lower())  # text-transform may change the case
+    cased.update(" \u00a0")
+    return "".join(sorted(c for c in cased if c.isprintable() or c == "\u00a0"))
+
+
+def used_families(roots: list[Any], stylesheets: list[str]) -> list[str]:
+    """The first family of every ``font-family`` rule that applies to some element, in stylesheet order."""
+    import cssselect2
+    import tinycss2
+
+    elements = [element for root in roots for element in cssselect2.ElementWrapper.from_xml_root(root).iter_subtree()]
+    families: list[str] = []
+    for sheet in stylesheets:
+        for rule in tinycss2.parse_stylesheet(sheet, skip_comments=True, skip_whitespace=True):
+            if rule.type != "qualified-rule":
+                continue
+            family = _first_family(rule)
+            if family is None or family in families:
+                continue
+            if _applies(rule.prelude, elements, cssselect2):
+                families.append(family)
+    return families
+
+
+def _first_family(rule: Any) -> str | None:
+    import tinycss2
+
+    for declaration in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True, skip_comments=True):
+        if getattr(declaration, "lower_name", "") != "font-family":
+            continue
+        words: list[str] = []
+        for token in declaration.value:
+            if token.type == "string":
+                return token.value
+            if token.type == "ident":
+                words.append(token.value)
+            elif token.type == "literal" and token.value == ",":
+                break
+        family = " ".join(words)
+        generic = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit", "initial"}
+        return family if family and family.lower() not in generic else None
+    return None
+
+
+def _applies(prelude: list, elements: list, cssselect2: Any) -> bool:
+    try:
+        selectors = cssselect2.compile_selector_list(prelude)
+    except cssselect2.SelectorError:
+        return True  # a selector bookbuild cannot test: keep the family
+    return any(selector.pseudo_element is not None or selector.test(element)
+               for selector in selectors for element in elements)
+
+
+# -- one face -------------------------------------------------------------------
+
+
+def _face_file(family: str, styles: tuple[str, ...], weight: int, style: str) -> Path | None:
+    """The system's file of one face of *family*, if it really is that face (not a fallback)."""
+    from fontTools.ttLib import TTFont
+
+    for name in styles:
+        path = font_file(family, name)
+        if path is None or path.suffix.lower() not in (".ttf", ".otf"):
+            continue
+        with TTFont(path, lazy=True) as font:
+            bold = font["OS/2"].usWeightClass >= 600
+            italic = bool(font["OS/2"].fsSelection & 0x0201)  # ITALIC or OBLIQUE
+        if bold == (weight >= 600) and italic == (style == "italic"):
+            return path
+    return None
+
+
+def subset_font(path: Path, characters: str, modified: int) -> bytes | None:
+    """*path* subset to *characters*, with its names and licence kept; None if its licence forbids embedding."""
+    from fontTools import subset
+    from fontTools.misc.timeTools import timestampSinceEpoch
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=True)
+    fs_type = font["OS/2"].fsType if "OS/2" in font else 0
+    if fs_type & 0x000F == _RESTRICTED_EMBEDDING:
+        return None
+    if not fs_type & _NO_SUBSETTING:
+        options = subset.Options()
+        options.name_IDs = ["*"]  # the copyright (0), licence (13) and licence address (14) stay
+        options.name_languages = ["*"]
+        options.name_legacy = True
+        options.layout_features = ["*"]  # ligatures, kerning, small caps: the font behaves as it does in print
+        options.notdef_outline = True
+        options.glyph_names = False
+        options.drop_tables += ["Silf", "Silt", "Glat", "Gloc", "Feat", "Sill"]  # Graphite: reading systems use OpenType
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=characters)
+        subsetter.subset(font)
+    font["head"].modified = timestampSinceEpoch(modified)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()

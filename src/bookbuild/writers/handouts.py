@@ -1,0 +1,141 @@
+"""Turn the handouts' HTML documents into PDFs in ``build/handouts/``, several at once.
+
+WeasyPrint lays out one document on one core, so when there are several
+handouts they are laid out in worker processes, as many as the machine has
+cores.  The workers are started fresh ("spawn"), never forked from a process
+that may already hold WeasyPrint's fonts and Pango's threads.  A worker only
+lays out and returns the PDF's bytes (or the problem it met); the main process
+writes every file, atomically, once all of them have been made.  Handouts in
+the folder that the manuscript no longer makes are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import BookConfig
+from ..errors import BookbuildError, Problem
+from ..project import Project
+from ..render.templates import THEME_DIR, stylesheet_paths
+from . import write_output
+from .pdf import PDF_VARIANT, TIGHTER_WORD_SPACING, early_breaks
+
+HANDOUTS_DIR = "handouts"
+HANDOUT_STYLESHEETS = ("common.css", "handout.css")
+HANDOUT_SUFFIXES = ("-student.pdf", "-teacher.pdf")
+FONT_SIZE_RANGE = (8.0, 24.0)  # points
+
+
+@dataclass(frozen=True)
+class HandoutSettings:
+    paper_size: str  # "A4" or "letter", a CSS page size
+    font_size: float  # points
+
+
+@dataclass(frozen=True)
+class HandoutJob:
+    """Everything a worker process needs to lay out one handout: plain, picklable values."""
+
+    name: str
+    html: str
+    stylesheets: tuple[str, ...]  # file paths, in order
+    css: str  # the page size and text size, after the stylesheets
+    base_url: str
+    roots: tuple[str, ...]  # the folders resources may be read from
+    identifier: str  # the PDF's /ID, stable from build to build
+
+
+def handout_settings(config: BookConfig) -> HandoutSettings:
+    """The ``[handouts]`` table of book.toml, checked."""
+    size = config.handouts["font-size"]
+    if not FONT_SIZE_RANGE[0] <= size <= FONT_SIZE_RANGE[1]:
+        raise BookbuildError.at(config.location_of("handouts.font-size"),
+                                f"handouts font-size {size:g} is not between {FONT_SIZE_RANGE[0]:g} and "
+                                f"{FONT_SIZE_RANGE[1]:g} points")
+    return HandoutSettings(config.handouts["paper-size"], size)
+
+
+def handout_job(name: str, html: str, config: BookConfig, project: Project, settings: HandoutSettings) -> HandoutJob:
+    identifier = hashlib.sha256(f"{config.identifier}:handout:{name}".encode()).hexdigest()[:32]
+    return HandoutJob(
+        name=name, html=html,
+        stylesheets=tuple(str(path) for path in stylesheet_paths(project, HANDOUT_STYLESHEETS)),
+        css=f"@page {{ size: {settings.paper_size}; }}\nhtml {{ font-size: {settings.font_size:g}pt; }}\n",
+        base_url=project.manuscript_dir.as_uri() + "/",
+        roots=(str(project.root), str(THEME_DIR)),
+        identifier=identifier,
+    )
+
+
+def lay_out_handout(job: HandoutJob) -> tuple[bytes | None, Problem | None]:
+    """The handout's PDF, or the problem that stopped it (problems travel back from workers as values)."""
+    import logging
+
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetch import ProjectFetcher, ResourceRefused
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    fetcher = ProjectFetcher([Path(root) for root in job.roots])
+    fonts = FontConfiguration()
+    stylesheets = [CSS(filename=path, font_config=fonts, url_fetcher=fetcher) for path in job.stylesheets]
+    source = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher)
+
+    def render(css: str):
+        return source.render(stylesheets=stylesheets + [CSS(string=css, font_config=fonts)], font_config=fonts,
+                             pdf_variant=PDF_VARIANT)
+
+    try:
+        document = render(job.css)
+        if early_breaks(document):
+            # A word left alone on a line: try the words a hair closer (see writers/pdf.py).
+            tighter = render(job.css + f"body {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n")
+            if len(early_breaks(tighter)) < len(early_breaks(document)):
+                document = tighter
+    except ResourceRefused as refused:
+        return None, Problem(None, f"handout {job.name}: resource refused: {refused.reason}: {refused.url[:200]}")
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=job.identifier.encode()), None
+
+
+def worker_count(jobs: int) -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, jobs))
+
+
+def lay_out_handouts(jobs: Sequence[HandoutJob]) -> list[bytes]:
+    """Every handout's PDF, in the order of *jobs*; in parallel when there are several and several cores."""
+    workers = worker_count(len(jobs))
+    if workers < 2:
+        results = [lay_out_handout(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(lay_out_handout, jobs))
+    problems = [problem for _, problem in results if problem is not None]
+    if problems:
+        raise BookbuildError(problems)
+    return [data for data, _ in results]
+
+
+def handouts_folder(project: Project) -> Path:
+    return project.out_dir / HANDOUTS_DIR
+
+
+def write_handouts(jobs: Sequence[HandoutJob], project: Project) -> list[Path]:
+    """Lay out and write every handout to build/handouts/NAME.pdf; remove handouts no longer made."""
+    folder = handouts_folder(project)
+    written = [write_output(project, folder / f"{job.name}.pdf", data)
+               for job, data in zip(jobs, lay_out_handouts(jobs), strict=True)]
+    for stale in sorted(folder.glob("*.pdf")):
+        if stale not in written and stale.name.endswith(HANDOUT_SUFFIXES):
+            stale.unlink()
+    return written
