@@ -142,7 +142,8 @@ def test_config_file_with_bom_and_crlf(project):
 def test_invalid_utf8_in_book_toml(project):
     root = project({"manuscript/book.toml": b'title = "caf\xe9"\n', "manuscript/one.md": CHAPTER})
     assert problems_of(lambda: load_config(locate_project(root))) == [
-        "manuscript/book.toml:1: error: file is not valid UTF-8 (byte 12: 0xe9)\n  hint: save the file as UTF-8"
+        "manuscript/book.toml:1: error: file is not valid UTF-8 (byte offset 12: 0xe9)\n"
+        "  hint: save the file with UTF-8 encoding"
     ]
 
 

@@ -25,7 +25,9 @@ BIB = """@book{gati2006, author = {Gati, Charles}, title = {Failed Illusions}, p
   journal = {Journal of Contemporary History}, volume = {33}, number = {2}, pages = {163--214}, year = {1998}}
 """
 
-words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+# Random words never contain "@": "@x" would cite a work the .bib does not have, a user error.
+words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="@"),
+                min_size=1, max_size=12)
 plain = st.sampled_from(["Budapest", "Nagy", "ő és ű", "1956", "a & b", "x < y > z", "\"quoted\"", "it's",
                          "--", "---", "...", "*", "_", "`", "\\", "[", "]", "{", "}", "@", "#", "<", "&amp;",
                          "&#0;", "&bogus;", "\u00a0", "\u200b", "\ufeff", "😀", "עברית", "</p>"])
@@ -59,7 +61,7 @@ block = st.one_of(
 chapter = st.lists(block, min_size=1, max_size=10).map(lambda blocks: "\n\n".join(blocks))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(body=chapter)
 def test_epub_xhtml_is_always_well_formed(tmp_path_factory, body):

@@ -29,6 +29,7 @@ PAPER_SIZES = {
 }
 
 DEFAULT_CITATION_STYLE = "chicago-notes-bibliography"
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def load_config(project: Project) -> BookConfig:
     """Read book.toml if the project has one, and fill in defaults from the folder."""
     path = project.config_path
     if path.is_file():
-        text = _read_text(path, project)
+        text = project.read_text(path, MAX_CONFIG_BYTES, hint_when_large="book.toml holds settings, not text")
         source = project.location(path)
         try:
             data = tomllib.loads(text)
@@ -229,20 +230,6 @@ def load_config(project: Project) -> BookConfig:
     else:
         config = BookConfig(source=None)
     return _with_defaults(config, project)
-
-
-def _read_text(path: Path, project: Project) -> str:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise BookbuildError.at(
-            project.location(path, line),
-            f"file is not valid UTF-8 (byte {error.start}: 0x{raw[error.start]:02x})",
-            hint="save the file as UTF-8",
-        ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
 def _toml_error_position(message: str) -> tuple[int | None, int | None, str]:

@@ -98,21 +98,8 @@ class Manuscript:
 
 
 def read_source(path: Path, project: Project) -> str:
-    """The text of a source file: UTF-8, BOM removed, line endings made LF."""
-    if path.stat().st_size > MAX_CHAPTER_BYTES:
-        raise BookbuildError.at(project.location(path), f"file is larger than {MAX_CHAPTER_BYTES // (1024 * 1024)} MB",
-                                hint="split it into several chapters")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise BookbuildError.at(
-            project.location(path, line),
-            f"file is not valid UTF-8 (byte offset {error.start}: 0x{raw[error.start]:02x})",
-            hint="save the file with UTF-8 encoding",
-        ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    """The text of a chapter file: UTF-8, BOM removed, line endings made LF."""
+    return project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
 
 
 def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Manuscript:

@@ -42,6 +42,23 @@ class Project:
             shown = str(path)
         return SourceLocation(shown, line, column)
 
+    def read_text(self, path: Path, max_bytes: int, hint_when_large: str) -> str:
+        """The text of a source file: UTF-8 checked, BOM removed, line endings made LF."""
+        if path.stat().st_size > max_bytes:
+            raise BookbuildError.at(self.location(path), f"file is larger than {max_bytes // (1024 * 1024)} MB",
+                                    hint=hint_when_large)
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise BookbuildError.at(
+                self.location(path, line),
+                f"file is not valid UTF-8 (byte offset {error.start}: 0x{raw[error.start]:02x})",
+                hint="save the file with UTF-8 encoding",
+            ) from None
+        return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
     def is_source(self, path: Path) -> bool:
         """Whether *path* lies in the manuscript or styles folder (never written by a build).
 
