@@ -145,3 +145,18 @@ def test_manuscript_text_is_never_template_code(tmp_path):
     assert "49" not in html
     assert "{{ 7*7 }} and {% raw %}" in html
     assert "Text {{ config }}." in html
+
+
+def test_page_references_to_front_matter_print_roman_numbers(project, tmp_path):
+    from pypdf import PdfReader
+
+    from bookbuild.pipeline import build
+
+    root = project({
+        "manuscript/00-preface.md": "---\nkind: front\n---\n\n# Preface\n\n## Reading the maps {#maps}\n\nText.\n",
+        "manuscript/01-one.md": "# One\n\nSee [the note on maps](#maps){.pageref} and [chapter one](#one){.pageref}.\n",
+    })
+    [pdf] = build(root, ("pdf",), None, tmp_path / "out", Report(stream=None))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "the note on maps (p. v)" in text
+    assert "chapter one (p. 1)" in text

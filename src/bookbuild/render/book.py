@@ -99,8 +99,10 @@ def render_book(manuscript: Manuscript, citations: CitationResult | None, config
         return resources[path]
 
     chapters = []
+    front_ids = frozenset(i for chapter in manuscript.chapters if chapter.kind == "front" for i in chapter.ids)
     for chapter in manuscript.chapters:
         context = RenderContext(target=target, chapter=chapter, citations=citations, labels=labels,
+                                front_ids=front_ids,
                                 resource_url=remember)
         title_html = render_inline(chapter.title_tokens, context) if chapter.title_tokens else _escape(chapter.title)
         body_html = render_tokens(chapter.tokens, context)

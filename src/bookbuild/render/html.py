@@ -64,6 +64,7 @@ class RenderContext:
     callouts: int = 0
     note_depth: int = 0
     blocks: int = 0  # blocks of the main text so far; print and EPUB count them alike
+    front_ids: frozenset[str] = frozenset()  # ids on front-matter pages, numbered in roman
 
     def next_block(self) -> str:
         """Number the next block of the main text and mark it with its number, in both targets alike.
@@ -286,6 +287,8 @@ class BookRenderer(RendererHTML):
             attributes["title"] = str(token.attrGet("title"))
         if token.attrGet("id"):
             attributes["id"] = str(token.attrGet("id"))
+        if "pageref" in classes and href[1:] in env["context"].front_ids:
+            classes = classes + ["pageref-roman"]
         if classes:
             attributes["class"] = " ".join(classes)
         if not href.startswith("#"):
