@@ -73,6 +73,7 @@ class BookConfig:
     cover: str = ""
     edition: str = ""
     version: str = ""
+    remote_resources: bool = False
     print: MappingProxyType = field(default_factory=lambda: _table_with_defaults(PRINT_OPTIONS, {}))
     audiences: tuple[str, ...] = ()
     editions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
@@ -189,6 +190,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("cover", "str", "Cover image (PNG, JPEG or SVG), relative to the manuscript folder."),
     Option("edition", "str", "Edition statement for the copyright page, such as `First edition`."),
     Option("version", "str", "Version of the text, printed on the copyright page with the build date."),
+    Option("remote-resources", "bool", "Allow images from http(s) addresses: each is downloaded once (no "
+           "redirects, at most 30 MB) into `build/.cache/remote/` and checked like a file of the project "
+           "(default: false, and a web address is an error)."),
     Option("print", "table", "Print production: the copier booklet and the print-shop copy (keys below).",
            fields=PRINT_OPTIONS),
     Option("audiences", "list[str]", "Audiences material can be marked for besides `student` and `teacher` "

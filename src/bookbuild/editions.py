@@ -253,7 +253,7 @@ def select_edition(manuscript: Manuscript, edition: Edition, report: Report) -> 
         if source.front_matter.get("audience") not in hidden
     ]
     diagnostics = Diagnostics()
-    selected = analyse(files, manuscript.project, diagnostics, report)
+    selected = analyse(files, manuscript.project, diagnostics, report, manuscript.remote_images)
     diagnostics.raise_if_any()
     return selected
 

@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from .config import BookConfig, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation
 from .images import data_url_problems, image_problems, size_problem
+from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
 from .project import Project
@@ -81,6 +82,7 @@ class Manuscript:
     ids: dict[str, SourceLocation]  # every id in the book -> where it is defined
     files: tuple[SourceFile, ...]  # the parsed files, for stages that filter and re-analyse them
     project: Project
+    remote_images: bool = False  # book.toml's remote-resources: images may come from the web
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -117,7 +119,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Ma
     if len(parsed) < len(config.chapters):
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
-    manuscript = analyse(parsed, project, diagnostics, report)
+    manuscript = analyse(parsed, project, diagnostics, report, config.remote_resources)
     diagnostics.raise_if_any()
     return manuscript
 
@@ -184,7 +186,7 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
 
 
 def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnostics,
-            report: Report) -> Manuscript:
+            report: Report, remote_images: bool = False) -> Manuscript:
     """Settle ids and numbers across the book, then check links and images."""
     used_ids: dict[str, SourceLocation] = {}
     chapters: list[Chapter] = []
@@ -195,7 +197,8 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
             number += 1
         chapters.append(_analyse_chapter(parsed, number if kind == "chapter" else None, kind,
                                          used_ids, diagnostics, report))
-    manuscript = Manuscript(chapters=tuple(chapters), ids=used_ids, files=tuple(files), project=project)
+    manuscript = Manuscript(chapters=tuple(chapters), ids=used_ids, files=tuple(files), project=project,
+                            remote_images=remote_images)
     for chapter in manuscript.chapters:
         _check_links_and_images(chapter, manuscript, project, diagnostics)
     return manuscript
@@ -412,7 +415,7 @@ def _check_links_and_images(chapter: Chapter, manuscript: Manuscript, project: P
             else:
                 child.attrSet("href", "#" + target)
         elif child.type == "image":
-            _check_image(chapter, inline, child, lines, project, diagnostics)
+            _check_image(chapter, inline, child, lines, manuscript, diagnostics)
 
 
 def internal_target(href: str, chapter_files: dict[str, Chapter]) -> str | None:
@@ -425,8 +428,9 @@ def internal_target(href: str, chapter_files: dict[str, Chapter]) -> str | None:
     return None
 
 
-def _check_image(chapter: Chapter, inline: Token, image: Token, lines: Sequence[str], project: Project,
+def _check_image(chapter: Chapter, inline: Token, image: Token, lines: Sequence[str], manuscript: Manuscript,
                  diagnostics: Diagnostics) -> None:
+    project = manuscript.project
     src = str(image.attrGet("src") or "")
     where = locate(inline, _offset_of(inline, "](" + src), lines, chapter.location)
     alt = _plain_text(image.children or [])
@@ -440,10 +444,22 @@ def _check_image(chapter: Chapter, inline: Token, image: Token, lines: Sequence[
         if value is not None and (problem := size_problem(str(value))):
             diagnostics.error(where, f"image '{src}': {name} {problem}")
     shown = src if len(src) <= 60 else src[:57] + "..."
+    if manuscript.remote_images and re.match(r"^https?://", src, re.IGNORECASE):
+        try:
+            local = fetch_remote_image(src, project.cache_dir)
+        except RemoteImageError as error:
+            diagnostics.error(where, f"image URL '{shown}' {error}")
+            return
+        for problem in image_problems(local):
+            diagnostics.error(where, f"image '{shown}' {problem}")
+        image.attrSet("src", str(local))
+        return
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
         if not src.startswith("data:image/"):
             diagnostics.error(where, f"image '{shown}' is not a file of the project",
-                              hint="download it into the manuscript folder and link to it by relative path")
+                              hint="download it into the manuscript folder and link to it by relative path"
+                              + ("" if not re.match(r"^https?://", src, re.I) else
+                                 ", or allow images from the web with remote-resources = true in book.toml"))
         else:
             for problem in data_url_problems(src):
                 diagnostics.error(where, f"image '{shown}' {problem}")

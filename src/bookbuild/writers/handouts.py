@@ -25,6 +25,7 @@ from ..project import Project
 from ..render.templates import THEME_DIR, stylesheet_paths
 from . import write_output
 from .pdf import PDF_VARIANT, TIGHTER_WORD_SPACING, early_breaks
+from ..remote import remote_folder
 
 HANDOUTS_DIR = "handouts"
 HANDOUT_STYLESHEETS = ("common.css", "handout.css")
@@ -68,7 +69,7 @@ def handout_job(name: str, html: str, config: BookConfig, project: Project, sett
         stylesheets=tuple(str(path) for path in stylesheet_paths(project, HANDOUT_STYLESHEETS)),
         css=f"@page {{ size: {settings.paper_size}; }}\nhtml {{ font-size: {settings.font_size:g}pt; }}\n",
         base_url=project.manuscript_dir.as_uri() + "/",
-        roots=(str(project.root), str(THEME_DIR)),
+        roots=(str(project.root), str(THEME_DIR), str(remote_folder(project.cache_dir))),
         identifier=identifier,
     )
 

@@ -18,6 +18,7 @@ from ..project import Project
 from ..render.book import PRINT_STYLESHEETS, RenderedBook
 from ..render.templates import THEME_DIR, stylesheet_paths
 from . import write_output
+from ..remote import remote_folder
 from .fetch import ProjectFetcher, ResourceRefused
 
 PDF_VARIANT = "pdf/ua-1"
@@ -46,7 +47,7 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
     from weasyprint.text.fonts import FontConfiguration
 
     _quiet_weasyprint()
-    fetcher = ProjectFetcher([project.root, THEME_DIR])
+    fetcher = ProjectFetcher([project.root, THEME_DIR, remote_folder(project.cache_dir)])
     font_config = FontConfiguration()
     stylesheets = [CSS(string=page_size_css(book), font_config=font_config)]
     # The edition's own stylesheets (large print) follow the theme's; its text size follows them all.
