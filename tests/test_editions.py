@@ -192,6 +192,14 @@ def test_teacher_edition_has_its_label_on_the_cover_and_in_the_running_head(leak
     assert not any("EDITION" in text.upper() and "·" in text for text in student)
 
 
+def test_teacher_epub_names_its_edition_in_the_title(leak_build):
+    teacher = epub_files(leak_build["leak-test-teacher.epub"])["EPUB/content.opf"]
+    student = epub_files(leak_build["leak-test.epub"])["EPUB/content.opf"]
+    assert "<dc:title>Leak Test (Teacher edition)</dc:title>" in teacher
+    assert '<meta refines="#edition" property="title-type">edition</meta>' in teacher
+    assert "<dc:title>Leak Test</dc:title>" in student and "title-type\">edition" not in student
+
+
 def test_teacher_edition_ends_with_an_answer_key(leak_build):
     titles = outline_titles(leak_build["leak-test-teacher.pdf"])
     assert "Answer key" in titles and "Chapter 1: The thaw" in titles

@@ -72,7 +72,9 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
     config = book.config
     package = epub.EpubBook()
     package.set_identifier(config.identifier)
-    package.set_title(config.title)
+    label = "" if book.edition.is_default else book.edition.label
+    # A reading app lists books by their first title: another edition says which it is.
+    package.set_title(f"{config.title} ({label})" if label else config.title)
     package.set_language(config.language)
     package.set_unique_metadata("OPF", "generator", "", {"name": "generator", "content": book.build.generator})
     for number, author in enumerate(config.authors, start=1):
@@ -80,6 +82,9 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
     if config.subtitle:
         package.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
         package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    if label:
+        package.add_metadata("DC", "title", label, {"id": "edition"})
+        package.add_metadata(None, "meta", "edition", {"refines": "#edition", "property": "title-type"})
     for name, value in (("publisher", config.publisher), ("rights", config.rights),
                         ("description", config.description)):
         if value:
