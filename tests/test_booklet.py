@@ -334,3 +334,15 @@ def test_sample_booklet_sheets_hold_the_pages_of_the_book(sample_booklet):
 
     # Blank pages go before the last page or after it, depending on whether it stands alone.
     assert holds_the_book(reading_order(len(book), True)) or holds_the_book(reading_order(len(book), False))
+
+
+def test_every_edition_gets_a_booklet_when_its_pages_can_be_imposed(project, tmp_path):
+    from bookbuild.errors import BookbuildError, Report
+    from bookbuild.pipeline import build
+
+    root = project({"manuscript/01.md": "# One\n\nText.\n\n::: teacher\nFor the teacher.\n:::\n"})
+    written = build(root, ("booklet",), ["all"], tmp_path / "out", Report(stream=None))
+    assert sorted(path.name for path in written) == ["one-booklet.pdf", "one-teacher-booklet.pdf"]
+    with pytest.raises(BookbuildError) as caught:
+        build(root, ("booklet",), ["large-print"], tmp_path / "out", Report(stream=None))
+    assert "a copier booklet cannot be made of A4 pages" in caught.value.problems[0].format()

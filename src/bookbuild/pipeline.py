@@ -32,7 +32,7 @@ from .render.html import EPUB, PRINT
 from .render.templates import load_labels
 from .preflight import preflight, report_findings
 from .writers import remove_stale_temporaries, write_output
-from .writers.booklet import booklet_settings, impose_booklet, last_page_stands_alone, reading_order
+from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
 from .writers.epub import write_epub
 from .writers.handouts import handout_job, handout_settings, write_handouts
 from .writers.pdf import LaidOutBook, layout_pdf, pdf_bytes
@@ -195,6 +195,9 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
         for target in targets:
             if target == "handouts" or (target == "epub" and not edition.epub):
                 continue  # handouts are made once, below; an edition without an EPUB is skipped
+            if target == "booklet" and "all" in (edition_names or ()) and \
+                    (edition.paper_size or sources.config.paper_size) not in BOOKLET_PAPER:
+                continue  # --edition all: only editions whose pages can be imposed two-up get a booklet
             if target in PRINT_TARGETS:
                 printed = printed or print_book(sources, edition, report, check_print)
                 if target == "pdf":
