@@ -131,3 +131,19 @@ def test_make_targets_exist():
     makefile = (SAMPLE / "Makefile").read_text()
     for target in ("all", "pdf", "epub", "check", "test", "clean"):
         assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+def test_switching_the_sample_to_apa_rebuilds_it_in_apa(tmp_path):
+    target = tmp_path / "apa"
+    shutil.copytree(SAMPLE / "manuscript", target / "manuscript")
+    toml = target / "manuscript" / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'citation-style = "chicago-notes-bibliography"', 'citation-style = "apa"'), encoding="utf-8")
+    [epub] = build(target, ("epub",), None, tmp_path / "out", Report(stream=None))
+    with zipfile.ZipFile(epub) as archive:
+        chapter = archive.read("EPUB/thaw.xhtml").decode()
+        references = archive.read("EPUB/bibliography.xhtml").decode()
+    text = re.sub(r"<[^>]+>", "", chapter)
+    assert "(U.S. Department of State, n.d.; Kramer, 1998)" in text
+    assert "<h1" in references and ">References</h1>" in references
+    assert "Gati, C. (2006)." in re.sub(r"<[^>]+>", "", references)
