@@ -86,7 +86,8 @@ def test_every_mistake_is_reported_at_once(project):
         "manuscript/01.md:9: error: fenced div is never closed\n  hint: add a line ':::' where it ends",
         "manuscript/02.md:1: error: duplicate id 'same'\n  hint: it is already used at manuscript/01.md:1",
         "manuscript/02.md:3:1: error: image 'https://example.org/x.png' is not a file of the project\n"
-        "  hint: download it into the manuscript folder and link to it by relative path",
+        "  hint: download it into the manuscript folder and link to it by relative path, "
+        "or allow images from the web with remote-resources = true in book.toml",
         "manuscript/02.md:5:1: error: image '../../secret.png' lies outside the project",
         "manuscript/03.md: error: chapter is empty\n  hint: write some text, or remove the file from 'chapters'",
     ]

@@ -22,7 +22,6 @@ All problems of the file are collected and raised together, each at the
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import unicodedata
@@ -44,7 +43,7 @@ from pylatexenc.latexwalker import (
     LatexWalker,
 )
 
-from .errors import BookbuildError, Diagnostics, SourceLocation
+from .errors import BookbuildError, Diagnostics, SourceLocation, closest
 from .project import Project
 
 # bibtexparser logs every block it gives up on; we report those ourselves.
@@ -54,7 +53,6 @@ logging.getLogger("bibtexparser").propagate = False
 NAME_FIELDS = ("author", "editor", "translator", "editora", "editorb", "editorc", "bookauthor",
                "commentator", "annotator", "introduction", "foreword", "afterword", "holder")
 VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "pdf", "verba", "verbb", "verbc", "urlraw"})
-DATE_FIELDS = ("date", "urldate", "origdate", "eventdate")
 
 # BibTeX names of fields, as biblatex calls them.
 FIELD_ALIASES = {
@@ -229,24 +227,8 @@ class Bibliography(Mapping[str, Reference]):
     def __len__(self) -> int:
         return len(self._references)
 
-    def closest_key(self, key: str) -> str | None:
-        """The known key most like *key*, for "did you mean" hints."""
-        return closest_match(key, self._references)
-
     def __repr__(self) -> str:
         return f"Bibliography({self.shown_path!r}, {len(self)} entries)"
-
-
-def closest_match(word: str, candidates) -> str | None:
-    """The candidate most like *word*, if any is close enough (case is ignored)."""
-    folded = {candidate.lower(): candidate for candidate in candidates}
-    if word.lower() in folded and folded[word.lower()] != word:
-        return folded[word.lower()]
-    match = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
-
-
-# --------------------------------------------------------------------------- loading
 
 
 def load_bibliography(path: Path, project: Project | None = None) -> Bibliography:
@@ -352,7 +334,7 @@ def _add_entry(entry: Entry, strings: dict[str, str], raw_entries: dict[str, _Ra
             continue
         value, undefined = _evaluate(str(fld.value), strings)
         for macro in undefined:
-            close = closest_match(macro, list(strings) + list(MONTH_MACROS))
+            close = closest(macro, list(strings) + list(MONTH_MACROS))
             diagnostics.error(where(field_line), f"undefined macro '{macro}' in field '{name}' of entry '{key}'",
                               hint=f"did you mean '{close}'?" if close else
                               "define it with @string or write the value in braces")
@@ -544,7 +526,7 @@ def _inherit(raw: _RawEntry, entries: Mapping[str, _RawEntry], where, diagnostic
                           f"'{parent_key}'")
         return raw
     if parent_key not in entries:
-        close = closest_match(parent_key, entries)
+        close = closest(parent_key, entries)
         diagnostics.error(where(line), f"unknown crossref '{parent_key}' in entry '{raw.key}'",
                           hint=f"did you mean '{close}'?" if close else None)
         return raw

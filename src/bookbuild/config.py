@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import BookbuildError, Diagnostics, SourceLocation
+from .errors import BookbuildError, Diagnostics, SourceLocation, closest
 from .project import Project
 
 PAPER_SIZES = {
@@ -293,7 +293,7 @@ def _read_table(data: dict[str, Any], options: tuple[Option, ...], prefix: str,
         where = locations.get(prefix + key, locations.get(prefix.rstrip("."), source))
         option = by_key.get(key)
         if option is None:
-            hint = _closest_key(key, by_key)
+            hint = closest(key, by_key)
             place = f"[{prefix.rstrip('.')}]" if prefix else "book.toml"
             diagnostics.error(where, f"unknown key '{key}' in {place}",
                               hint=f"did you mean '{hint}'?" if hint else "see the README for the keys of book.toml")
@@ -302,13 +302,6 @@ def _read_table(data: dict[str, Any], options: tuple[Option, ...], prefix: str,
         if converted is not None:
             values[key] = converted
     return values
-
-
-def _closest_key(key: str, candidates: dict[str, Option]) -> str | None:
-    import difflib
-
-    matches = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
 
 
 def _table_with_defaults(options: tuple[Option, ...], values: dict[str, Any]) -> MappingProxyType:

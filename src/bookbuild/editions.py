@@ -18,7 +18,6 @@ citations or its bibliography entries, its headings or its bookmarks.
 
 from __future__ import annotations
 
-import difflib
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -28,7 +27,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from .config import BookConfig
-from .errors import BookbuildError, Diagnostics, Report, SourceLocation
+from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .manuscript import Manuscript, SourceFile, analyse, copy_tokens
 from .project import Project
 
@@ -128,17 +127,17 @@ def _edition_from_table(name: str, table: Mapping[str, Any], built_in: Edition |
         return None
     values = {_FIELDS[key]: value for key, value in table.items() if value is not None}
     if built_in is None and "audiences" not in values:
-        close = difflib.get_close_matches(name, list(EDITIONS), n=1, cutoff=0.6)
+        close = closest(name, EDITIONS)
         diagnostics.error(where, f"unknown edition '{name}' sets no 'audiences'",
-                          hint=f"did you mean '{close[0]}'?" if close else
+                          hint=f"did you mean '{close}'?" if close else
                           "a new edition lists the audiences it shows: audiences = [\"student\"]")
         return None
     for audience in values.get("audiences", ()):
         if audience not in audiences:
-            close = difflib.get_close_matches(audience, audiences, n=1, cutoff=0.6)
+            close = closest(audience, audiences)
             diagnostics.error(_location(config, name, "audiences"),
                               f"unknown audience '{audience}' in edition '{name}'",
-                              hint=f"did you mean '{close[0]}'?" if close else
+                              hint=f"did you mean '{close}'?" if close else
                               "declare it at the top of book.toml: audiences = [\"student\", \"teacher\", "
                               f"\"{audience}\"]")
     if "audiences" in values and not values["audiences"]:
@@ -183,9 +182,9 @@ def editions_named(config: BookConfig, names: Sequence[str] | None) -> list[Edit
         elif name in editions:
             wanted.append(editions[name])
         else:
-            close = difflib.get_close_matches(name, list(editions), n=1, cutoff=0.6)
+            close = closest(name, editions)
             raise BookbuildError.at(None, f"unknown edition '{name}'",
-                                    hint=(f"did you mean '{close[0]}'? " if close else "")
+                                    hint=(f"did you mean '{close}'? " if close else "")
                                     + "editions: " + ", ".join(editions) + ", or all; "
                                     "declare others as [editions.NAME] in book.toml")
     return list({edition.name: edition for edition in wanted}.values())
@@ -219,9 +218,9 @@ def check_audiences(manuscript: Manuscript, config: BookConfig) -> None:
     for source in manuscript.files:
         audience = source.front_matter.get("audience")
         if isinstance(audience, str) and audience not in audiences:
-            close = difflib.get_close_matches(audience, audiences, n=1, cutoff=0.6)
+            close = closest(audience, audiences)
             diagnostics.error(_front_matter_line(source, "audience"), f"unknown audience '{audience}'",
-                              hint=f"did you mean '{close[0]}'?" if close else
+                              hint=f"did you mean '{close}'?" if close else
                               "audiences: " + ", ".join(audiences) + "; declare others in book.toml: "
                               f"audiences = [\"student\", \"teacher\", \"{audience}\"]")
     diagnostics.raise_if_any()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 
@@ -121,13 +120,15 @@ class Report:
             )
 
 
-def relative_location(path: Path, root: Path, line: int | None = None, column: int | None = None) -> SourceLocation:
-    """A location whose path is shown relative to *root* when it lies inside it."""
-    try:
-        shown = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        shown = str(path)
-    return SourceLocation(shown, line, column)
+def closest(word: str, candidates) -> str | None:
+    """The candidate most like *word*, for "did you mean" hints (case is ignored), or None."""
+    import difflib
+
+    folded = {str(candidate).lower(): candidate for candidate in candidates}
+    if word.lower() in folded and folded[word.lower()] != word:
+        return folded[word.lower()]
+    match = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else None
 
 
 def print_problems(error: BookbuildError, stream: TextIO = sys.stderr) -> None:

@@ -20,7 +20,7 @@ import yaml
 from markdown_it.token import Token
 
 from .config import BookConfig, slugify
-from .errors import BookbuildError, Diagnostics, Report, SourceLocation
+from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
@@ -408,7 +408,7 @@ def _check_links_and_images(chapter: Chapter, manuscript: Manuscript, project: P
                 continue
             if target not in manuscript.ids:
                 where = locate(inline, _offset_of(inline, "](" + href), lines, chapter.location)
-                hint = _closest(target, manuscript.ids)
+                hint = closest(target, manuscript.ids)
                 diagnostics.error(where, f"link to '#{target}', which is not an id in the book",
                                   hint=f"did you mean '#{hint}'?" if hint else
                                   "headings get ids from their text; set one with '# Heading {#id}'")
@@ -491,13 +491,6 @@ def _offset_of(inline: Token, needle: str) -> int:
     if opening > 0 and inline.content[opening - 1] == "!":
         opening -= 1
     return max(opening, 0)
-
-
-def _closest(word: str, candidates: Sequence[str] | dict) -> str | None:
-    import difflib
-
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
 
 
 def copy_tokens(tokens: Sequence[Token]) -> list[Token]:

@@ -75,6 +75,9 @@ def format_names(
     """
     if order not in ORDERS:
         raise ValueError(f"unknown name order '{order}' (use one of {', '.join(ORDERS)})")
+    for rule in (delimiter_before_last, delimiter_before_et_al):
+        if rule not in DELIMITER_RULES:
+            raise ValueError(f"unknown delimiter rule '{rule}' (use one of {', '.join(DELIMITER_RULES)})")
     people = list(names.names)
     if not people:
         return ""

@@ -21,8 +21,8 @@ from string import ascii_lowercase
 
 from markupsafe import Markup, escape
 
-from ..bibliography import Bibliography, Reference, closest_match
-from ..errors import Diagnostics, SourceLocation
+from ..bibliography import Bibliography, Reference
+from ..errors import Diagnostics, SourceLocation, closest
 from ..markdown.citation_syntax import Citation, CitationItem
 from .model import BibliographyEntry, CitationResult, RenderedCitation
 from .names import name_sort_key, sort_text
@@ -75,7 +75,7 @@ def _check_keys(citations, bibliography, nocite, nocite_location, diagnostics: D
     shown_path = getattr(bibliography, "shown_path", "")
 
     def hint_for(key: str) -> str:
-        close = closest_match(key, bibliography)
+        close = closest(key, bibliography)
         if close:
             return f"did you mean '{close}'?"
         return f"no entry with this key in {shown_path}" if shown_path else "the book has no bibliography file"

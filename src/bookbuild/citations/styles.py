@@ -47,8 +47,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from ..bibliography import NameList, RichText, closest_match
-from ..errors import BookbuildError, Diagnostics, SourceLocation
+from ..bibliography import NameList, RichText
+from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
@@ -221,7 +221,7 @@ def load_style(name: str, project: Project | None = None, language: str = "en",
 
     known = known_styles(project)
     if name not in known:
-        close = closest_match(name, known)
+        close = closest(name, known)
         hint = (f"did you mean '{close}'? " if close else "") + "known styles: " + ", ".join(known)
         raise BookbuildError.at(location, f"unknown citation style '{name}'", hint=hint)
     folders, project_folders, data = _style_chain(name, project, shown, ())
@@ -341,7 +341,7 @@ def _settings_from(data: Mapping, name: str, folders: Sequence[Path], shown, dia
                     values[_CITATION_SETTINGS[inner]] = inner_value
             continue
         if key not in _SETTINGS:
-            close = closest_match(key, list(_SETTINGS) + ["citation", "terms", "months", "punctuation"])
+            close = closest(key, list(_SETTINGS) + ["citation", "terms", "months", "punctuation"])
             problem(key, f"unknown setting '{key}'", hint=f"did you mean '{close}'?" if close else
                     "known settings: " + ", ".join(sorted(_SETTINGS)))
             continue
