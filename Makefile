@@ -28,7 +28,7 @@ command -v npm >/dev/null                      || echo npm
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub booklet handouts editions check test clean
+.PHONY: all setup system pdf epub booklet handouts editions check test bench clean
 
 # Every edition's PDF (student, teacher, large print, and any book.toml declares), their EPUBs, the handouts.
 all: setup editions booklet
@@ -96,6 +96,11 @@ check: setup $(ACE) epub
 
 test: setup $(ACE)
 	$(BIN)/python -m pytest -q
+
+# The benchmark: bookbuild against Pandoc (+ WeasyPrint) on synthetic books; see benchmarks/README.md.
+bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/run.py --chapters 20 60 --repeat 3
 
 clean:
 	rm -rf build

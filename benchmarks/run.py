@@ -127,7 +127,7 @@ def run(chapters: int, repeat: int, work: Path) -> list[tuple[str, Measurement, 
     measure(bookbuild + ["build", "pdf", "--project", str(root)], root)
     epub_warm = best_of(repeat, bookbuild + ["build", "epub", "--project", str(root)], root)
     epub_cold = best_of(repeat, bookbuild + ["build", "epub", "--project", str(root)], root, clear_cache)
-    pages = _pages(out / "benchmark-book-of-%d-chapters.pdf" % chapters)
+    pages = _pages(out / f"benchmark-book-of-{chapters}-chapters.pdf")
     baseline_pages = _pages(root / "pandoc.pdf")
     print(f"\n{chapters} chapters: bookbuild PDF {pages} pages, baseline PDF {baseline_pages} pages")
     return [
@@ -149,6 +149,26 @@ def _pages(path: Path) -> int:
         return -1
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown processor"
+
+
+def _memory_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chapters", type=int, nargs="+", default=[20, 60])
@@ -156,7 +176,8 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="where to write the corpora (default: a temporary folder)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bookbuild-bench-"))
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; corpora in {work}")
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, {_memory_gb():.0f} GB; Python {sys.version.split()[0]}; "
+          f"corpora in {work}")
     rows = []
     for chapters in args.chapters:
         for name, value, reference in run(chapters, args.repeat, work):

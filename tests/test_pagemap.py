@@ -402,13 +402,13 @@ def test_one_layout_serves_the_pdf_and_the_epub(project, tmp_path, monkeypatch):
     from bookbuild import pipeline
 
     calls = []
-    original = pipeline.layout_pdf
+    original = pipeline.lay_out_print
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "layout_pdf", counting)
+    monkeypatch.setattr(pipeline, "lay_out_print", counting)
     root = project({"manuscript/01.md": "# One\n\nText.\n"})
     pipeline.build(root, ("pdf", "epub"), None, tmp_path / "a", Report(stream=None))
     assert len(calls) == 1

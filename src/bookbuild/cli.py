@@ -51,6 +51,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--preflight", action="store_true",
                        help="warn about what would print badly: images under 300 dpi, text under 7 pt, "
                        "anything within 3 mm of the trim")
+    build.add_argument("--jobs", metavar="N", type=_job_count,
+                       help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per "
+                       "core); 1 lays it out as one document in this process, without the layout cache")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",
@@ -82,12 +85,25 @@ def _project_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
+def _job_count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1 or more)")
+    return int(value)
+
+
 def _run_build(args: argparse.Namespace, report: Report) -> int:
-    from .pipeline import TARGETS, build
+    from .pipeline import TARGETS, LayoutSettings, build, jobs_from_environment
+    from .progress import Progress
 
     targets = TARGETS if args.target == "all" else (args.target,)
-    for path in build(args.project, targets, args.edition, args.out, report,
-                      print_shop=args.print_shop, check_print=args.preflight):
+    progress = Progress.on_terminal(sys.stderr)
+    settings = LayoutSettings(jobs=args.jobs or jobs_from_environment(), progress=progress)
+    try:
+        written = build(args.project, targets, args.edition, args.out, report, print_shop=args.print_shop,
+                        check_print=args.preflight, settings=settings)
+    finally:
+        progress.clear()
+    for path in written:
         print(f"wrote {_shown(path)}")
     return 0
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 # Parts of the printed book that are not chapters, by the class of their section.
 FRONT_PARTS = ("titlepage", "cover", "copyright", "toc")  # checked in this order: a typographic cover is a title page
@@ -63,19 +63,50 @@ class PageMap:
         return dict(self.targets).get(element_id)
 
 
+@dataclass(frozen=True)
+class PageMapPart:
+    """What the pages of one laid-out piece of the book show: a piece of the page map, before labels."""
+
+    starts: tuple[tuple[str | None, int, int], ...]  # per page: (part, block, offset), part None for a blank page
+    folios: tuple[str | None, ...]  # per page: the number printed on it, if any
+    first_page: tuple[tuple[str, int], ...]  # (element id, the piece's page it first appears on)
+    references: tuple[str, ...]  # the ids that .pageref links point at
+
+
 def read_page_map(document: Any, source: str) -> PageMap:
     """Read the page map from a laid-out WeasyPrint document (``layout_pdf(...).document``)."""
+    return join_page_map([read_page_map_part(page._page_box for page in document.pages)], source)
+
+
+def read_page_map_part(page_boxes: Iterable[Any]) -> PageMapPart:
+    """Read where each of a run of laid-out pages begins, and the number printed on it."""
     walker = _LayoutWalker()
     starts: list[tuple[str | None, int, int]] = []
     folios: list[str | None] = []
-    for number, page in enumerate(document.pages):
-        starts.append(walker.read_page(page._page_box, number))
-        folios.append(printed_folio(page._page_box))
+    for number, page_box in enumerate(page_boxes):
+        starts.append(walker.read_page(page_box, number))
+        folios.append(printed_folio(page_box))
+    return PageMapPart(tuple(starts), tuple(folios), tuple(walker.first_page.items()),
+                       tuple(sorted(walker.references)))
+
+
+def join_page_map(parts: Iterable[PageMapPart], source: str) -> PageMap:
+    """The page map of the pieces of a book laid out one after the other, in order."""
+    starts: list[tuple[str | None, int, int]] = []
+    folios: list[str | None] = []
+    first_page: dict[str, int] = {}
+    references: set[str] = set()
+    for part in parts:
+        for element_id, page in part.first_page:
+            first_page.setdefault(element_id, len(starts) + page)
+        references.update(part.references)
+        starts.extend(part.starts)
+        folios.extend(part.folios)
     labels = infer_labels(folios)
     pages = tuple(PageStart(label, folio is not None, part, block, offset)
                   for label, folio, (part, block, offset) in zip(labels, folios, starts))
-    targets = tuple((element_id, labels[walker.first_page[element_id]])
-                    for element_id in sorted(walker.references) if element_id in walker.first_page)
+    targets = tuple((element_id, labels[first_page[element_id]])
+                    for element_id in sorted(references) if element_id in first_page)
     return PageMap(source=source, pages=pages, targets=targets)
 
 

@@ -24,7 +24,12 @@ from .editions import (Edition, check_audiences, check_outputs, edition_config, 
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
 from .errors import BookbuildError, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
-from .pagemap import PageMap, print_edition_name, read_page_map
+from .cache import LayoutCache, files_fingerprint
+from .layout.book import BookLayout, LayoutRequest, lay_out_book
+from .layout.pool import core_count, shared_pool
+from .layout.worker import Styles
+from .pagemap import PageMap, join_page_map, print_edition_name, read_page_map_part
+from .progress import QUIET, Progress
 from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.handout import handout_document, render_handout
@@ -35,8 +40,9 @@ from .writers import remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
 from .writers.epub import write_epub
 from .writers.handouts import handout_job, handout_settings, write_handouts
-from .writers.pdf import LaidOutBook, layout_pdf, pdf_bytes
-from .writers.printshop import layout_print_shop, print_shop_bytes, print_shop_settings
+from .writers.pdf import PDF_VARIANT, layout_pdf, pdf_identifier, print_sheets, resource_roots
+from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
+                                print_shop_settings)
 
 TARGETS = ("pdf", "epub", "handouts")
 PRINT_TARGETS = ("pdf", "booklet")  # built from the same laid-out pages
@@ -107,49 +113,107 @@ def output_path(sources: Sources, edition: Edition, extension: str, kind: str = 
 
 
 @dataclass(frozen=True)
+class LayoutSettings:
+    """How the printed book is laid out: in how many processes, and what the terminal shows meanwhile."""
+
+    jobs: int = 0  # worker processes; 1: the whole book in one document in this process; 0: one per core
+    progress: Progress = QUIET
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else core_count()
+
+
+def jobs_from_environment() -> int:
+    """BOOKBUILD_JOBS, when set to a whole number (0: one worker per core)."""
+    value = os.environ.get("BOOKBUILD_JOBS", "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise BookbuildError.at(SourceLocation("BOOKBUILD_JOBS"), f"'{value}' is not a whole number of processes")
+    return int(value)
+
+
+@dataclass(frozen=True)
 class PrintedBook:
-    """One edition laid out for print: the source of its PDF, booklet and print-shop copy."""
+    """One edition laid out for print: the source of its PDF, booklet, print-shop copy and EPUB page numbers."""
 
     book: RenderedBook
     html: str
-    laid_out: LaidOutBook
+    laid_out: BookLayout
 
 
-def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool) -> PrintedBook:
+def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: LayoutSettings, *, want_pdf: bool,
+                  check: bool, kind: str = "", extra_css: str = "", variant: str = PDF_VARIANT,
+                  write_options: tuple = (), tagged: bool = True) -> BookLayout:
+    """Lay out one printed book: in chunks, in worker processes, through the cache; or whole (``--jobs 1``)."""
+    project = sources.project
+    name = output_path(sources, book.edition, "pdf", kind).name
+    if settings.workers == 1:
+        settings.progress.stage(f"laying out {name}")
+        laid_out = layout_pdf(html, book, project, extra_css=extra_css, variant=variant)
+        document = laid_out.document
+        data = None
+        if want_pdf:
+            settings.progress.stage(f"writing {name}")
+            data = document.write_pdf(pdf_variant=variant, pdf_identifier=pdf_identifier(book, kind),
+                                      uncompressed_pdf=False, **dict(write_options))
+        return BookLayout(laid_out.page_count, data, (read_page_map_part(page._page_box for page in document.pages),),
+                          preflight(document, project.root) if check else (), last_page_stands_alone(document))
+    styles = Styles(sheets=print_sheets(book, project, extra_css), base_url=project.manuscript_dir.as_uri() + "/",
+                    roots=tuple(str(root) for root in resource_roots(project)), variant=variant,
+                    write_options=tuple(write_options))
+    styles_folder = project.styles_dir
+    own_files = sorted(path for path in styles_folder.rglob("*") if path.is_file()) if styles_folder.is_dir() else []
+    request = LayoutRequest(
+        html=html, styles=styles, identifier=pdf_identifier(book, kind),
+        plan=f"{book.edition.name}-{kind or 'pdf'}", want_pdf=want_pdf, check=check, root=str(project.root),
+        tagged=tagged, fingerprint=files_fingerprint(own_files),
+        resources=tuple(sorted(book.resources.values())), label=name)
+    return lay_out_book(request, LayoutCache(project.cache_dir), shared_pool(settings.workers), settings.progress)
+
+
+def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool, want_pdf: bool = True,
+               settings: LayoutSettings = LayoutSettings()) -> PrintedBook:
     """Render and lay out one edition's printed book; with *check_print*, preflight it (warnings)."""
     book = render(sources, edition, PRINT, report)
     html = print_document(book, sources.project)
     report.raise_if_strict()
-    laid_out = layout_pdf(html, book, sources.project)
+    laid_out = lay_out_print(sources, book, html, settings, want_pdf=want_pdf, check=check_print)
+    settings.progress.clear()
     if check_print:
         location = sources.project.location(output_path(sources, edition, "pdf"))
-        report_findings(preflight(laid_out.document, sources.project.root), location, report)
+        report_findings(laid_out.findings, location, report)
     return PrintedBook(book, html, laid_out)
 
 
 def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_shop: bool,
-               report: Report) -> list[Path]:
+               report: Report, settings: LayoutSettings = LayoutSettings()) -> list[Path]:
     """Write one edition's PDF and, with *print_shop*, its print-shop copy (laid out again, with bleed)."""
     project = sources.project
-    shop = shop_settings = None
+    shop = None
     shop_path = output_path(sources, edition, "pdf", "print")
     if print_shop:
         shop_settings = print_shop_settings(printed.book.config)
-        shop = layout_print_shop(printed.html, printed.book, project, shop_settings)
-        report_findings(preflight(shop.document, project.root), project.location(shop_path), report)
+        laid_out = lay_out_print(sources, printed.book, printed.html, settings, want_pdf=True, check=True,
+                                 kind="print", extra_css=print_shop_css(project, shop_settings),
+                                 variant=PRINT_SHOP_VARIANT, write_options=PRINT_SHOP_WRITE_OPTIONS, tagged=False)
+        settings.progress.clear()
+        report_findings(laid_out.findings, project.location(shop_path), report)
+        shop = add_crop_marks(laid_out.pdf, shop_settings)
     report.raise_if_strict()
-    written = [write_output(project, output_path(sources, edition, "pdf"), pdf_bytes(printed.laid_out, printed.book))]
+    written = [write_output(project, output_path(sources, edition, "pdf"), printed.laid_out.pdf)]
     if shop is not None:
-        written.append(write_output(project, shop_path, print_shop_bytes(shop, printed.book, shop_settings)))
+        written.append(write_output(project, shop_path, shop))
     return written
 
 
 def build_booklet(sources: Sources, edition: Edition, printed: PrintedBook, report: Report) -> Path:
     """Write one edition's copier booklet, imposed from the pages of its PDF."""
     settings = booklet_settings(printed.book.config)
-    order = reading_order(printed.laid_out.page_count, last_page_stands_alone(printed.laid_out.document))
+    order = reading_order(printed.laid_out.page_count, printed.laid_out.last_page_alone)
     report.raise_if_strict()
-    data = impose_booklet(pdf_bytes(printed.laid_out, printed.book), order, settings)
+    data = impose_booklet(printed.laid_out.pdf, order, settings)
     return write_output(sources.project, output_path(sources, edition, "pdf", "booklet"), data)
 
 
@@ -158,7 +222,7 @@ def page_map_of(printed: PrintedBook, edition: Edition) -> PageMap:
     config = printed.book.config
     source = print_edition_name(config.title, edition.label, edition.paper_size or config.paper_size,
                                 printed.laid_out.page_count)
-    return read_page_map(printed.laid_out.document, source)
+    return join_page_map(printed.laid_out.page_map, source)
 
 
 def build_epub(sources: Sources, edition: Edition, page_map: PageMap, report: Report) -> Path:
@@ -172,13 +236,17 @@ def build_epub(sources: Sources, edition: Edition, page_map: PageMap, report: Re
 
 def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequence[str] | None,
           out_dir: Path | str | None, report: Report, *, print_shop: bool = False,
-          check_print: bool = False) -> list[Path]:
+          check_print: bool = False, settings: LayoutSettings | None = None) -> list[Path]:
     """Build *targets* for the named editions (default: the default edition); return the files written.
 
     *print_shop* (or ``[print] print-shop``) adds the print-shop copy to every
     PDF; *check_print* preflights the PDF and the booklet as well (the
-    print-shop copy is always preflighted).
+    print-shop copy is always preflighted).  *settings* say how many processes lay
+    out the printed book (default: ``BOOKBUILD_JOBS``, else one per core).
     """
+    settings = settings or LayoutSettings(jobs=jobs_from_environment())
+    if settings.workers > 1 and any(target in PRINT_TARGETS for target in targets):
+        shared_pool(settings.workers).start()  # the workers import WeasyPrint while the sources are read
     sources = read_sources(project_dir, out_dir, report)
     editions = editions_named(sources.config, edition_names)
     check_outputs(editions, targets, edition_names)
@@ -190,6 +258,7 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     report.raise_if_strict()
     remove_stale_temporaries(sources.project.out_dir)
     written = []
+    want_pdf = any(target in PRINT_TARGETS for target in targets)
     for edition in editions:
         printed = None
         for target in targets:
@@ -199,15 +268,16 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
                     (edition.paper_size or sources.config.paper_size) not in BOOKLET_PAPER:
                 continue  # --edition all: only editions whose pages can be imposed two-up get a booklet
             if target in PRINT_TARGETS:
-                printed = printed or print_book(sources, edition, report, check_print)
+                printed = printed or print_book(sources, edition, report, check_print, want_pdf, settings)
                 if target == "pdf":
-                    written.extend(build_pdfs(sources, edition, printed, print_shop, report))
+                    written.extend(build_pdfs(sources, edition, printed, print_shop, report, settings))
                 else:
                     written.append(build_booklet(sources, edition, printed, report))
             elif target == "epub":
                 # The EPUB carries the printed booklet's page numbers: lay it out, or reuse its layout.
                 printed = printed or print_book(sources, edition, report,
-                                                check_print and any(t in PRINT_TARGETS for t in targets))
+                                                check_print and any(t in PRINT_TARGETS for t in targets),
+                                                want_pdf, settings)
                 written.append(build_epub(sources, edition, page_map_of(printed, edition), report))
             else:
                 raise ValueError(f"unknown target {target!r}")

@@ -101,7 +101,7 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
     stylesheets = stylesheet_paths(project, EPUB_STYLESHEETS)
     fonts = embedded_fonts((document.content for document in documents),
                            (path.read_text(encoding="utf-8") for path in stylesheets),
-                           int(book.build.date.timestamp()))
+                           int(book.build.date.timestamp()), cache=project.cache_dir / "fonts")
     package.add_item(epub.EpubItem(uid="css-embedded-fonts", file_name=f"css/{EMBEDDED_FONTS_CSS}",
                                    media_type="text/css", content=font_face_css(fonts).encode("utf-8")))
     for number, font in enumerate(fonts, start=1):

@@ -62,11 +62,13 @@ class EmbeddedFont:
     data: bytes  # subset, not yet obfuscated
 
 
-def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str], modified: int) -> tuple[EmbeddedFont, ...]:
+def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str], modified: int,
+                   cache: Path | None = None) -> tuple[EmbeddedFont, ...]:
     """The faces to embed for these documents and stylesheets, subset to the characters they use.
 
     *modified* is the build time in seconds since 1970, written into each
-    subset's 'head' table.
+    subset's 'head' table.  With a *cache* folder, a subset made before for
+    the same font file, characters and time is taken from it.
     """
     from lxml import etree
 
@@ -79,7 +81,7 @@ def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str], modified: i
             path = _face_file(family, styles, weight, style)
             if path is None:
                 continue
-            data = subset_font(path, characters, modified)
+            data = _cached_subset(path, characters, modified, cache)
             if data is not None:
                 fonts.append(EmbeddedFont(family, weight, style, f"{FONT_FOLDER}/{path.name}", data))
     return tuple(fonts)
@@ -207,6 +209,29 @@ def _face_file(family: str, styles: tuple[str, ...], weight: int, style: str) ->
         if bold == (weight >= 600) and italic == (style == "italic"):
             return path
     return None
+
+
+def _cached_subset(path: Path, characters: str, modified: int, cache: Path | None) -> bytes | None:
+    """``subset_font``, through the cache folder (``build/.cache/fonts/``) when there is one."""
+    if cache is None:
+        return subset_font(path, characters, modified)
+    from ..cache import content_key, files_fingerprint
+
+    stored = cache / f"{content_key('font subset', path, files_fingerprint([path]), characters, modified)}.bin"
+    try:
+        return stored.read_bytes()
+    except OSError:
+        pass
+    data = subset_font(path, characters, modified)
+    if data is not None:
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            temporary = stored.with_name(f".{stored.name}.tmp")
+            temporary.write_bytes(data)
+            temporary.replace(stored)
+        except OSError:
+            pass  # without a cache the next build subsets again
+    return data
 
 
 def subset_font(path: Path, characters: str, modified: int) -> bytes | None:

@@ -40,6 +40,32 @@ def page_size_css(book: RenderedBook) -> str:
     return f"@page {{ size: {width}mm {height}mm; }}\n"
 
 
+def print_sheets(book: RenderedBook, project: Project, extra_css: str = "") -> tuple[tuple[str, str], ...]:
+    """The printed book's stylesheets in cascade order: ("file", path) or ("css", text).
+
+    The page size first; the edition's own stylesheets (large print) follow
+    the theme's; its text size follows them all, then *extra_css*.
+    """
+    sheets = [("css", page_size_css(book))]
+    sheets += [("file", str(path)) for path in stylesheet_paths(project, PRINT_STYLESHEETS + book.edition.stylesheets)]
+    if book.edition.print_css:
+        sheets.append(("css", book.edition.print_css))
+    if extra_css:
+        sheets.append(("css", extra_css))
+    return tuple(sheets)
+
+
+def resource_roots(project: Project) -> tuple[Path, ...]:
+    """The folders the printed book may read files from."""
+    return (project.root, THEME_DIR, remote_folder(project.cache_dir))
+
+
+def pdf_identifier(book: RenderedBook, kind: str = "") -> bytes:
+    """The PDF's file identifier: the same for every build of one edition."""
+    suffix = f":{kind}" if kind else ""
+    return hashlib.sha256(f"{book.config.identifier}:{book.edition.name}{suffix}".encode()).hexdigest()[:32].encode()
+
+
 def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str = "",
                variant: str = PDF_VARIANT) -> LaidOutBook:
     """Lay out the book's pages (for the PDF variant they will be written as)."""
@@ -47,16 +73,11 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
     from weasyprint.text.fonts import FontConfiguration
 
     _quiet_weasyprint()
-    fetcher = ProjectFetcher([project.root, THEME_DIR, remote_folder(project.cache_dir)])
+    fetcher = ProjectFetcher(list(resource_roots(project)))
     font_config = FontConfiguration()
-    stylesheets = [CSS(string=page_size_css(book), font_config=font_config)]
-    # The edition's own stylesheets (large print) follow the theme's; its text size follows them all.
-    for path in stylesheet_paths(project, PRINT_STYLESHEETS + book.edition.stylesheets):
-        stylesheets.append(CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher))
-    if book.edition.print_css:
-        stylesheets.append(CSS(string=book.edition.print_css, font_config=font_config))
-    if extra_css:
-        stylesheets.append(CSS(string=extra_css, font_config=font_config))
+    stylesheets = [CSS(filename=value, font_config=font_config, url_fetcher=fetcher) if kind == "file"
+                   else CSS(string=value, font_config=font_config)
+                   for kind, value in print_sheets(book, project, extra_css)]
     source = HTML(string=html, base_url=project.manuscript_dir.as_uri() + "/", url_fetcher=fetcher)
     corrections = ""
     tightened: set[str] = set()
@@ -199,10 +220,9 @@ def headings_left_behind(document) -> list[str]:
 
 
 def pdf_bytes(laid_out: LaidOutBook, book: RenderedBook) -> bytes:
-    identifier = hashlib.sha256(f"{book.config.identifier}:{book.edition.name}".encode()).hexdigest()[:32]
     return laid_out.document.write_pdf(
         pdf_variant=PDF_VARIANT,
-        pdf_identifier=identifier.encode(),
+        pdf_identifier=pdf_identifier(book),
         uncompressed_pdf=False,
     )
 

@@ -31,6 +31,8 @@ from ..render.templates import THEME_DIR
 from .pdf import LaidOutBook, layout_pdf
 
 PRINT_SHOP_VARIANT = "pdf/a-2b"
+# Images at the resolution they were supplied in: never recompressed or downsampled.
+PRINT_SHOP_WRITE_OPTIONS = (("optimize_images", False), ("jpeg_quality", None), ("dpi", None))
 PRINT_SHOP_STYLESHEET = "print-shop.css"
 MM = 72 / 25.4  # PDF points in a millimetre
 MAX_BLEED_MM = 10.0
@@ -88,7 +90,7 @@ def print_shop_bytes(laid_out: LaidOutBook, book: RenderedBook, settings: PrintS
     data = laid_out.document.write_pdf(
         pdf_variant=PRINT_SHOP_VARIANT,
         pdf_identifier=identifier.encode(),
-        optimize_images=False, jpeg_quality=None, dpi=None,  # never recompress or downsample an image
+        **dict(PRINT_SHOP_WRITE_OPTIONS),
     )
     return add_crop_marks(data, settings)
 

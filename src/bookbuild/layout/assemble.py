@@ -1,0 +1,255 @@
+"""Turn the PDFs of a book's chunks into the book's PDF: one file, one outline, one structure tree.
+
+Each chunk was written by WeasyPrint as a PDF of its own, with its pages,
+fonts (subset to the chunk's characters), links, named destinations and
+structure tree.  Joined in reading order (with pikepdf), they become what
+WeasyPrint writes for the whole book:
+
+* the pages, in order, each keeping the resources of its chunk;
+* one structure tree: WeasyPrint builds it page by page under a single
+  Document element, so the chunks' Document elements are merged into one,
+  their children in order; every page's ``/StructParents`` and every link's
+  ``/StructParent`` is numbered again through the book, and the
+  ``/ParentTree`` is rebuilt to match;
+* the named destinations of every id, so that a link to an id in another
+  chunk lands on its page (a chunk marks such a link with the id's name;
+  the ids a chunk only pointed at are left out);
+* one outline, from every chunk's bookmarks, nested by their levels as
+  WeasyPrint nests them;
+* the metadata, XMP, language, MarkInfo and viewer preferences of the
+  first chunk (all chunks share the book's ``<head>``), and the book's
+  identifier as the file identifier.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents", "/PageMode")
+
+
+@dataclass(frozen=True)
+class ChunkPdf:
+    pdf: bytes
+    anchors: frozenset[str]  # the ids the chunk holds (it may name others, only pointing at them)
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    level: int  # the CSS bookmark-level
+    label: str
+    page: int  # in the book, from 0
+    x: float  # PDF points
+    y: float
+    state: str  # "open" or "closed"
+
+
+def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], identifier: bytes,
+                 tagged: bool = True) -> bytes:
+    """The book's PDF from its chunks' PDFs, in order."""
+    import pikepdf
+
+    sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
+    book = pikepdf.new()
+    starts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # the destinations are joined below
+        for source in sources:
+            starts.append(len(book.pages))
+            book.pages.extend(source.pages)
+    first = sources[0]
+    for key in CATALOG_KEYS:
+        if key in first.Root:
+            book.Root[key] = _copied(book, first, first.Root[key])
+    if "/Info" in first.trailer:
+        book.trailer.Info = _copied(book, first, first.trailer.Info)
+    if tagged:
+        _join_structure(book, sources, starts)
+    _join_destinations(book, sources, chunks)
+    _add_outline(book, bookmarks)
+    book.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
+    output = io.BytesIO()
+    book.save(output, deterministic_id=True, min_version=max(s.pdf_version for s in sources),
+              object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+              stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    for source in sources:
+        source.close()
+    return output.getvalue()
+
+
+def _copied(book, source, value):
+    """*value* of *source*, copied into *book* (direct values too)."""
+    import pikepdf
+
+    if isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)):
+        if not value.is_indirect:
+            value = source.make_indirect(value)
+        return book.copy_foreign(value)
+    return value
+
+
+def _join_structure(book, sources, starts: list[int]) -> None:
+    """One StructTreeRoot, one Document element, and the parent tree numbered through the book."""
+    import pikepdf
+
+    root = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+    document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document,
+                                                     P=root, K=pikepdf.Array()))
+    parent_tree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array()))
+    root.K = pikepdf.Array([document])
+    root.ParentTree = parent_tree
+    role_map = pikepdf.Dictionary()
+    page_entries: list = []
+    annotation_entries: list = []  # (struct element, annotation), in the order of the chunks
+    for source, start in zip(sources, starts):
+        if "/StructTreeRoot" not in source.Root:
+            page_entries.extend(pikepdf.Array() for _ in source.pages)
+            continue
+        tree = book.copy_foreign(source.Root.StructTreeRoot)
+        old_documents = _kids(tree.get("/K"))
+        old = {element.objgen for element in old_documents}
+        for old_document in old_documents:
+            for kid in _kids(old_document.get("/K")):
+                if isinstance(kid, pikepdf.Dictionary):
+                    kid.P = document
+                document.K.append(kid)
+        if "/RoleMap" in tree:
+            for name, value in tree.RoleMap.items():
+                role_map.setdefault(name, value)
+        numbers = _number_tree(tree.ParentTree)
+        count = len(source.pages)
+        for number in range(count):
+            entry = numbers.get(number, pikepdf.Array())
+            for element in _kids(entry):
+                if isinstance(element, pikepdf.Dictionary) and element.get("/P") is not None \
+                        and element.P.objgen in old:
+                    element.P = document  # a page margin's element: mapped, outside the tree
+            page_entries.append(entry)
+        local = {number: value for number, value in numbers.items() if number >= count}
+        annotations = {}
+        for page in book.pages[start:start + count]:
+            for annotation in page.obj.get("/Annots", pikepdf.Array()):
+                if "/StructParent" in annotation:
+                    annotations[int(annotation.StructParent)] = annotation
+        for number in sorted(local):
+            annotation_entries.append((local[number], annotations.get(number)))
+    nums = parent_tree.Nums
+    for index, (page, entry) in enumerate(zip(book.pages, page_entries)):
+        page.obj.StructParents = index
+        nums.append(index)
+        nums.append(entry)
+    for number, (element, annotation) in enumerate(annotation_entries, start=len(page_entries)):
+        if annotation is not None:
+            annotation.StructParent = number
+        nums.append(number)
+        nums.append(element)
+    if len(role_map):
+        root.RoleMap = role_map
+    book.Root.StructTreeRoot = root
+
+
+def _kids(value) -> list:
+    import pikepdf
+
+    if value is None:
+        return []
+    if isinstance(value, pikepdf.Array):
+        return list(value)
+    return [value]
+
+
+def _number_tree(node) -> dict[int, object]:
+    """The entries of a PDF number tree, flat."""
+    found: dict[int, object] = {}
+    if "/Nums" in node:
+        items = list(node.Nums)
+        for number, value in zip(items[::2], items[1::2]):
+            found[int(number)] = value
+    for kid in node.get("/Kids", ()):
+        found.update(_number_tree(kid))
+    return found
+
+
+def _join_destinations(book, sources, chunks: Sequence[ChunkPdf]) -> None:
+    """The named destinations of the ids each chunk holds, sorted, as one name tree."""
+    import pikepdf
+
+    named: dict[str, object] = {}
+    for source, chunk in zip(sources, chunks):
+        names = source.Root.get("/Names")
+        dests = names.get("/Dests") if names is not None else None
+        if dests is None:
+            continue
+        for name, destination in _name_tree(dests):
+            if name in chunk.anchors and name not in named:
+                named[name] = _copied(book, source, destination)
+    if not named:
+        return
+    flat = pikepdf.Array()
+    for name in sorted(named):
+        flat.append(pikepdf.String(name))
+        flat.append(named[name])
+    book.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=flat))
+
+
+def _name_tree(node) -> list[tuple[str, object]]:
+    found = []
+    if "/Names" in node:
+        items = list(node.Names)
+        found.extend((str(name), value) for name, value in zip(items[::2], items[1::2]))
+    for kid in node.get("/Kids", ()):
+        found.extend(_name_tree(kid))
+    return found
+
+
+def _add_outline(book, bookmarks: Sequence[Bookmark]) -> None:
+    """The outline: each bookmark under the last one before it with a lower level (levels may skip)."""
+    import pikepdf
+
+    if not bookmarks:
+        return
+    top: list = []
+    open_items: list[tuple[int, list]] = []  # (level, children) of the items a later one may nest under
+    entries = []
+    for mark in bookmarks:
+        while open_items and open_items[-1][0] >= mark.level:
+            open_items.pop()
+        children: list = []
+        entry = (mark, children)
+        (open_items[-1][1] if open_items else top).append(entry)
+        open_items.append((mark.level, children))
+        entries.append(entry)
+    outlines = book.make_indirect(pikepdf.Dictionary())
+    items, count = _outline_items(book, top, outlines)
+    outlines.Count = count
+    outlines.First = items[0]
+    outlines.Last = items[-1]
+    book.Root.Outlines = outlines
+
+
+def _outline_items(book, entries: list, parent) -> tuple[list, int]:
+    """The outline items of *entries* under *parent*, and how many items an open parent shows."""
+    import pikepdf
+
+    items = []
+    shown = len(entries)
+    for mark, children in entries:
+        page = book.pages[mark.page].obj
+        item = book.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(mark.label), Parent=parent,
+            Dest=pikepdf.Array([page, pikepdf.Name.XYZ, mark.x, mark.y, 0])))
+        below, below_count = _outline_items(book, children, item) if children else ([], 0)
+        item.Count = -below_count if mark.state == "closed" else below_count
+        if mark.state != "closed":
+            shown += below_count
+        if below:
+            item.First = below[0]
+            item.Last = below[-1]
+        if items:
+            item.Prev = items[-1]
+            items[-1].Next = item
+        items.append(item)
+    return items, shown
