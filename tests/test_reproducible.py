@@ -75,3 +75,16 @@ def test_killed_build_keeps_previous_output_and_leaves_no_temporary_files(tmp_pa
                     assert build(SAMPLE, reference, {"SOURCE_DATE_EPOCH": "1790000000"}, "pdf").returncode == 0
                 assert current == digest(reference / name)
                 before[name] = current
+
+
+def test_pdf_dates_are_the_build_time(tmp_path):
+    import pikepdf
+
+    result = build(SAMPLE, tmp_path, {"SOURCE_DATE_EPOCH": "1780000000"}, "pdf")
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(tmp_path / "hungary-1956.pdf") as pdf:
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(1780000000))
+        assert str(pdf.docinfo["/CreationDate"]).startswith(f"D:{stamp}")
+        assert str(pdf.docinfo["/ModDate"]).startswith(f"D:{stamp}")
+        xmp = pdf.Root.Metadata.read_bytes().decode()
+        assert f"<xmp:CreateDate>{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(1780000000))}" in xmp

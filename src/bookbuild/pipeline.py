@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
@@ -58,6 +58,9 @@ class Sources:
     bibliography: object  # bookbuild.bibliography.Bibliography
     style: object  # bookbuild.citations.CitationStyle
     build: BuildInfo
+    # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
+    editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
+                                                                         repr=False)
 
 
 def build_info() -> BuildInfo:
@@ -88,13 +91,16 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
-    """The manuscript of one edition and its resolved citations."""
+    """The manuscript of one edition and its resolved citations (worked out once per run)."""
+    if edition.name in sources.editions_done:
+        return sources.editions_done[edition.name]
     manuscript = select_edition(sources.manuscript, edition, report)
     report_skipped_heading_levels(manuscript, report)
     if edition.answer_key:
         manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
     citations = resolve_citations(manuscript.citations, sources.bibliography, sources.style,
                                   sources.config.nocite, sources.config.location_of("nocite"))
+    sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
 
 
@@ -169,7 +175,8 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
         html=html, styles=styles, identifier=pdf_identifier(book, kind),
         plan=f"{book.edition.name}-{kind or 'pdf'}", want_pdf=want_pdf, check=check, root=str(project.root),
         tagged=tagged, fingerprint=files_fingerprint(own_files),
-        resources=tuple(sorted(book.resources.values())), label=name)
+        resources=tuple(sorted(book.resources.values())), label=name,
+        created=book.build.date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     return lay_out_book(request, LayoutCache(project.cache_dir), shared_pool(settings.workers), settings.progress)
 
 

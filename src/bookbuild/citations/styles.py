@@ -50,6 +50,7 @@ from markupsafe import Markup, escape
 from ..bibliography import NameList, RichText
 from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
+from ..render.templates import template_cache
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
@@ -103,8 +104,9 @@ class CitationStyle:
     """A loaded style: ``name``, ``note_style``, ``locale``, ``settings``; renders works in its forms."""
 
     def __init__(self, name: str, settings: StyleSettings, locale: Locale, folders: Sequence[Path],
-                 project_folders: Sequence[Path], shown):
+                 project_folders: Sequence[Path], shown, cache_dir: Path | None = None):
         self.name = name
+        self.cache_dir = cache_dir  # compiled templates are kept here between builds
         self.settings = settings
         self.locale = locale
         self.folders = tuple(folders)
@@ -234,7 +236,8 @@ def load_style(name: str, project: Project | None = None, language: str = "en",
     locale = load_locale(language, extra_locales, shown)
     overrides = {key: data[key] for key in ("terms", "months", "punctuation") if key in data}
     locale = locale.with_overrides(overrides)
-    style = CitationStyle(name, settings, locale, folders, project_folders, shown)
+    style = CitationStyle(name, settings, locale, folders, project_folders, shown,
+                          cache_dir=project.cache_dir / "templates" if project is not None else None)
     _check_project_templates(style, project_folders, shown, diagnostics)
     diagnostics.raise_if_any()
     return style
@@ -388,6 +391,7 @@ def _check_project_templates(style: CitationStyle, project_folders: Sequence[Pat
 def _make_environment(style: CitationStyle) -> Environment:
     # Sandboxed: a project's style templates can format values, not reach into Python.
     environment = SandboxedEnvironment(
+        bytecode_cache=template_cache(style.cache_dir),
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]),
         autoescape=True,
         undefined=StrictUndefined,

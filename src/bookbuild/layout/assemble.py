@@ -48,8 +48,8 @@ class Bookmark:
 
 
 def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], identifier: bytes,
-                 tagged: bool = True) -> bytes:
-    """The book's PDF from its chunks' PDFs, in order."""
+                 tagged: bool = True, created: str = "") -> bytes:
+    """The book's PDF from its chunks' PDFs, in order, stamped *created* (``YYYY-MM-DDTHH:MM:SSZ``)."""
     import pikepdf
 
     sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
@@ -66,6 +66,8 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
             book.Root[key] = _copied(book, first, first.Root[key])
     if "/Info" in first.trailer:
         book.trailer.Info = _copied(book, first, first.trailer.Info)
+    if created:
+        _stamp(book, created)
     if tagged:
         _join_structure(book, sources, starts)
     _join_destinations(book, sources, chunks)
@@ -78,6 +80,23 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
     for source in sources:
         source.close()
     return output.getvalue()
+
+
+def _stamp(book, created: str) -> None:
+    """The creation and modification dates, in the document information and the XMP metadata."""
+    import pikepdf
+
+    pdf_date = "D:" + created.replace("-", "").replace("T", "").replace(":", "")
+    if "/Info" not in book.trailer:
+        book.trailer.Info = book.make_indirect(pikepdf.Dictionary())
+    book.trailer.Info.CreationDate = pikepdf.String(pdf_date)
+    book.trailer.Info.ModDate = pikepdf.String(pdf_date)
+    if "/Metadata" in book.Root:
+        xmp = book.Root.Metadata.read_bytes().decode("utf-8")
+        dates = (f'<rdf:Description rdf:about=""><xmp:CreateDate>{created}</xmp:CreateDate></rdf:Description>'
+                 f'<rdf:Description rdf:about=""><xmp:ModifyDate>{created}</xmp:ModifyDate></rdf:Description>')
+        if "xmp:CreateDate" not in xmp and "</rdf:RDF>" in xmp:
+            book.Root.Metadata.write(xmp.replace("</rdf:RDF>", dates + "</rdf:RDF>", 1).encode("utf-8"))
 
 
 def _copied(book, source, value):

@@ -70,6 +70,7 @@ class LayoutRequest:
     fingerprint: str = ""  # of the files around the HTML: project styles, fonts
     resources: tuple[str, ...] = ()  # files the HTML shows (images), as URIs
     label: str = "book"
+    created: str = ""  # the build time, YYYY-MM-DDTHH:MM:SSZ, stamped on the joined PDF
 
 
 class _LayOutWhole(Exception):
@@ -449,7 +450,8 @@ class _Scheduler:
             page += state.layout.page_count
         pdf = None
         if self.request.want_pdf:
-            pdf = assemble_pdf(pdfs, bookmarks, self.request.identifier, tagged=self.request.tagged)
+            pdf = assemble_pdf(pdfs, bookmarks, self.request.identifier, tagged=self.request.tagged,
+                               created=self.request.created)
         return BookLayout(page_count=page, pdf=pdf, page_map=tuple(parts), findings=tuple(findings),
                           last_page_alone=self.states[-1].pages.last_page_alone, chunks=len(self.states))
 

@@ -15,9 +15,9 @@ back matter.  A chunk is a whole HTML document (the book's ``<head>`` and
 The contents print the page numbers of every chapter, so their chunk is
 laid out once those are known (``waits``).
 
-Only the first chunk keeps the ``<meta>`` dates of the book's ``<head>``:
-the book's PDF takes its metadata from the first chunk, and the others then
-stay the same from one build to the next (and in the cache).
+No chunk keeps the ``<meta>`` dates of the book's ``<head>``: the joined PDF
+is stamped with the build time when the chunks are assembled, so every chunk
+stays the same from one build to the next (and in the cache).
 
 A chunk other than the last ends with the *start* of the next one: its
 opening tag, empty, without an id (the sentinel).  Its forced page break
@@ -78,11 +78,9 @@ def split_book(html: str) -> tuple[Chunk, ...]:
     if len(groups) < 2:
         return (_whole(html),)
     head, tail = html[:body_start], html[body_end:]
-    undated = _DATES.sub("", head)
+    head = _DATES.sub("", head)  # the joined PDF is stamped with the build time (assemble_pdf)
     chunks = []
     for index, (kind, members) in enumerate(groups):
-        if index == 1:
-            head = undated  # the book's PDF takes its dates from the first chunk: the others stay the same
         content = html[members[0].start:members[-1].end]
         following = groups[index + 1][1][0] if index + 1 < len(groups) else None
         sentinel = ""

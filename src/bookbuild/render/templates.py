@@ -41,6 +41,7 @@ def make_environment(project: Project) -> jinja2.Environment:
     # Sandboxed: a project's templates can lay out values, not reach into Python.
     environment = SandboxedEnvironment(
         loader=loader,
+        bytecode_cache=template_cache(project.cache_dir / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -49,6 +50,17 @@ def make_environment(project: Project) -> jinja2.Environment:
     )
     environment.filters["roman"] = roman_numeral
     return environment
+
+
+def template_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (checked against each template's source), if there is a folder."""
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # an unwritable output folder only costs compiling again
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:

@@ -7,9 +7,9 @@ theme's fonts so that it matches the printed booklet's cover page.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 import textwrap
 
-from PIL import Image, ImageDraw, ImageFont
 
 from ..render.book import RenderedBook
 from .fonts import font_file
@@ -19,14 +19,16 @@ INK = (26, 26, 26)
 PAPER = (255, 255, 255)
 
 
-def _font(family: str, style: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(family: str, style: str, size: int):
+    from PIL import ImageFont
+
     path = font_file(family, style) or font_file("DejaVu Sans", "Bold" if "Bold" in style else "Book")
     if path is None:
         return ImageFont.load_default(size=size)
     return ImageFont.truetype(str(path), size=size)
 
 
-def _draw_centered(draw: ImageDraw.ImageDraw, lines: list[str], font, top: int, spacing: float) -> int:
+def _draw_centered(draw, lines: list[str], font, top: int, spacing: float) -> int:
     for line in lines:
         left, upper, right, lower = draw.textbbox((0, 0), line, font=font)
         draw.text(((WIDTH - (right - left)) / 2 - left, top), line, font=font, fill=INK)
@@ -34,8 +36,39 @@ def _draw_centered(draw: ImageDraw.ImageDraw, lines: list[str], font, top: int, 
     return top
 
 
-def cover_png(book: RenderedBook) -> bytes:
-    """A PNG cover, the same bytes for the same book."""
+def cover_png(book: RenderedBook, cache: Path | None = None) -> bytes:
+    """A PNG cover, the same bytes for the same book (kept in *cache* between builds)."""
+    if cache is None:
+        return _draw_cover(book)
+    from ..cache import content_key, files_fingerprint
+
+    config = book.config
+    fonts = [font_file(family, style) for family, style in _FACES]
+    key = content_key("cover", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
+                      files_fingerprint([path for path in fonts if path is not None]))
+    stored = cache / f"{key}.png"
+    try:
+        return stored.read_bytes()
+    except OSError:
+        pass
+    data = _draw_cover(book)
+    try:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        partial = stored.with_name(f".{stored.name}.partial")
+        partial.write_bytes(data)
+        partial.replace(stored)
+    except OSError:
+        pass  # without a cache the next build draws it again
+    return data
+
+
+_FACES = (("Andika", "Bold"), ("Charis SIL", "Italic"), ("Charis SIL", "Regular"), ("DejaVu Sans", "Bold"),
+          ("DejaVu Sans", "Book"))
+
+
+def _draw_cover(book: RenderedBook) -> bytes:
+    from PIL import Image, ImageDraw
+
     config = book.config
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)

@@ -101,7 +101,7 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
     stylesheets = stylesheet_paths(project, EPUB_STYLESHEETS)
     fonts = embedded_fonts((document.content for document in documents),
                            (path.read_text(encoding="utf-8") for path in stylesheets),
-                           int(book.build.date.timestamp()), cache=project.cache_dir / "fonts")
+                           cache=project.cache_dir / "fonts")
     package.add_item(epub.EpubItem(uid="css-embedded-fonts", file_name=f"css/{EMBEDDED_FONTS_CSS}",
                                    media_type="text/css", content=font_face_css(fonts).encode("utf-8")))
     for number, font in enumerate(fonts, start=1):
@@ -119,7 +119,7 @@ def epub_bytes(documents: list[EpubDocument], book: RenderedBook, project: Proje
                                         content=path.read_bytes()))
     if book.cover:
         source = next((path for path, href in book.resources.items() if href == book.cover), None)
-        content = source.read_bytes() if source is not None else cover_png(book)
+        content = source.read_bytes() if source is not None else cover_png(book, project.cache_dir / "covers")
         cover = epub.EpubCover(uid="cover-image", file_name=book.cover)
         cover.media_type = MEDIA_TYPES.get(Path(book.cover).suffix.lower(), "image/png")
         cover.content = content

@@ -62,13 +62,14 @@ class EmbeddedFont:
     data: bytes  # subset, not yet obfuscated
 
 
-def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str], modified: int,
+def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str],
                    cache: Path | None = None) -> tuple[EmbeddedFont, ...]:
     """The faces to embed for these documents and stylesheets, subset to the characters they use.
 
-    *modified* is the build time in seconds since 1970, written into each
-    subset's 'head' table.  With a *cache* folder, a subset made before for
-    the same font file, characters and time is taken from it.
+    Each subset keeps its font's own timestamps, so it depends only on the font
+    file and the characters: the same bytes every build, whatever the clock.
+    With a *cache* folder, a subset made before for the same font file and
+    characters is taken from it.
     """
     from lxml import etree
 
@@ -81,7 +82,7 @@ def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str], modified: i
             path = _face_file(family, styles, weight, style)
             if path is None:
                 continue
-            data = _cached_subset(path, characters, modified, cache)
+            data = _cached_subset(path, characters, cache)
             if data is not None:
                 fonts.append(EmbeddedFont(family, weight, style, f"{FONT_FOLDER}/{path.name}", data))
     return tuple(fonts)
@@ -211,18 +212,18 @@ def _face_file(family: str, styles: tuple[str, ...], weight: int, style: str) ->
     return None
 
 
-def _cached_subset(path: Path, characters: str, modified: int, cache: Path | None) -> bytes | None:
+def _cached_subset(path: Path, characters: str, cache: Path | None) -> bytes | None:
     """``subset_font``, through the cache folder (``build/.cache/fonts/``) when there is one."""
     if cache is None:
-        return subset_font(path, characters, modified)
+        return subset_font(path, characters)
     from ..cache import content_key, files_fingerprint
 
-    stored = cache / f"{content_key('font subset', path, files_fingerprint([path]), characters, modified)}.bin"
+    stored = cache / f"{content_key('font subset', path, files_fingerprint([path]), characters)}.bin"
     try:
         return stored.read_bytes()
     except OSError:
         pass
-    data = subset_font(path, characters, modified)
+    data = subset_font(path, characters)
     if data is not None:
         try:
             stored.parent.mkdir(parents=True, exist_ok=True)
@@ -234,10 +235,9 @@ def _cached_subset(path: Path, characters: str, modified: int, cache: Path | Non
     return data
 
 
-def subset_font(path: Path, characters: str, modified: int) -> bytes | None:
+def subset_font(path: Path, characters: str) -> bytes | None:
     """*path* subset to *characters*, with its names and licence kept; None if its licence forbids embedding."""
     from fontTools import subset
-    from fontTools.misc.timeTools import timestampSinceEpoch
     from fontTools.ttLib import TTFont
 
     font = TTFont(path, recalcTimestamp=False, recalcBBoxes=True)
@@ -256,7 +256,6 @@ def subset_font(path: Path, characters: str, modified: int) -> bytes | None:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=characters)
         subsetter.subset(font)
-    font["head"].modified = timestampSinceEpoch(modified)
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()

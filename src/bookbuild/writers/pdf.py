@@ -19,7 +19,6 @@ from ..render.book import PRINT_STYLESHEETS, RenderedBook
 from ..render.templates import THEME_DIR, stylesheet_paths
 from . import write_output
 from ..remote import remote_folder
-from .fetch import ProjectFetcher, ResourceRefused
 
 PDF_VARIANT = "pdf/ua-1"
 MAX_NOTE_CORRECTIONS = 4  # layout passes spent keeping footnotes on the page of their call
@@ -71,6 +70,8 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
     """Lay out the book's pages (for the PDF variant they will be written as)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+
+    from .fetch import ProjectFetcher, ResourceRefused  # WeasyPrint is imported only when laying out
 
     _quiet_weasyprint()
     fetcher = ProjectFetcher(list(resource_roots(project)))
