@@ -40,7 +40,8 @@ from ..pagemap import PageMapPart, read_page_map_part
 from ..preflight import Finding, preflight, printed_page_label
 from ..writers.booklet import _sections, last_page_stands_alone
 from ..writers.pdf import (MAX_NOTE_CORRECTIONS, TIGHTER_WORD_SPACING, blocks_pushing_notes_away,
-                           headings_left_behind, lines_broken_too_early, with_their_headings)
+                           headings_left_behind, keep_notes_with_their_lines, lines_broken_too_early,
+                           with_their_headings)
 
 PAGE = "page"
 PAGES = "pages"
@@ -190,6 +191,7 @@ def _render(source, sheets: list, fonts, css: str, job: LayoutJob):
         @classmethod
         def _build_layout_context(cls, *args, **kwargs):
             context = super()._build_layout_context(*args, **kwargs)
+            keep_notes_with_their_lines(context)
             _add_known_targets(context.target_collector, targets)
             captured["context"] = context
             return context

@@ -68,10 +68,12 @@ def pdf_identifier(book: RenderedBook, kind: str = "") -> bytes:
 def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str = "",
                variant: str = PDF_VARIANT) -> LaidOutBook:
     """Lay out the book's pages (for the PDF variant they will be written as)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, DEFAULT_OPTIONS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from .fetch import ProjectFetcher, ResourceRefused  # WeasyPrint is imported only when laying out
+
+    NotesStayDocument = notes_stay_document()
 
     _quiet_weasyprint()
     fetcher = ProjectFetcher(list(resource_roots(project)))
@@ -84,8 +86,9 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
     tightened: set[str] = set()
     for _ in range(MAX_NOTE_CORRECTIONS + 1):
         try:
-            document = source.render(stylesheets=stylesheets + [CSS(string=corrections, font_config=font_config)],
-                                     font_config=font_config, pdf_variant=variant)
+            options = dict(DEFAULT_OPTIONS, pdf_variant=variant,
+                           stylesheets=stylesheets + [CSS(string=corrections, font_config=font_config)])
+            document = NotesStayDocument._render(source, font_config, None, None, options)
         except ResourceRefused as refused:
             raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
         blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
@@ -96,6 +99,58 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
         corrections += "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight)
         tightened.update(tight)
     return LaidOutBook(document, len(document.pages))
+
+
+def notes_stay_document():
+    """A WeasyPrint Document class whose layouts keep footnotes with ``footnote-policy: line`` by their call.
+
+    At the foot of a page, when the next line of a paragraph does not fit and
+    breaking one line earlier would leave an orphan, WeasyPrint (in
+    ``_linebox_layout``) first moves the page's footnotes to the next page to
+    make room for that line: a reader then looks for the note in vain.
+    WeasyPrint does not do this inside multiple columns.  Answering "in a
+    column" to that one question, and only while the page holds footnotes
+    whose policy is ``line``, makes the paragraph start on the next page
+    instead, as the policy asks.  (``blocks_pushing_notes_away`` remains as a
+    safety net.)
+    """
+    from weasyprint.document import Document
+
+    class NotesStayDocument(Document):
+        @classmethod
+        def _build_layout_context(cls, *args, **kwargs):
+            context = super()._build_layout_context(*args, **kwargs)
+            keep_notes_with_their_lines(context)
+            return context
+
+    return NotesStayDocument
+
+
+_NOTES_STAY_CLASSES: dict[type, type] = {}
+
+
+def keep_notes_with_their_lines(context) -> None:
+    """Give a WeasyPrint layout context the behaviour described in ``notes_stay_document``."""
+    import sys
+
+    from weasyprint.layout.block import _linebox_layout
+
+    squeeze = _linebox_layout.__code__
+    base = type(context)
+    if base not in _NOTES_STAY_CLASSES:
+        def in_column(self) -> bool:
+            if self.__dict__.get("in_column", False):
+                return True
+            if sys._getframe(1).f_code is not squeeze:
+                return False
+            return any(note.style["footnote_policy"] == "line" for note in self.current_page_footnotes)
+
+        def set_in_column(self, value: bool) -> None:
+            self.__dict__["in_column"] = value
+
+        _NOTES_STAY_CLASSES[base] = type(f"NotesStay{base.__name__}", (base,),
+                                         {"in_column": property(in_column, set_in_column)})
+    context.__class__ = _NOTES_STAY_CLASSES[base]
 
 
 def _walk(box):
