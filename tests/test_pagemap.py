@@ -13,7 +13,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from bookbuild.errors import Report
-from bookbuild.pagemap import PageMap, PageStart, infer_labels, print_edition_name
+from bookbuild.pagemap import PageMap, PageStart, infer_labels, label_ranges, print_edition_name
 from bookbuild.render.book import EpubDocument
 from bookbuild.render.pagebreaks import place_page_markers, plan_page_markers
 
@@ -42,6 +42,12 @@ def test_unnumbered_chapter_opener_takes_its_number_from_the_next_page():
 def test_roman_capitals_stay_capitals_and_a_book_without_numbers_counts_pages():
     assert infer_labels([None, "II", "III"]) == ["I", "II", "III"]
     assert infer_labels([None, None, None]) == ["1", "2", "3"]
+
+
+def test_label_ranges_start_a_new_range_where_the_style_or_the_count_changes():
+    assert label_ranges(["i", "ii", "iii", "1", "2", "3"]) == ((0, "r", 1), (3, "D", 1))
+    assert label_ranges(["I", "II", "5", "6", "8"]) == ((0, "R", 1), (2, "D", 5), (4, "D", 8))
+    assert label_ranges([]) == ()
 
 
 def test_page_map_is_a_small_serialisable_value():
@@ -287,6 +293,12 @@ def test_page_list_has_one_entry_per_printed_page_in_order(sample_build, sample_
     assert labels[6:] == [str(number) for number in range(1, len(sample_pages) - 5)]
     assert [label for label, _ in markers] == labels  # the markers come in page order in the reading order
     assert [href for _, href in entries] == marker_files  # and each entry points at its marker
+
+
+def test_pdf_viewers_show_the_printed_page_numbers(sample_build, sample_epub_text):
+    """A PDF viewer's page box shows "iii" or "12", the numbers printed on the pages and listed in the EPUB."""
+    _, _, entries, _ = sample_epub_text
+    assert PdfReader(sample_build["pdf"]).page_labels == [label for label, _ in entries]
 
 
 def words(text: str) -> list[str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 # Parts of the printed book that are not chapters, by the class of their section.
 FRONT_PARTS = ("titlepage", "cover", "copyright", "toc")  # checked in this order: a typographic cover is a title page
@@ -157,6 +157,25 @@ def infer_labels(folios: list[str | None]) -> list[str]:
                 label = _shifted(folios[before], index - before)
         labels.append(label or str(index + 1))
     return labels
+
+
+def label_ranges(labels: Sequence[str]) -> tuple[tuple[int, str, int], ...]:
+    """Page labels as a PDF writes them: (first page, style, first number) for each run of pages.
+
+    Styles are PDF's: "r" lower-case roman, "R" upper-case roman, "D" arabic.
+    """
+    ranges: list[tuple[int, str, int]] = []
+    previous: tuple[str, int] | None = None
+    for index, label in enumerate(labels):
+        if label.isdigit():
+            style, value = "D", int(label)
+        else:
+            value = roman_value(label)
+            style = "R" if label.isupper() else "r"
+        if previous is None or previous != (style, value - 1):
+            ranges.append((index, style, value))
+        previous = (style, value)
+    return tuple(ranges)
 
 
 def _shifted(label: str, distance: int) -> str | None:

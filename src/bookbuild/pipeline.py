@@ -28,7 +28,7 @@ from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
 from .layout.pool import core_count, shared_pool
 from .layout.worker import Styles
-from .pagemap import PageMap, join_page_map, print_edition_name, read_page_map_part
+from .pagemap import PageMap, infer_labels, join_page_map, print_edition_name, read_page_map_part
 from .progress import QUIET, Progress
 from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
@@ -40,7 +40,7 @@ from .writers import remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
 from .writers.epub import write_epub
 from .writers.handouts import handout_job, handout_settings, write_handouts
-from .writers.pdf import PDF_VARIANT, layout_pdf, pdf_identifier, print_sheets, resource_roots
+from .writers.pdf import PDF_VARIANT, label_pages, layout_pdf, pdf_identifier, print_sheets, resource_roots
 from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
                                 print_shop_settings)
 
@@ -160,11 +160,13 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
         laid_out = layout_pdf(html, book, project, extra_css=extra_css, variant=variant)
         document = laid_out.document
         data = None
+        part = read_page_map_part(page._page_box for page in document.pages)
         if want_pdf:
             settings.progress.stage(f"writing {name}")
             data = document.write_pdf(pdf_variant=variant, pdf_identifier=pdf_identifier(book, kind),
-                                      uncompressed_pdf=False, **dict(write_options))
-        return BookLayout(laid_out.page_count, data, (read_page_map_part(page._page_box for page in document.pages),),
+                                      uncompressed_pdf=False, finisher=label_pages(infer_labels(list(part.folios))),
+                                      **dict(write_options))
+        return BookLayout(laid_out.page_count, data, (part,),
                           preflight(document, project.root) if check else (), last_page_stands_alone(document))
     styles = Styles(sheets=print_sheets(book, project, extra_css), base_url=project.manuscript_dir.as_uri() + "/",
                     roots=tuple(str(root) for root in resource_roots(project)), variant=variant,

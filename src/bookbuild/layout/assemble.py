@@ -48,8 +48,9 @@ class Bookmark:
 
 
 def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], identifier: bytes,
-                 tagged: bool = True, created: str = "") -> bytes:
-    """The book's PDF from its chunks' PDFs, in order, stamped *created* (``YYYY-MM-DDTHH:MM:SSZ``)."""
+                 tagged: bool = True, created: str = "", labels: Sequence[str] = ()) -> bytes:
+    """The book's PDF from its chunks' PDFs, in order, stamped *created* (``YYYY-MM-DDTHH:MM:SSZ``),
+    its pages labelled as they are numbered (*labels*, one per page)."""
     import pikepdf
 
     sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
@@ -68,6 +69,8 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
         book.trailer.Info = _copied(book, first, first.trailer.Info)
     if created:
         _stamp(book, created)
+    if labels:
+        set_page_labels(book, labels)
     if tagged:
         _join_structure(book, sources, starts)
     _join_destinations(book, sources, chunks)
@@ -80,6 +83,19 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
     for source in sources:
         source.close()
     return output.getvalue()
+
+
+def set_page_labels(pdf, labels: Sequence[str]) -> None:
+    """Let PDF viewers show each page's printed number (iii, 12) rather than its place in the file."""
+    import pikepdf
+
+    from ..pagemap import label_ranges
+
+    numbers = pikepdf.Array()
+    for page, style, start in label_ranges(labels):
+        numbers.append(page)
+        numbers.append(pikepdf.Dictionary(S=pikepdf.Name("/" + style), St=start))
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=numbers)
 
 
 def _stamp(book, created: str) -> None:

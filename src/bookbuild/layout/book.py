@@ -30,7 +30,7 @@ from typing import Any
 
 from ..cache import LayoutCache, content_key, files_fingerprint, fonts_fingerprint
 from ..errors import BookbuildError
-from ..pagemap import PageMapPart
+from ..pagemap import PageMapPart, infer_labels
 from ..preflight import Finding
 from ..progress import QUIET, Progress
 from .assemble import Bookmark, ChunkPdf, assemble_pdf
@@ -451,7 +451,8 @@ class _Scheduler:
         pdf = None
         if self.request.want_pdf:
             pdf = assemble_pdf(pdfs, bookmarks, self.request.identifier, tagged=self.request.tagged,
-                               created=self.request.created)
+                               created=self.request.created,
+                               labels=infer_labels([folio for part in parts for folio in part.folios]))
         return BookLayout(page_count=page, pdf=pdf, page_map=tuple(parts), findings=tuple(findings),
                           last_page_alone=self.states[-1].pages.last_page_alone, chunks=len(self.states))
 

@@ -17,7 +17,6 @@ from ..errors import BookbuildError
 from ..project import Project
 from ..render.book import PRINT_STYLESHEETS, RenderedBook
 from ..render.templates import THEME_DIR, stylesheet_paths
-from . import write_output
 from ..remote import remote_folder
 
 PDF_VARIANT = "pdf/ua-1"
@@ -275,18 +274,19 @@ def headings_left_behind(document) -> list[str]:
     return [block for block, tag in last.values() if tag in HEADING_TAGS]
 
 
-def pdf_bytes(laid_out: LaidOutBook, book: RenderedBook) -> bytes:
-    return laid_out.document.write_pdf(
-        pdf_variant=PDF_VARIANT,
-        pdf_identifier=pdf_identifier(book),
-        uncompressed_pdf=False,
-    )
+def label_pages(labels: list[str]):
+    """A finisher for WeasyPrint's ``write_pdf`` that labels the pages as they are numbered (iii, 12),
+    so that a PDF viewer's "go to page 12" finds printed page 12."""
+    def finish(document, pdf) -> None:
+        import pydyf
 
+        from ..pagemap import label_ranges
 
-def write_pdf(html: str, book: RenderedBook, project: Project, path: Path) -> Path:
-    """Lay out and write the PDF to *path* atomically."""
-    laid_out = layout_pdf(html, book, project)
-    return write_output(project, path, pdf_bytes(laid_out, book))
+        numbers = pydyf.Array()
+        for page, style, start in label_ranges(labels):
+            numbers.extend([page, pydyf.Dictionary({"S": "/" + style, "St": start})])
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
+    return finish
 
 
 def _quiet_weasyprint() -> None:
