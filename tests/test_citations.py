@@ -258,6 +258,22 @@ def test_mla_adds_a_title_when_two_works_share_an_author(tmp_path):
         "(Gati, *Failed Illusions* 12)", "(Gati, *Hungary and the Soviet Bloc*)"]
 
 
+@pytest.mark.parametrize("style_name, expected_bib", [
+    ("chicago-notes-bibliography", "Kramer, Mark. “New Evidence.” *Bulletin*, no. 8–9 (1996): 358–410."),
+    ("chicago-author-date", "Kramer, Mark. 1996. “New Evidence.” *Bulletin*, no. 8–9: 358–410."),
+    ("apa", "Kramer, M. (1996). New evidence. *Bulletin*, (8–9), 358–410."),
+    ("modern-language-association", "Kramer, Mark. “New Evidence.” *Bulletin*, no. 8–9, 1996, pp. 358–410."),
+])
+def test_a_journal_numbered_by_issue_only_keeps_its_issue(tmp_path, style_name, expected_bib):
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{k, author = {Kramer, Mark}, title = {New Evidence}, journal = {Bulletin},"
+                    " number = {8--9}, pages = {358--410}, year = 1996}", encoding="utf-8")
+    entries = render_entries(load_bibliography(path), load_style(style_name))
+    assert normalize(entries["k"]["bib"]) == expected_bib
+    if style_name == "chicago-notes-bibliography":
+        assert normalize(entries["k"]["first"]) == "Mark Kramer, “New Evidence,” *Bulletin*, no. 8–9 (1996): 12."
+
+
 # --------------------------------------------------------------------------- the bibliography
 
 
