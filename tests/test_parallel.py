@@ -162,6 +162,20 @@ def test_parallel_build_of_the_sample_matches_a_single_process_build(sample_copy
     assert (tmp_path / "parallel" / ".cache" / "layout").is_dir()
     assert not (tmp_path / "single" / ".cache" / "layout").exists()
     assert_same_book(single, parallel)
+    assert_distinct_font_subsets(parallel)
+
+
+def assert_distinct_font_subsets(path: Path) -> None:
+    """Different subsets of a font carry different tags (ISO 32000-1, 9.6.4), and each font names its subset."""
+    files: dict[str, set[bytes]] = {}
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor" and "/FontFile2" in obj:
+                files.setdefault(str(obj.FontName), set()).add(hashlib.sha256(obj.FontFile2.read_raw_bytes()).digest())
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and "/DescendantFonts" in obj:
+                assert obj.BaseFont == obj.DescendantFonts[0].FontDescriptor.FontName
+    assert len(files) > 7  # the chunks subset the same fonts
+    assert all(len(digests) == 1 for digests in files.values()), files
 
 
 def test_incremental_build_after_an_edit_matches_a_clean_single_process_build(synthetic, tmp_path, monkeypatch):

@@ -16,6 +16,9 @@ WeasyPrint writes for the whole book:
   the ids a chunk only pointed at are left out);
 * one outline, from every chunk's bookmarks, nested by their levels as
   WeasyPrint nests them;
+* font subsets told apart: each chunk subsets a font to its own characters
+  under the same six-letter tag, and a PDF must give different subsets
+  different tags, so a later chunk's subset is tagged again from its bytes;
 * the metadata, XMP, language, MarkInfo and viewer preferences of the
   first chunk (all chunks share the book's ``<head>``), and the book's
   identifier as the file identifier.
@@ -23,7 +26,9 @@ WeasyPrint writes for the whole book:
 
 from __future__ import annotations
 
+import hashlib
 import io
+import string
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +66,7 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
         for source in sources:
             starts.append(len(book.pages))
             book.pages.extend(source.pages)
+    _distinguish_font_subsets(book)
     first = sources[0]
     for key in CATALOG_KEYS:
         if key in first.Root:
@@ -83,6 +89,49 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
     for source in sources:
         source.close()
     return output.getvalue()
+
+
+def _distinguish_font_subsets(book) -> None:
+    """Give every distinct font subset its own tag (``ABCDEF+Charis-SIL``), as ISO 32000 asks.
+
+    The first subset to use a tag keeps it; another subset under the same tag
+    (a later chunk's, with other glyphs) gets a tag made from its font file.
+    """
+    import pikepdf
+
+    owners: dict[str, bytes] = {}  # subset name -> the digest of the font file that holds it
+    renamed: dict[tuple[str, bytes], str] = {}
+    descriptors = []
+    for obj in book.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+            descriptors.append(obj)
+    fonts = [obj for obj in book.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"]
+    new_names: dict[tuple[int, int], str] = {}  # descriptor object -> its new name
+    for descriptor in descriptors:
+        name = str(descriptor.get("/FontName", ""))[1:]
+        stream = next((descriptor[key] for key in ("/FontFile2", "/FontFile3", "/FontFile") if key in descriptor),
+                      None)
+        if len(name) < 8 or name[6] != "+" or stream is None:
+            continue
+        digest = hashlib.sha256(stream.read_raw_bytes()).digest()
+        owner = owners.setdefault(name, digest)
+        if owner == digest:
+            continue
+        key = (name, digest)
+        if key not in renamed:
+            letters = "".join(string.ascii_uppercase[byte % 26] for byte in digest[:6])
+            renamed[key] = letters + name[6:]
+            owners.setdefault(renamed[key], digest)
+        descriptor.FontName = pikepdf.Name("/" + renamed[key])
+        new_names[descriptor.objgen] = renamed[key]
+    if not new_names:
+        return
+    for font in fonts:
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is None and "/DescendantFonts" in font:
+            descriptor = font.DescendantFonts[0].get("/FontDescriptor")
+        if descriptor is not None and descriptor.objgen in new_names:
+            font.BaseFont = pikepdf.Name("/" + new_names[descriptor.objgen])
 
 
 def set_page_labels(pdf, labels: Sequence[str]) -> None:
