@@ -100,38 +100,51 @@ def _distinguish_font_subsets(book) -> None:
     import pikepdf
 
     owners: dict[str, bytes] = {}  # subset name -> the digest of the font file that holds it
-    renamed: dict[tuple[str, bytes], str] = {}
-    descriptors = []
-    for obj in book.objects:
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
-            descriptors.append(obj)
-    fonts = [obj for obj in book.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"]
-    new_names: dict[tuple[int, int], str] = {}  # descriptor object -> its new name
-    for descriptor in descriptors:
+    for descriptor, fonts in _font_descriptors(book).values():
         name = str(descriptor.get("/FontName", ""))[1:]
         stream = next((descriptor[key] for key in ("/FontFile2", "/FontFile3", "/FontFile") if key in descriptor),
                       None)
         if len(name) < 8 or name[6] != "+" or stream is None:
             continue
         digest = hashlib.sha256(stream.read_raw_bytes()).digest()
-        owner = owners.setdefault(name, digest)
-        if owner == digest:
+        if owners.setdefault(name, digest) == digest:
             continue
-        key = (name, digest)
-        if key not in renamed:
-            letters = "".join(string.ascii_uppercase[byte % 26] for byte in digest[:6])
-            renamed[key] = letters + name[6:]
-            owners.setdefault(renamed[key], digest)
-        descriptor.FontName = pikepdf.Name("/" + renamed[key])
-        new_names[descriptor.objgen] = renamed[key]
-    if not new_names:
-        return
-    for font in fonts:
-        descriptor = font.get("/FontDescriptor")
-        if descriptor is None and "/DescendantFonts" in font:
-            descriptor = font.DescendantFonts[0].get("/FontDescriptor")
-        if descriptor is not None and descriptor.objgen in new_names:
-            font.BaseFont = pikepdf.Name("/" + new_names[descriptor.objgen])
+        name = "".join(string.ascii_uppercase[byte % 26] for byte in digest[:6]) + name[6:]
+        owners.setdefault(name, digest)
+        descriptor.FontName = pikepdf.Name("/" + name)
+        for font in fonts:
+            font.BaseFont = pikepdf.Name("/" + name)
+
+
+def _font_descriptors(book) -> dict:
+    """{descriptor's object id: (descriptor, [the fonts and CID fonts it describes])} for the fonts the pages use,
+    in page order."""
+    import pikepdf
+
+    found: dict = {}
+    seen: set = set()
+
+    def visit_resources(resources) -> None:
+        if not isinstance(resources, pikepdf.Dictionary) or (resources.is_indirect and resources.objgen in seen):
+            return
+        if resources.is_indirect:
+            seen.add(resources.objgen)
+        for font in (resources.get("/Font") or {}).values():
+            fonts = [font] + list(font.get("/DescendantFonts") or [])
+            descriptor = next((f.FontDescriptor for f in fonts if "/FontDescriptor" in f), None)
+            if descriptor is not None and descriptor.is_indirect:
+                entry = found.setdefault(descriptor.objgen, (descriptor, []))
+                entry[1].extend(f for f in fonts if all(f.objgen != g.objgen for g in entry[1]))
+            if "/Resources" in font:  # a Type 3 font's glyphs
+                visit_resources(font.Resources)
+        for xobject in (resources.get("/XObject") or {}).values():
+            visit_resources(xobject.get("/Resources"))
+        for pattern in (resources.get("/Pattern") or {}).values():
+            visit_resources(pattern.get("/Resources"))
+
+    for page in book.pages:
+        visit_resources(page.obj.get("/Resources"))
+    return found
 
 
 def set_page_labels(pdf, labels: Sequence[str]) -> None:
