@@ -225,7 +225,7 @@ def _add_known_targets(collector, targets: dict[str, int]) -> None:
         if name in collector.target_lookup_items:
             continue  # the chunk holds the id after all
         item = TargetLookupItem("up-to-date")
-        item.target_box = _Elsewhere(name)
+        item.target_box = _Elsewhere(name, page)
         item.cached_page_counter_values = {PAGE: [page]}
         collector.target_lookup_items[name] = item
     collector.bookbuild_used = used = set()
@@ -241,11 +241,16 @@ def _add_known_targets(collector, targets: dict[str, int]) -> None:
 
 
 class _Elsewhere:
-    """Stands for a target box in another chunk: no counters of its own, so its page counter is used."""
+    """Stands for a target box in another chunk: its page counter is all WeasyPrint can ask of it.
 
-    def __init__(self, name: str):
+    The page counter is given as the box's own counter, final: WeasyPrint then
+    prints it once, instead of counting it as missing and laying the pages that
+    print it out again on every pass (three passes for a contents chunk).
+    """
+
+    def __init__(self, name: str, page: int):
         self.name = name
-        self.cached_counter_values: dict = {}
+        self.cached_counter_values: dict = {PAGE: [page]}
 
     def extract_text(self, style):
         return ""
