@@ -185,6 +185,8 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
 def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool, want_pdf: bool = True,
                settings: LayoutSettings = LayoutSettings()) -> PrintedBook:
     """Render and lay out one edition's printed book; with *check_print*, preflight it (warnings)."""
+    if settings.workers > 1:
+        shared_pool(settings.workers).start()  # the workers import WeasyPrint while the book is rendered
     book = render(sources, edition, PRINT, report)
     html = print_document(book, sources.project)
     report.raise_if_strict()
@@ -203,6 +205,8 @@ def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_s
     shop = None
     shop_path = output_path(sources, edition, "pdf", "print")
     if print_shop:
+        if settings.workers > 1:
+            shared_pool(settings.workers).start()
         shop_settings = print_shop_settings(printed.book.config)
         laid_out = lay_out_print(sources, printed.book, printed.html, settings, want_pdf=True, check=True,
                                  kind="print", extra_css=print_shop_css(project, shop_settings),

@@ -14,7 +14,9 @@ The order of work for one edition:
    references) or that was laid out on a guessed side is checked against
    the real numbers and laid out again if a guess was wrong; the guesses
    come from the previous build's plan, so a rebuild rarely guesses wrong;
-5. the chunks' PDFs are joined (``assemble.py``).
+5. the workers are stopped (they hold nothing of use any more, and the
+   next book starts them again) and the chunks' PDFs are joined
+   (``assemble.py``).
 
 The result is the same, page for page, as laying out the whole book in one
 document (``--jobs 1``).
@@ -295,6 +297,7 @@ class _Scheduler:
             self.cache.discard()
             raise
         self.forget()
+        self.pool.close()  # idle workers hold only memory, which joining the chunks needs; the next book restarts them
         result = self.result()
         self.cache.flush()
         self.cache.save_plan(self.request.plan, {
@@ -361,26 +364,15 @@ class _Scheduler:
                 if self.finish_job(state) is not None:
                     layout = self.layout_job(state, state.side, state.targets, state.layout.corrections)
                     return "both", (layout, replace(self.finish_job(state), key=layout.key)), state
-        # A chunk not laid out yet, or laid out on a wrong guess, in reading order.  The contents wait for the
-        # numbers they print (unless the last build left them, or nothing else can move).
+        # A chunk not laid out yet, or laid out on a wrong guess, in reading order.  The contents too, with
+        # guessed numbers (the last build's, else 1), and again once the real ones are known: the chapters
+        # after them are finished as soon as the contents' page count is known, so that each worker lets go
+        # of its layouts as it goes rather than holding them all until the end.
         for state in waiting:
             if state.layout is None or state.stale:
-                if state.chunk.waits and not self.numbers_known(state) and self.layouts_pending(state):
-                    continue
                 side = self.real_side(state.chunk.index) or state.side
                 return "layout", self.layout_job(state, side, self.guessed_targets(state)), state
         return None
-
-    def layouts_pending(self, waiting: _State) -> bool:
-        """Whether other chunks are still to be laid out (their numbers are yet to come)."""
-        return any((state.layout is None or state.stale or state.busy) and state is not waiting
-                   for state in self.states)
-
-    def numbers_known(self, state: _State) -> bool:
-        """Whether the page numbers of the ids the chunk points at are known, or guessed by the last build."""
-        planned = self.plan.get("targets", {})
-        return all(name in planned or self.target(name) is not None
-                   for name in state.chunk.outside_links if name in self.owner)
 
     def layout_job(self, state: _State, side: str, targets: dict[str, int], corrections: str | None = None):
         state.attempts += 1

@@ -12,8 +12,9 @@ back matter.  A chunk is a whole HTML document (the book's ``<head>`` and
   the whole book;
 * the back matter: the back chapters and the bibliography, together.
 
-The contents print the page numbers of every chapter, so their chunk is
-laid out once those are known (``waits``).
+The contents print the page numbers of every chapter (``waits``): their
+chunk is laid out in its turn with guessed numbers, and again once the real
+numbers are known.
 
 No chunk keeps the ``<meta>`` dates of the book's ``<head>``: the joined PDF
 is stamped with the build time when the chunks are assembled, so every chunk
@@ -56,7 +57,7 @@ class Chunk:
     ids: frozenset[str]  # the element ids it holds (the sentinel has none)
     outside_links: tuple[str, ...]  # ids its links point at that other chunks hold
     sentinel: bool  # it ends with the empty start of the next chunk, whose page is dropped
-    waits: bool = False  # it prints the page numbers of other chunks (the contents): lay it out when known
+    waits: bool = False  # it prints the page numbers of other chunks (the contents): laid out again once known
 
 
 @dataclass(frozen=True)
