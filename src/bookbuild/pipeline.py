@@ -185,7 +185,7 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
 def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool, want_pdf: bool = True,
                settings: LayoutSettings = LayoutSettings()) -> PrintedBook:
     """Render and lay out one edition's printed book; with *check_print*, preflight it (warnings)."""
-    if settings.workers > 1:
+    if want_pdf and settings.workers > 1:
         shared_pool(settings.workers).start()  # the workers import WeasyPrint while the book is rendered
     book = render(sources, edition, PRINT, report)
     html = print_document(book, sources.project)
