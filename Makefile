@@ -33,7 +33,14 @@ export SYSTEM_CHECKS
 # Every edition's PDF (student, teacher, large print, and any book.toml declares), their EPUBs, the handouts.
 all: setup editions booklet
 
-setup: system $(VENV)/.installed
+setup: system $(VENV)/.installed $(VENV)/.bytecode
+
+# bookbuild's own modules compiled once, as an installed package's are: every build starts three
+# Python processes, and where bytecode is not written back (PYTHONDONTWRITEBYTECODE, read-only
+# trees) each would otherwise compile them again.
+$(VENV)/.bytecode: $(VENV)/.installed $(shell find src -name '*.py' 2>/dev/null)
+	$(BIN)/python -m compileall -q src >/dev/null
+	touch $@
 
 # DAISY Ace, the EPUB accessibility checker, installed on demand (by `make check` and `make test`)
 # from tools/ace/package-lock.json; it drives the system's Chromium (checks.py points it there),
