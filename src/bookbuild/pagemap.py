@@ -126,7 +126,7 @@ def printed_folio(page_box: Any) -> str | None:
         keyword = getattr(child, "at_keyword", None)
         if keyword is None:
             continue
-        text = "".join(box.text for box in _walk(child) if hasattr(box, "text")).strip()
+        text = "".join(box.text for box in walk_boxes(child) if hasattr(box, "text")).strip()
         if text.isdigit() or _ROMAN.match(text):
             found.setdefault(keyword, text)
     for keyword in sorted(found, key=lambda name: (not name.startswith("@bottom"), name)):
@@ -205,10 +205,11 @@ def _roman(number: int) -> str:
 # -- where pages begin -------------------------------------------------------
 
 
-def _walk(box: Any) -> Iterator[Any]:
+def walk_boxes(box: Any) -> Iterator[Any]:
+    """*box* and every box under it, in document order."""
     yield box
     for child in getattr(box, "children", ()):
-        yield from _walk(child)
+        yield from walk_boxes(child)
 
 
 def counted_characters(text: str) -> int:
@@ -234,7 +235,7 @@ class _LayoutWalker:
         start: tuple[str | None, int, int] | None = None
         for child in page_box.children:
             if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
-                for inner in _walk(child):
+                for inner in walk_boxes(child):
                     self._note_element(getattr(inner, "element", None), number)
                 continue
             for box, path in self._content(child, (), number):

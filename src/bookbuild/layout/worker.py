@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,14 +38,11 @@ from ..errors import BookbuildError
 from ..pagemap import PageMapPart, read_page_map_part
 from ..preflight import Finding, preflight, printed_page_label
 from ..writers.booklet import _sections, last_page_stands_alone
-from ..writers.pdf import (MAX_NOTE_CORRECTIONS, TIGHTER_WORD_SPACING, blocks_pushing_notes_away,
-                           headings_left_behind, keep_notes_with_their_lines, lines_broken_too_early,
-                           with_their_headings)
+from ..writers.pdf import MAX_NOTE_CORRECTIONS, keep_notes_with_their_lines, layout_corrections
 
 PAGE = "page"
 PAGES = "pages"
 SCALE = 0.75  # PDF points per CSS pixel
-_TIGHTENED = re.compile(r'\[data-b="([^"]+)"\] \{ word-spacing')
 
 
 @dataclass(frozen=True)
@@ -140,20 +136,16 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
     source = HTML(string=job.html, base_url=job.styles.base_url, url_fetcher=fetcher)
     side = f":root {{ break-before: {job.start_side}; }}\n" if job.start_side == "left" else ""
     corrections = job.corrections or ""
-    tightened = set(_TIGHTENED.findall(corrections))
+    tightened: set[str] = set()
     for _ in range(1 if job.corrections is not None else MAX_NOTE_CORRECTIONS + 1):
         document, context = _render(source, sheets, fonts, side + corrections, job)
         pages = _content_pages(document, job)
         if job.corrections is not None:
+            break  # the cache's corrections were found for this very chunk: nothing to look for again
+        more = layout_corrections(document.copy(pages), tightened)
+        if not more:
             break
-        view = document.copy(pages)
-        blocks = with_their_headings(view, blocks_pushing_notes_away(view) + headings_left_behind(view))
-        tight = [block for block in lines_broken_too_early(view) if block not in tightened]
-        if not blocks and not tight:
-            break
-        corrections += "".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
-        corrections += "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight)
-        tightened.update(tight)
+        corrections += more
     layout = _describe(document, context, pages, job, corrections)
     _held[job.key] = _Held(document, context, pages, layout, job.styles)
     return layout

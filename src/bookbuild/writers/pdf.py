@@ -17,6 +17,7 @@ from ..errors import BookbuildError
 from ..project import Project
 from ..render.book import PRINT_STYLESHEETS, RenderedBook
 from ..render.templates import THEME_DIR, stylesheet_paths
+from ..pagemap import walk_boxes
 from ..remote import remote_folder
 
 PDF_VARIANT = "pdf/ua-1"
@@ -90,14 +91,27 @@ def layout_pdf(html: str, book: RenderedBook, project: Project, extra_css: str =
             document = NotesStayDocument._render(source, font_config, None, None, options)
         except ResourceRefused as refused:
             raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
-        blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
-        tight = [block for block in lines_broken_too_early(document) if block not in tightened]
-        if not blocks and not tight:
+        more = layout_corrections(document, tightened)
+        if not more:
             break
-        corrections += "".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
-        corrections += "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight)
-        tightened.update(tight)
+        corrections += more
     return LaidOutBook(document, len(document.pages))
+
+
+def layout_corrections(document, tightened: set[str]) -> str:
+    """The CSS that mends what a layout got wrong, or "" when nothing needs mending.
+
+    A block that pushed footnotes off their call's page, or a heading left at
+    the foot of a page, starts a new page (with the headings just above it); a
+    block with a line broken too early, and not *tightened* before, gets
+    tighter word spacing and joins *tightened*.  The whole book laid out in
+    one process and each chunk laid out in a worker are mended alike.
+    """
+    blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
+    tight = [block for block in lines_broken_too_early(document) if block not in tightened]
+    tightened.update(tight)
+    return ("".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
+            + "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight))
 
 
 def notes_stay_document():
@@ -152,12 +166,6 @@ def keep_notes_with_their_lines(context) -> None:
     context.__class__ = _NOTES_STAY_CLASSES[base]
 
 
-def _walk(box):
-    yield box
-    for child in getattr(box, "children", ()):
-        yield from _walk(child)
-
-
 def blocks_pushing_notes_away(document) -> list[str]:
     """The blocks that made WeasyPrint move footnotes off the page of their call.
 
@@ -171,7 +179,7 @@ def blocks_pushing_notes_away(document) -> list[str]:
     body_page: dict[str, int] = {}
     last_block: dict[int, str] = {}
     for number, page in enumerate(document.pages):
-        for box in _walk(page._page_box):
+        for box in walk_boxes(page._page_box):
             element = getattr(box, "element", None)
             if element is None:
                 continue
@@ -193,7 +201,7 @@ def with_their_headings(document, blocks: list[str]) -> list[str]:
     order: list[tuple[str, str]] = []
     seen: set[str] = set()
     for page in document.pages:
-        for box in _walk(page._page_box):
+        for box in walk_boxes(page._page_box):
             element = getattr(box, "element", None)
             block = element.get("data-b") if element is not None else None
             if block and box.element_tag != "span" and block not in seen:
@@ -221,11 +229,11 @@ def early_breaks(document) -> list:
     from weasyprint.formatting_structure import boxes
 
     def texts(line) -> list:
-        return [child for child in _walk(line) if isinstance(child, boxes.TextBox)]
+        return [child for child in walk_boxes(line) if isinstance(child, boxes.TextBox)]
 
     found = []
     for page in document.pages:
-        for box in _walk(page._page_box):
+        for box in walk_boxes(page._page_box):
             if not isinstance(box, boxes.BlockContainerBox):
                 continue
             right = box.content_box_x() + box.width  # where every line may end, beside a float too
@@ -266,7 +274,7 @@ def headings_left_behind(document) -> list[str]:
     """
     last: dict[int, tuple[str, str]] = {}
     for number, page in enumerate(document.pages):
-        for box in _walk(page._page_box):
+        for box in walk_boxes(page._page_box):
             element = getattr(box, "element", None)
             block = element.get("data-b") if element is not None else None
             if block and box.element_tag != "span":
