@@ -9,7 +9,8 @@ after a one-line fix lays out only the chapter that changed, and an EPUB
 built after the PDF needs no layout at all.
 
 The EPUB's font subsets are kept too, in ``build/.cache/fonts/``, named by
-the font file, the characters and the build time.
+the font file and the characters (``kept_or_made``), as is the generated
+cover.
 
 Entries are small JSON files and PDF files under ``build/.cache/layout/``,
 written atomically once the whole book is laid out (a build that fails
@@ -28,7 +29,7 @@ import os
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import __version__
 
@@ -138,6 +139,24 @@ class LayoutCache:
                     entry.unlink()
                 except OSError:
                     pass
+
+
+def kept_or_made(path: Path, make: Callable[[], bytes | None]) -> bytes | None:
+    """The bytes an earlier build kept at *path*, else what *make* gives, kept there for the next build.
+
+    A cache folder that cannot be written only makes the next build slower.
+    """
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = make()
+    if data is not None:
+        try:
+            _write_atomically(path, data)
+        except OSError:
+            pass
+    return data
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

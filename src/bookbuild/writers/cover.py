@@ -40,26 +40,13 @@ def cover_png(book: RenderedBook, cache: Path | None = None) -> bytes:
     """A PNG cover, the same bytes for the same book (kept in *cache* between builds)."""
     if cache is None:
         return _draw_cover(book)
-    from ..cache import content_key, files_fingerprint
+    from ..cache import content_key, files_fingerprint, kept_or_made
 
     config = book.config
     fonts = [font_file(family, style) for family, style in _FACES]
     key = content_key("cover", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
                       files_fingerprint([path for path in fonts if path is not None]))
-    stored = cache / f"{key}.png"
-    try:
-        return stored.read_bytes()
-    except OSError:
-        pass
-    data = _draw_cover(book)
-    try:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        partial = stored.with_name(f".{stored.name}.partial")
-        partial.write_bytes(data)
-        partial.replace(stored)
-    except OSError:
-        pass  # without a cache the next build draws it again
-    return data
+    return kept_or_made(cache / f"{key}.png", lambda: _draw_cover(book))
 
 
 _FACES = (("Andika", "Bold"), ("Charis SIL", "Italic"), ("Charis SIL", "Regular"), ("DejaVu Sans", "Bold"),

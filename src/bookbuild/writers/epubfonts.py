@@ -216,23 +216,10 @@ def _cached_subset(path: Path, characters: str, cache: Path | None) -> bytes | N
     """``subset_font``, through the cache folder (``build/.cache/fonts/``) when there is one."""
     if cache is None:
         return subset_font(path, characters)
-    from ..cache import content_key, files_fingerprint
+    from ..cache import content_key, files_fingerprint, kept_or_made
 
     stored = cache / f"{content_key('font subset', path, files_fingerprint([path]), characters)}.bin"
-    try:
-        return stored.read_bytes()
-    except OSError:
-        pass
-    data = subset_font(path, characters)
-    if data is not None:
-        try:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            temporary = stored.with_name(f".{stored.name}.tmp")
-            temporary.write_bytes(data)
-            temporary.replace(stored)
-        except OSError:
-            pass  # without a cache the next build subsets again
-    return data
+    return kept_or_made(stored, lambda: subset_font(path, characters))
 
 
 def subset_font(path: Path, characters: str) -> bytes | None:
