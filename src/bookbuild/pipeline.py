@@ -129,6 +129,11 @@ class LayoutSettings:
     def workers(self) -> int:
         return self.jobs if self.jobs > 0 else core_count()
 
+    def start_workers(self) -> None:
+        """Start the layout workers now, so that they import WeasyPrint while this process reads and renders."""
+        if self.workers > 1:
+            shared_pool(self.workers).start()
+
 
 def jobs_from_environment() -> int:
     """BOOKBUILD_JOBS, when set to a whole number (0: one worker per core)."""
@@ -185,8 +190,8 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
 def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool, want_pdf: bool = True,
                settings: LayoutSettings = LayoutSettings()) -> PrintedBook:
     """Render and lay out one edition's printed book; with *check_print*, preflight it (warnings)."""
-    if want_pdf and settings.workers > 1:
-        shared_pool(settings.workers).start()  # the workers import WeasyPrint while the book is rendered
+    if want_pdf:
+        settings.start_workers()  # a cached layout needs none: an EPUB build starts them only when it must
     book = render(sources, edition, PRINT, report)
     html = print_document(book, sources.project)
     report.raise_if_strict()
@@ -205,8 +210,6 @@ def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_s
     shop = None
     shop_path = output_path(sources, edition, "pdf", "print")
     if print_shop:
-        if settings.workers > 1:
-            shared_pool(settings.workers).start()
         shop_settings = print_shop_settings(printed.book.config)
         laid_out = lay_out_print(sources, printed.book, printed.html, settings, want_pdf=True, check=True,
                                  kind="print", extra_css=print_shop_css(project, shop_settings),
@@ -258,8 +261,8 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     out the printed book (default: ``BOOKBUILD_JOBS``, else one per core).
     """
     settings = settings or LayoutSettings(jobs=jobs_from_environment())
-    if settings.workers > 1 and any(target in PRINT_TARGETS for target in targets):
-        shared_pool(settings.workers).start()  # the workers import WeasyPrint while the sources are read
+    if any(target in PRINT_TARGETS for target in targets):
+        settings.start_workers()
     sources = read_sources(project_dir, out_dir, report)
     editions = editions_named(sources.config, edition_names)
     check_outputs(editions, targets, edition_names)
