@@ -7,6 +7,7 @@ and build the sample's PDF with the installed `bookbuild` command, far from the 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -63,19 +64,25 @@ def test_metadata_is_complete(distributions):
     assert "Requires-Dist: weasyprint" in metadata
 
 
+def _outside_the_source_tree() -> dict[str, str]:
+    """The environment without the variables that would put the source tree on the path."""
+    return {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONHOME")}
+
+
 def test_the_installed_wheel_builds_the_sample(distributions, tmp_path):
+    env = _outside_the_source_tree()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(distributions["wheel"])],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
     assert install.returncode == 0, install.stderr[-3000:]
     out = tmp_path / "out"
     result = subprocess.run([str(venv / "bin" / "bookbuild"), "build", "pdf", "--project", str(REPOSITORY),
-                             "--out", str(out), "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path)
+                             "--out", str(out), "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     pdf = out / "hungary-1956.pdf"
     assert len(PdfReader(pdf).pages) > 30
     # The installed copy ran, not the source tree.
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import bookbuild; print(bookbuild.__file__)"],
-                           capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+                           capture_output=True, text=True, cwd=tmp_path, env=env, check=True).stdout
     assert str(venv) in where
