@@ -112,3 +112,42 @@ def test_bare_folder_of_chapters_builds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (folder / "build").glob("*.*") if p.is_file()) == ["the-first-chapter.epub",
                                                                        "the-first-chapter.pdf"]
+
+
+@pytest.mark.parametrize("template, target, outputs", [
+    ("booklet", "pdf", ["my-study-booklet.pdf"]),
+    ("book", "epub", ["my-book.epub"]),
+    ("handouts-only", "handouts", ["handouts/01-first-lesson-student.pdf", "handouts/01-first-lesson-teacher.pdf",
+                                   "handouts/02-second-lesson-student.pdf", "handouts/02-second-lesson-teacher.pdf"]),
+])
+def test_each_template_is_ready_for_version_control_and_builds(tmp_path, template, target, outputs):
+    target_dir = tmp_path / "fresh"
+    created = run("new", str(target_dir), "--template", template)
+    assert created.returncode == 0, created.stderr
+    assert f"({template})" in created.stdout
+    readme = (target_dir / "README.md").read_text(encoding="utf-8")
+    assert f"bookbuild build {target}" in readme and "{" not in readme.split("```")[0]
+    # git ignores what a build writes, and sees everything else.
+    subprocess.run(["git", "init", "-q", str(target_dir)], check=True)
+    result = run("build", target, "--project", str(target_dir))
+    assert result.returncode == 0, result.stderr
+    for name in outputs:
+        assert (target_dir / "build" / name).is_file(), name
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=target_dir,
+                            capture_output=True, text=True, check=True).stdout
+    assert "build/" not in status
+    assert "?? .gitignore" in status and "?? manuscript/book.toml" in status
+
+
+def test_new_book_template_puts_the_preface_in_the_front_matter(tmp_path):
+    from pypdf import PdfReader
+
+    target_dir = tmp_path / "fresh"
+    assert run("new", str(target_dir), "--template", "book").returncode == 0
+    result = run("build", "pdf", "--project", str(target_dir))
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(target_dir / "build" / "my-book.pdf")
+    labels = reader.page_labels
+    preface = next(number for number, page in enumerate(reader.pages) if "Preface" in (page.extract_text() or "")
+                   and "A preface sits" in (page.extract_text() or ""))
+    assert labels[preface] in ("i", "ii", "iii", "iv", "v", "vi", "vii")

@@ -10,6 +10,7 @@ import argparse
 import shutil
 import signal
 import sys
+import tomllib
 import traceback
 from pathlib import Path
 
@@ -17,6 +18,20 @@ from . import __version__
 from .errors import BookbuildError, Report, print_problems
 
 SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
+# The starting points of `bookbuild new --template NAME`, each a folder of SCAFFOLD_DIR, and the
+# commands its README gives.
+SCAFFOLDS = {
+    "booklet": "a study booklet: one chapter with boxes, questions and teacher answers",
+    "book": "a longer book: a preface, two chapters and a glossary, with notes and a bibliography",
+    "handouts-only": "classroom worksheets: each chapter a student worksheet and a teacher sheet",
+}
+SCAFFOLD_COMMANDS = {
+    "booklet": ("bookbuild build pdf        # build/<title>.pdf, the printed booklet",
+                "bookbuild build all        # also the EPUB and the classroom handouts",
+                "bookbuild build booklet    # the pages imposed for a school copier"),
+    "book": ("bookbuild build pdf        # build/<title>.pdf", "bookbuild build epub       # build/<title>.epub"),
+    "handouts-only": ("bookbuild build handouts   # build/handouts/: a student and a teacher sheet per lesson",),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,10 +77,13 @@ def make_parser() -> argparse.ArgumentParser:
     _project_options(check)
     check.set_defaults(run=_run_check)
 
-    new = commands.add_parser("new", help="create a new project with a sample chapter",
-                              description="Create DIR with a working project: book.toml, a sample chapter "
-                              "and a .bib file.")
+    new = commands.add_parser("new", help="create a new project, ready for version control",
+                              description="Create DIR with a working project: book.toml, sample chapters, "
+                              "a .bib file, a .gitignore that keeps build/ out of version control and a README "
+                              "saying how to build it.")
     new.add_argument("directory", metavar="DIR", help="folder to create (must not exist or be empty)")
+    new.add_argument("--template", choices=tuple(SCAFFOLDS), default="booklet",
+                     help="; ".join(f"{name}: {what}" for name, what in SCAFFOLDS.items()) + " (default: booklet)")
     new.set_defaults(run=_run_new)
 
     refs = commands.add_parser("refs", help="show how every entry of a .bib file renders in a style",
@@ -123,9 +141,17 @@ def _run_new(args: argparse.Namespace, report: Report) -> int:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BookbuildError.at(None, f"'{args.directory}' already exists and is not empty",
                                 hint="choose a new folder name")
-    shutil.copytree(SCAFFOLD_DIR, target, dirs_exist_ok=True,
+    shutil.copytree(SCAFFOLD_DIR / args.template, target, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    print(f"created {args.directory}: build it with 'bookbuild build all --project {args.directory}'")
+    # Kept without their dot in the package, so that packaging tools do not take them for their own.
+    shutil.copyfile(SCAFFOLD_DIR / "gitignore", target / ".gitignore")
+    title = tomllib.loads((target / "manuscript" / "book.toml").read_text(encoding="utf-8"))["title"]
+    commands = "\n".join(SCAFFOLD_COMMANDS[args.template])
+    readme = (SCAFFOLD_DIR / "README.md").read_text(encoding="utf-8")
+    (target / "README.md").write_text(readme.replace("{title}", title).replace("{commands}", commands),
+                                      encoding="utf-8")
+    first = SCAFFOLD_COMMANDS[args.template][0].split("#")[0].strip()
+    print(f"created {args.directory} ({args.template}): build it with 'cd {args.directory} && {first}'")
     return 0
 
 
