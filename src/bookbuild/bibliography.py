@@ -43,7 +43,7 @@ from pylatexenc.latexwalker import (
     LatexWalker,
 )
 
-from .errors import BookbuildError, Diagnostics, SourceLocation, closest
+from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .project import Project
 
 # bibtexparser logs every block it gives up on; we report those ourselves.
@@ -231,8 +231,12 @@ class Bibliography(Mapping[str, Reference]):
         return f"Bibliography({self.shown_path!r}, {len(self)} entries)"
 
 
-def load_bibliography(path: Path, project: Project | None = None) -> Bibliography:
-    """Read and check the .bib file at *path*; raise a BookbuildError listing every problem in it."""
+def load_bibliography(path: Path, project: Project | None = None, report: Report | None = None) -> Bibliography:
+    """Read and check the bibliography at *path*; raise a BookbuildError listing every problem in it.
+
+    A ``.bib`` file is BibTeX or biblatex; a ``.json``, ``.yaml`` or ``.yml`` file is CSL JSON or CSL
+    YAML (see csl_data), read into the same references.
+    """
     path = Path(path)
 
     def where(line: int | None = None) -> SourceLocation:
@@ -241,6 +245,10 @@ def load_bibliography(path: Path, project: Project | None = None) -> Bibliograph
         return SourceLocation(str(path), line)
 
     text = _read_text(path, where)
+    from .csl_data import is_csl_file, load_csl_bibliography
+
+    if is_csl_file(path):
+        return load_csl_bibliography(path, where, text, report)
     return parse_bibliography(text, where, path=path)
 
 

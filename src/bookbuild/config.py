@@ -180,7 +180,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("subjects", "list[str]", "Subject keywords (PDF keywords, EPUB `dc:subject`)."),
     Option("chapters", "list[str]", "Chapter files in reading order, relative to the manuscript folder "
            "(default: every `*.md` file in name order)."),
-    Option("bibliography", "str", "The BibTeX/biblatex file of sources (default: the folder's only `.bib` file)."),
+    Option("bibliography", "str", "The file of sources: BibTeX/biblatex (`.bib`), or CSL JSON (`.json`) or CSL "
+           "YAML (`.yaml`) as Zotero and Pandoc export them (default: the folder's only `.bib` file)."),
     Option("citation-style", "str", "Citation style: `chicago-notes-bibliography` (default), "
            "`chicago-author-date`, `apa`, `modern-language-association`, or a style of the project's own "
            "in `styles/citations/NAME/`."),

@@ -84,7 +84,7 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     load_editions(config, project)
     manuscript = parse_manuscript(project, config, report)
     check_audiences(manuscript, config)
-    bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
+    bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project, report)
                     if config.bibliography else {})
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
     return Sources(project, config, manuscript, bibliography, style, build_info())
