@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,41 @@ def test_new_book_template_puts_the_preface_in_the_front_matter(tmp_path):
     preface = next(number for number, page in enumerate(reader.pages) if "Preface" in (page.extract_text() or "")
                    and "A preface sits" in (page.extract_text() or ""))
     assert labels[preface] in ("i", "ii", "iii", "iv", "v", "vi", "vii")
+
+
+CODE_BOOK = {"manuscript/book.toml": 'title = "Code"\npublisher = "A School"\n',
+             "manuscript/01.md": "# One\n\nText.\n\n```python\nprint('hello')\n```\n",
+             "manuscript/02.md": "# Two\n\nMore text.\n"}
+
+
+def test_a_log_gets_plain_progress_lines_for_every_output(project):
+    root = project(CODE_BOOK)
+    result = run("build", "all", "--project", str(root), cwd=root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "reading the manuscript"
+    counts = [line.rsplit(" ", 1)[1] for line in lines if line.startswith("laying out code.pdf: ")]
+    total = counts[-1].split("/")[1]
+    assert counts[0] == f"0/{total}" and counts[-1] == f"{total}/{total}" and len(counts) <= 5
+    assert "making code.epub" in lines
+    assert lines[-2:] == ["wrote build/code.pdf", "wrote build/code.epub"]
+    assert "\r" not in result.stdout
+    # Problems alone go to standard error; the libraries' chatter (fontTools subsetting the code
+    # font) is not there.
+    assert result.stderr == ""
+
+
+def test_quiet_prints_only_problems_and_verbose_shows_the_libraries(project):
+    root = project(CODE_BOOK)
+    quiet = run("build", "epub", "-q", "--project", str(root))
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    shutil.rmtree(root / "build")
+    verbose = run("build", "epub", "--verbose", "--project", str(root))
+    assert verbose.returncode == 0, verbose.stderr
+    assert "[fontTools] " in verbose.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["refs", "x.bib"], ["new", "x"], ["build", "pdf"]])
+def test_every_command_takes_quiet_and_verbose(command):
+    result = run(*command, "--help")
+    assert "--quiet" in result.stdout and "--verbose" in result.stdout

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BookbuildError, Report, print_problems
+from .logs import capture_library_logs
 
 SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
 # The starting points of `bookbuild new --template NAME`, each a folder of SCAFFOLD_DIR, and the
@@ -82,6 +83,7 @@ def make_parser() -> argparse.ArgumentParser:
                               "a .bib file, a .gitignore that keeps build/ out of version control and a README "
                               "saying how to build it.")
     new.add_argument("directory", metavar="DIR", help="folder to create (must not exist or be empty)")
+    _output_options(new)
     new.add_argument("--template", choices=tuple(SCAFFOLDS), default="booklet",
                      help="; ".join(f"{name}: {what}" for name, what in SCAFFOLDS.items()) + " (default: booklet)")
     new.set_defaults(run=_run_new)
@@ -93,11 +95,20 @@ def make_parser() -> argparse.ArgumentParser:
     refs.add_argument("--style", default="chicago-notes-bibliography",
                       help="citation style (default: chicago-notes-bibliography)")
     refs.add_argument("--json", action="store_true", help="print one JSON object keyed by entry key")
+    _output_options(refs)
     refs.set_defaults(run=_run_refs)
     return parser
 
 
+def _output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("-q", "--quiet", action="store_true",
+                         help="print only problems: no progress, no list of the files written")
+    command.add_argument("-v", "--verbose", action="store_true",
+                         help="also print what the libraries bookbuild uses say (fonts, layout, EPUB)")
+
+
 def _project_options(command: argparse.ArgumentParser) -> None:
+    _output_options(command)
     command.add_argument("--project", metavar="DIR", default=".",
                          help="the project folder (default: the current folder)")
     command.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -114,15 +125,17 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
     from .progress import Progress
 
     targets = TARGETS if args.target == "all" else (args.target,)
-    progress = Progress.on_terminal(sys.stderr)
+    progress = Progress.for_command(args.quiet)
+    report.before_printing = progress.clear
     settings = LayoutSettings(jobs=args.jobs or jobs_from_environment(), progress=progress)
     try:
         written = build(args.project, targets, args.edition, args.out, report, print_shop=args.print_shop,
                         check_print=args.preflight, settings=settings)
     finally:
         progress.clear()
-    for path in written:
-        print(f"wrote {_shown(path)}")
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {_shown(path)}")
     return 0
 
 
@@ -132,7 +145,8 @@ def _run_check(args: argparse.Namespace, report: Report) -> int:
     sources = check(args.project, report)
     chapters = len(sources.manuscript.chapters)
     citations = len(sources.manuscript.citations)
-    print(f"ok: {chapters} chapters, {citations} citations, {len(sources.bibliography)} sources")
+    if not args.quiet:
+        print(f"ok: {chapters} chapters, {citations} citations, {len(sources.bibliography)} sources")
     return 0
 
 
@@ -151,7 +165,8 @@ def _run_new(args: argparse.Namespace, report: Report) -> int:
     (target / "README.md").write_text(readme.replace("{title}", title).replace("{commands}", commands),
                                       encoding="utf-8")
     first = SCAFFOLD_COMMANDS[args.template][0].split("#")[0].strip()
-    print(f"created {args.directory} ({args.template}): build it with 'cd {args.directory} && {first}'")
+    if not args.quiet:
+        print(f"created {args.directory} ({args.template}): build it with 'cd {args.directory} && {first}'")
     return 0
 
 
@@ -180,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     report = Report(sys.stderr, strict=getattr(args, "strict", False))
+    capture_library_logs(getattr(args, "verbose", False))
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.run(args, report)

@@ -13,6 +13,7 @@ in strict mode, lets the pipeline turn them into errors.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -101,6 +102,8 @@ class Report:
         self.strict = strict
         self.warnings: list[Problem] = []
         self._seen: set[str] = set()
+        # Called before a warning is printed: the progress display clears its line.
+        self.before_printing: Callable[[], None] | None = None
 
     def warn(self, location: SourceLocation | None, message: str, hint: str | None = None) -> None:
         problem = Problem(location, message, hint, severity="warning")
@@ -110,6 +113,8 @@ class Report:
         self._seen.add(text)
         self.warnings.append(problem)
         if self.stream is not None and not self.strict:
+            if self.before_printing is not None:
+                self.before_printing()
             print(text, file=self.stream)
 
     def raise_if_strict(self) -> None:

@@ -263,6 +263,7 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     settings = settings or LayoutSettings(jobs=jobs_from_environment())
     if any(target in PRINT_TARGETS for target in targets):
         settings.start_workers()
+    settings.progress.stage("reading the manuscript")
     sources = read_sources(project_dir, out_dir, report)
     editions = editions_named(sources.config, edition_names)
     check_outputs(editions, targets, edition_names)
@@ -288,17 +289,20 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
                 if target == "pdf":
                     written.extend(build_pdfs(sources, edition, printed, print_shop, report, settings))
                 else:
+                    settings.progress.stage(f"imposing {output_path(sources, edition, 'pdf', 'booklet').name}")
                     written.append(build_booklet(sources, edition, printed, report))
             elif target == "epub":
                 # The EPUB carries the printed booklet's page numbers: lay it out, or reuse its layout.
                 printed = printed or print_book(sources, edition, report,
                                                 check_print and any(t in PRINT_TARGETS for t in targets),
                                                 want_pdf, settings)
+                settings.progress.stage(f"making {output_path(sources, edition, 'epub').name}")
                 written.append(build_epub(sources, edition, page_map_of(printed, edition), report))
             else:
                 raise ValueError(f"unknown target {target!r}")
     if "handouts" in targets:
-        written.extend(build_handouts(sources, report))
+        written.extend(build_handouts(sources, report, settings.progress))
+    settings.progress.clear()
     return written
 
 
@@ -316,13 +320,15 @@ def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]
     return documents
 
 
-def build_handouts(sources: Sources, report: Report) -> list[Path]:
+def build_handouts(sources: Sources, report: Report, progress: Progress = QUIET) -> list[Path]:
     """Write the handouts to build/handouts/, laid out in parallel."""
     settings = handout_settings(sources.config)
+    progress.stage("rendering the handouts")
     documents = handout_documents(sources, report)
     report.raise_if_strict()
     jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html in documents]
-    return write_handouts(jobs, sources.project)
+    return write_handouts(jobs, sources.project,
+                          lambda done: jobs and progress.count("laying out handouts", done, len(jobs)))
 
 
 def check(project_dir: Path | str, report: Report) -> Sources:

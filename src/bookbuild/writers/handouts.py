@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,14 +113,23 @@ def worker_count(jobs: int) -> int:
     return max(1, min(cores, jobs))
 
 
-def lay_out_handouts(jobs: Sequence[HandoutJob]) -> list[bytes]:
-    """Every handout's PDF, in the order of *jobs*; in parallel when there are several and several cores."""
+def lay_out_handouts(jobs: Sequence[HandoutJob], done: Callable[[int], None] = lambda count: None) -> list[bytes]:
+    """Every handout's PDF, in the order of *jobs*; in parallel when there are several and several cores.
+
+    *done* is told how many are laid out, as they finish.
+    """
     workers = worker_count(len(jobs))
+    results = []
+    done(0)
     if workers < 2:
-        results = [lay_out_handout(job) for job in jobs]
+        for job in jobs:
+            results.append(lay_out_handout(job))
+            done(len(results))
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(lay_out_handout, jobs))
+            for result in pool.map(lay_out_handout, jobs):
+                results.append(result)
+                done(len(results))
     problems = [problem for _, problem in results if problem is not None]
     if problems:
         raise BookbuildError(problems)
@@ -131,11 +140,12 @@ def handouts_folder(project: Project) -> Path:
     return project.out_dir / HANDOUTS_DIR
 
 
-def write_handouts(jobs: Sequence[HandoutJob], project: Project) -> list[Path]:
+def write_handouts(jobs: Sequence[HandoutJob], project: Project,
+                   done: Callable[[int], None] = lambda count: None) -> list[Path]:
     """Lay out and write every handout to build/handouts/NAME.pdf; remove handouts no longer made."""
     folder = handouts_folder(project)
     written = [write_output(project, folder / f"{job.name}.pdf", data)
-               for job, data in zip(jobs, lay_out_handouts(jobs), strict=True)]
+               for job, data in zip(jobs, lay_out_handouts(jobs, done), strict=True)]
     for stale in sorted(folder.glob("*.pdf")):
         if stale not in written and stale.name.endswith(HANDOUT_SUFFIXES):
             stale.unlink()
