@@ -88,7 +88,29 @@ def test_new_project_checks_and_builds(tmp_path):
     assert result.stdout.startswith("ok: 1 chapters, 1 citations, 1 sources")
     result = run("build", "all", "--project", str(target))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (target / "build").glob("*.*") if p.is_file()) == ["my-study-booklet.epub", "my-study-booklet.pdf"]
+    # build all: every edition's PDF and EPUB (large print has none), the handouts and the copier booklets
+    assert sorted(p.name for p in (target / "build").glob("*.*") if p.is_file()) == [
+        "my-study-booklet-booklet.pdf", "my-study-booklet-large-print.pdf", "my-study-booklet-teacher-booklet.pdf",
+        "my-study-booklet-teacher.epub", "my-study-booklet-teacher.pdf", "my-study-booklet.epub",
+        "my-study-booklet.pdf"]
+    assert sorted(p.name for p in (target / "build" / "handouts").glob("*.pdf")) == [
+        "01-introduction-student.pdf", "01-introduction-teacher.pdf"]
+
+
+def test_outputs_table_chooses_what_build_all_makes(project):
+    root = project({"manuscript/book.toml": 'title = "Chosen"\n\n[outputs]\nall = ["pdf", "booklet"]\n'
+                    'editions = ["teacher"]\n', "manuscript/01.md": "# One\n\nText.\n"})
+    result = run("build", "all", "--project", str(root), cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith("wrote")] == [
+        "wrote build/chosen-teacher.pdf", "wrote build/chosen-teacher-booklet.pdf"]
+
+
+def test_outputs_table_is_checked(project):
+    root = project({"manuscript/book.toml": '[outputs]\nall = ["pdf", "poster"]\n', "manuscript/01.md": "# One\n"})
+    result = run("check", "--project", str(root))
+    assert result.returncode == 1
+    assert "manuscript/book.toml:2" in result.stderr and "poster" in result.stderr
 
 
 def test_strict_turns_warnings_into_errors(project):
@@ -109,7 +131,9 @@ def test_bare_folder_of_chapters_builds(tmp_path):
     (folder / "sources.bib").write_text("@book{gati2006, author = {Gati, Charles}, title = {Failed Illusions},"
                                         " publisher = {Stanford University Press}, year = {2006}}\n",
                                         encoding="utf-8")
-    result = run("build", "all", "--project", str(folder))
+    result = run("build", "pdf", "--project", str(folder))
+    assert result.returncode == 0, result.stderr
+    result = run("build", "epub", "--project", str(folder))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (folder / "build").glob("*.*") if p.is_file()) == ["the-first-chapter.epub",
                                                                        "the-first-chapter.pdf"]
@@ -161,15 +185,17 @@ CODE_BOOK = {"manuscript/book.toml": 'title = "Code"\npublisher = "A School"\n',
 
 def test_a_log_gets_plain_progress_lines_for_every_output(project):
     root = project(CODE_BOOK)
-    result = run("build", "all", "--project", str(root), cwd=root)
+    result = run("build", "all", "--edition", "student", "--project", str(root), cwd=root)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "reading the manuscript"
     counts = [line.rsplit(" ", 1)[1] for line in lines if line.startswith("laying out code.pdf: ")]
     total = counts[-1].split("/")[1]
     assert counts[0] == f"0/{total}" and counts[-1] == f"{total}/{total}" and len(counts) <= 5
-    assert "making code.epub" in lines
-    assert lines[-2:] == ["wrote build/code.pdf", "wrote build/code.epub"]
+    assert "making code.epub" in lines and "imposing code-booklet.pdf" in lines
+    assert "rendering the handouts" in lines  # none to lay out: no chapter has questions
+    assert [line for line in lines if line.startswith("wrote")] == [
+        "wrote build/code.pdf", "wrote build/code.epub", "wrote build/code-booklet.pdf"]
     assert "\r" not in result.stdout
     # Problems alone go to standard error; the libraries' chatter (fontTools subsetting the code
     # font) is not there.

@@ -42,7 +42,7 @@ class Case:
     name: str
     files: dict[str, str | bytes]
     expect: str | None = None  # a fragment of the error message; None: the build must succeed
-    args: tuple[str, ...] = ("build", "all")
+    args: tuple[str, ...] = ("build", "all", "--edition", "student")
     symlinks: dict[str, str] = field(default_factory=dict)  # link -> target ("SECRET" = the secret file)
     output_must_not_contain: tuple[str, ...] = ()
 

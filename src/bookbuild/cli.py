@@ -55,7 +55,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("target", choices=("pdf", "booklet", "epub", "handouts", "all"),
                        help="pdf: the printed booklet; booklet: its pages imposed for printing on a school "
                        "copier; epub: the e-book; handouts: student and teacher handouts in build/handouts/; "
-                       "all: every output but the copier booklet")
+                       "all: what book.toml's [outputs] lists (default: every edition's PDF and EPUB, the "
+                       "handouts and the copier booklet)")
     _project_options(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--edition", metavar="NAME", action="append",
@@ -121,10 +122,10 @@ def _job_count(value: str) -> int:
 
 
 def _run_build(args: argparse.Namespace, report: Report) -> int:
-    from .pipeline import TARGETS, LayoutSettings, build, jobs_from_environment
+    from .pipeline import LayoutSettings, build, jobs_from_environment
     from .progress import Progress
 
-    targets = TARGETS if args.target == "all" else (args.target,)
+    targets = (args.target,)
     progress = Progress.for_command(args.quiet)
     report.before_printing = progress.clear
     settings = LayoutSettings(jobs=args.jobs or jobs_from_environment(), progress=progress)

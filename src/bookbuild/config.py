@@ -78,6 +78,7 @@ class BookConfig:
     audiences: tuple[str, ...] = ()
     editions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     handouts: MappingProxyType = field(default_factory=lambda: _table_with_defaults(HANDOUT_OPTIONS, {}))
+    outputs: MappingProxyType = field(default_factory=lambda: _table_with_defaults(OUTPUT_OPTIONS, {}))
     accessibility: MappingProxyType = field(default_factory=lambda: _table_with_defaults(ACCESSIBILITY_OPTIONS, {}))
     # Where each key was written, for error messages of later stages.
     locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
@@ -132,6 +133,15 @@ HANDOUT_OPTIONS: tuple[Option, ...] = (
     Option("paper-size", "str", "Paper of the handouts: `A4` (default) or `letter`.", choices=("A4", "letter"),
            default="A4"),
     Option("font-size", "number", "Size of the handouts' text in points (default 11).", default=11),
+)
+
+# What `bookbuild build all` makes, in this order, and the keys of the [outputs] table that choose it.
+OUTPUT_TARGETS = ("pdf", "epub", "handouts", "booklet")
+OUTPUT_OPTIONS: tuple[Option, ...] = (
+    Option("all", "list[str]", "What `bookbuild build all` (and `make all`) makes: any of `pdf`, `epub`, `handouts` "
+           "and `booklet` (default: all four).", choices=OUTPUT_TARGETS, default=OUTPUT_TARGETS),
+    Option("editions", "list[str]", "The editions `build all` makes when no `--edition` is given (default "
+           "`[\"all\"]`: every edition; `[\"student\"]` for the default edition alone).", default=("all",)),
 )
 
 # The conformance claims an EPUB can make (EPUB Accessibility 1.1), and the hazard and feature terms of
@@ -201,6 +211,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("editions", "tables", "Editions, as `[editions.NAME]` tables (keys below); `student`, `teacher` and "
            "`large-print` are built in.", fields=EDITION_OPTIONS),
     Option("handouts", "table", "The classroom handouts (keys below).", fields=HANDOUT_OPTIONS),
+    Option("outputs", "table", "What `bookbuild build all` makes (keys below).", fields=OUTPUT_OPTIONS),
     Option("accessibility", "table", "What the EPUB declares about its accessibility (keys below).",
            fields=ACCESSIBILITY_OPTIONS),
 )

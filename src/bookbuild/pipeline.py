@@ -44,7 +44,7 @@ from .writers.pdf import PDF_VARIANT, label_pages, layout_pdf, pdf_identifier, p
 from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
                                 print_shop_settings)
 
-TARGETS = ("pdf", "epub", "handouts")
+ALL_TARGETS = "all"  # `build all`: the targets and editions of book.toml's [outputs]
 PRINT_TARGETS = ("pdf", "booklet")  # built from the same laid-out pages
 
 
@@ -261,10 +261,13 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     out the printed book (default: ``BOOKBUILD_JOBS``, else one per core).
     """
     settings = settings or LayoutSettings(jobs=jobs_from_environment())
-    if any(target in PRINT_TARGETS for target in targets):
+    if any(target in PRINT_TARGETS + (ALL_TARGETS,) for target in targets):
         settings.start_workers()
     settings.progress.stage("reading the manuscript")
     sources = read_sources(project_dir, out_dir, report)
+    if ALL_TARGETS in targets:
+        targets = tuple(sources.config.outputs["all"])
+        edition_names = edition_names or list(sources.config.outputs["editions"])
     editions = editions_named(sources.config, edition_names)
     check_outputs(editions, targets, edition_names)
     print_shop = print_shop or sources.config.print["print-shop"]
