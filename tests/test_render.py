@@ -160,3 +160,22 @@ def test_page_references_to_front_matter_print_roman_numbers(project, tmp_path):
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "the note on maps (p. v)" in text
     assert "chapter one (p. 1)" in text
+
+
+@pytest.mark.parametrize("target", [PRINT, EPUB])
+def test_a_questions_box_has_a_heading_label_unless_a_heading_gives_it(tmp_path, target):
+    root = tmp_path / "boxes"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "01.md").write_text(
+        "# One\n\nText.\n\n::: questions\n1. Why?\n:::\n\n## Questions for discussion\n\n::: questions\n"
+        "1. How?\n:::\n", encoding="utf-8")
+    project = locate_project(root)
+    config = load_config(project)
+    report = Report(stream=None)
+    manuscript = select_edition(parse_manuscript(project, config, report), EDITIONS["student"], report)
+    book = render_book(manuscript, fake_citations(manuscript), config, EDITIONS["student"], target, BUILD,
+                       resource_url=lambda path: path.name)
+    body = book.chapters[0].body_html
+    first, second = body.split('<div class="questions">')[1:]
+    assert first.startswith('\n<p class="box-label">Questions</p>')
+    assert "box-label" not in second

@@ -247,7 +247,8 @@ class BookRenderer(RendererHTML):
                 attributes["epub:type"] = "glossary"
         if kind is None:
             rendered = "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items())
-            return f'<div class="{html.escape(css)}"{rendered}>\n' if css else f"<div{rendered}>\n"
+            out = f'<div class="{html.escape(css)}"{rendered}>\n' if css else f"<div{rendered}>\n"
+            return out + self._box_label(tokens, idx, classes, context)
         context.callouts += 1
         label_id = f"callout-{context.chapter.id}-{context.callouts}"
         label = html.escape(callouts[kind])
@@ -258,6 +259,15 @@ class BookRenderer(RendererHTML):
         if title:
             out += f'<p class="callout-title">{html.escape(str(title))}</p>\n'
         return out
+
+    @staticmethod
+    def _box_label(tokens: Sequence[Token], idx: int, classes: Sequence[str], context: RenderContext) -> str:
+        """The heading label of a box that is not a callout (``::: questions``), unless a heading just said it."""
+        boxes = context.labels.get("boxes", {})
+        kind = next((name for name in classes if name in boxes), None)
+        if kind is None or (idx > 0 and tokens[idx - 1].type == "heading_close"):
+            return ""
+        return f'<p class="box-label">{html.escape(boxes[kind])}</p>\n'
 
     def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return "</div>\n"
