@@ -77,6 +77,13 @@ def make_parser() -> argparse.ArgumentParser:
                                 description="Parse and validate the config, chapters, bibliography, "
                                 "citations and templates; write nothing.")
     _project_options(check)
+    check.add_argument("--layout", action="store_true",
+                       help="after a build: read the built PDF's pages and report layout faults (hyphens in a row or "
+                       "at a page turn, holes, loose lines, runt pages, headings at a page foot, facing pages of "
+                       "unequal length), each with its page, as warnings")
+    check.add_argument("--edition", metavar="NAME", action="append",
+                       help="with --layout: the edition whose PDF to check (default: student; all for every one)")
+    check.add_argument("--out", metavar="DIR", help="with --layout: the output folder the PDFs are in")
     check.set_defaults(run=_run_check)
 
     new = commands.add_parser("new", help="create a new project, ready for version control",
@@ -141,7 +148,15 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
 
 
 def _run_check(args: argparse.Namespace, report: Report) -> int:
-    from .pipeline import check
+    from .pipeline import check, check_built_layouts
+
+    if args.layout:
+        checked = check_built_layouts(args.project, args.edition, args.out, report)
+        if not args.quiet:
+            faults = len(report.warnings)
+            print(f"layout: {len(checked)} PDF{'s' if len(checked) != 1 else ''} checked, "
+                  f"{faults} fault{'s' if faults != 1 else ''}")
+        return 0
 
     sources = check(args.project, report)
     chapters = len(sources.manuscript.chapters)

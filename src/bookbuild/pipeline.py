@@ -22,7 +22,7 @@ from .answer_key import add_answer_key
 from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition)
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
-from .errors import BookbuildError, Report, SourceLocation
+from .errors import BookbuildError, Problem, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
@@ -332,6 +332,34 @@ def build_handouts(sources: Sources, report: Report, progress: Progress = QUIET)
     jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html in documents]
     return write_handouts(jobs, sources.project,
                           lambda done: jobs and progress.count("laying out handouts", done, len(jobs)))
+
+
+def check_built_layouts(project_dir: Path | str, edition_names: Sequence[str] | None, out_dir: Path | str | None,
+                        report: Report) -> list[Path]:
+    """Check the laid-out pages of each named edition's built PDF (``check --layout``); faults are warnings."""
+    from .layout_check import check_layout
+
+    project = locate_project(project_dir, out_dir)
+    config = load_config(project)
+    editions = editions_named(config, edition_names)
+    checked = []
+    missing = []
+    for edition in editions:
+        suffix = "" if edition.is_default else f"-{edition.name}"
+        path = project.out_dir / f"{config.slug}{suffix}.pdf"
+        if not path.is_file():
+            missing.append(path)
+            continue
+        for fault in check_layout(path):
+            report.warn(project.location(path), fault.message())
+        checked.append(path)
+    if missing:
+        names = " ".join(f"--edition {edition.name}" for edition in editions if not edition.is_default)
+        raise BookbuildError([Problem(project.location(path), "not built yet: nothing to check",
+                                      hint=f"build it first: bookbuild build pdf {names}".rstrip())
+                              for path in missing])
+    report.raise_if_strict()
+    return checked
 
 
 def check(project_dir: Path | str, report: Report) -> Sources:

@@ -1,0 +1,134 @@
+"""bookbuild check --layout: each rule on pages made to break it, and on real laid-out PDFs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bookbuild.layout_check import HYPHEN, Line, Page, check_layout, find_faults, read_pages
+from bookbuild.layout_check import _hyphens_in_a_row, _loose_lines, _text_and_notes, _unequal_spreads
+
+BODY = 12.0
+
+
+def line(text: str, top: float, height: float = BODY, gaps=(3.0, 3.0, 3.0), block_end: bool = False) -> Line:
+    return Line(text, top, top + height, 50.0, 350.0, height, tuple(gaps), block_end)
+
+
+def page(number: int, lines: list[Line]) -> Page:
+    return Page(number, str(number), 400.0, 600.0, tuple(lines))
+
+
+def column(number: int, count: int, first: float = 60.0, step: float = 14.0, **options) -> list[Line]:
+    return [line(f"line {n} of page {number}", first + n * step, **options) for n in range(count)]
+
+
+def test_three_hyphenated_lines_in_a_row_are_a_fault_two_are_not():
+    two = page(1, [line("a" + HYPHEN, 60), line("b" + HYPHEN, 74), line("c", 88)])
+    three = page(2, [line("a" + HYPHEN, 60), line("b" + HYPHEN, 74), line("c" + HYPHEN, 88), line("d", 102)])
+    assert _hyphens_in_a_row(two) == []
+    assert [fault.kind for fault in _hyphens_in_a_row(three)] == ["3 hyphenated lines in a row"]
+    # A hyphen the author wrote (a compound broken at its hyphen) is not hyphenation.
+    compounds = page(3, [line("self-", 60), line("well-", 74), line("long-", 88), line("x", 102)])
+    assert _hyphens_in_a_row(compounds) == []
+
+
+def test_a_loose_line_is_found_and_a_paragraphs_last_line_is_not():
+    tight = page(1, [line("a b c d", 60, gaps=(3.0, 3.1, 2.9))])
+    loose = page(2, [line("a b c d", 60, gaps=(9.0, 9.5, 9.2))])
+    last = page(3, [line("a b c d", 60, gaps=(9.0, 9.5, 9.2), block_end=True)])
+    space = 3.0
+    assert _loose_lines(tight, BODY, space) == []
+    assert "loose line" in _loose_lines(loose, BODY, space)[0].kind
+    assert _loose_lines(last, BODY, space) == []
+
+
+def test_footnotes_are_told_from_the_text_by_their_size():
+    lines = column(1, 5) + [line("1. A note.", 500, height=9.0), line("2. Another.", 511, height=9.0)]
+    text, notes = _text_and_notes(page(1, lines), BODY)
+    assert [n.text for n in notes] == ["1. A note.", "2. Another."] and len(text) == 5
+
+
+def test_facing_pages_of_unequal_length():
+    even, odd, after = page(2, column(2, 30)), page(3, column(3, 20)), page(4, column(4, 30))
+    faults = _unequal_spreads([page(1, column(1, 30)), even, odd, after], set(), 14.0)
+    assert [fault.kind for fault in faults] == ["facing pages end 10 lines apart (pages 2 and 3)"]
+    # A spread whose right-hand page ends a chapter may end short.
+    assert _unequal_spreads([page(1, column(1, 30)), even, odd, after], {4}, 14.0) == []
+
+
+def test_a_hyphen_at_a_page_turn_and_a_runt_page():
+    pages = [page(1, column(1, 30)), page(2, column(2, 29) + [line("revolu" + HYPHEN, 60 + 29 * 14.0)]),
+             page(3, column(3, 30)), page(4, column(4, 2)), page(5, column(5, 30))]
+    kinds = [(fault.page.number, fault.kind) for fault in find_faults(pages, {1, 5})]
+    assert (2, "a word is hyphenated across the page turn") in kinds
+    assert (4, "a runt page: the chapter ends with one or two lines here") in kinds
+
+
+def _pdf(tmp_path: Path, html: str, name: str = "proof.pdf") -> Path:
+    from weasyprint import HTML
+
+    path = tmp_path / name
+    HTML(string=html).write_pdf(path)
+    return path
+
+
+PAGE_CSS = ("<style>@page { size: 120mm 160mm; margin: 15mm; } body { font: 11pt/14pt serif; } "
+            "h1 { font-size: 24pt; line-height: 1.2; margin: 0 0 1em; } h2 { font-size: 16pt; margin: 0; } "
+            "p { margin: 0; text-align: justify; }</style>")
+PARAGRAPH = ("The revolution began as a peaceful demonstration of students who wanted to read out their demands "
+             "on the radio, and it grew within hours into an uprising across the whole country. ")
+
+
+def test_holes_runts_and_headings_at_the_foot_in_a_real_pdf(tmp_path):
+    html = (f"<html lang='en'>{PAGE_CSS}<body>"
+            # page 1: a short page in the middle of a chapter (a forced break leaves a hole)
+            f"<h1>One</h1><p>{PARAGRAPH * 2}</p><p style='break-before: page'>{PARAGRAPH * 9}</p>"
+            # then a heading pushed to the foot of a page by a spacer
+            f"<div style='height: 92mm'></div><h2>Alone at the foot</h2>"
+            f"<p style='break-before: page'>{PARAGRAPH * 3}</p>"
+            # a chapter ending with a line or two on its last page
+            f"<h1 style='break-before: page'>Two</h1><p>{PARAGRAPH * 3}</p>"
+            f"<p style='break-before: page'>Last words here.</p>"
+            f"<h1 style='break-before: page'>Three</h1><p>{PARAGRAPH}</p></body></html>")
+    faults = check_layout(_pdf(tmp_path, html))
+    kinds = [(fault.page.number, fault.kind) for fault in faults]
+    assert any(number == 1 and kind.startswith("about ") and "empty at the foot" in kind for number, kind in kinds)
+    assert any("heading at the foot" in kind for _, kind in kinds)
+    assert any(kind.startswith("a runt page") for _, kind in kinds), kinds
+
+
+def test_hyphenation_is_measured_in_a_real_pdf(tmp_path):
+    words = "internationalization extraordinarily institutionalization counterrevolutionary " * 8
+    html = (f"<html lang='en'><style>@page {{ size: 60mm 100mm; margin: 8mm; }} "
+            f"p {{ hyphens: auto; text-align: justify; font: 10pt/12pt serif; width: 30mm; margin: 0 }}</style>"
+            f"<body><p>{words}</p></body></html>")
+    pages = read_pages(_pdf(tmp_path, html))
+    assert any(line.text.endswith(HYPHEN) for page in pages for line in page.lines)
+    faults = check_layout(_pdf(tmp_path, html, "again.pdf"))
+    assert any("hyphenated lines in a row" in fault.kind for fault in faults)
+
+
+def test_check_layout_on_the_command_line(tmp_path):
+    root = tmp_path / "book"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "book.toml").write_text('title = "Proof"\npublisher = "A School"\n', encoding="utf-8")
+    (root / "manuscript" / "01.md").write_text("# One\n\n" + PARAGRAPH * 4 + "\n", encoding="utf-8")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "bookbuild", *args, "--project", str(root)],
+                              capture_output=True, text=True, cwd=root)
+
+    missing = run("check", "--layout")
+    assert missing.returncode == 1
+    assert missing.stderr == ("build/proof.pdf: error: not built yet: nothing to check\n"
+                              "  hint: build it first: bookbuild build pdf\n")
+    assert run("build", "pdf", "-q").returncode == 0
+    checked = run("check", "--layout")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("layout: 1 PDF checked, ")
+    for warning in checked.stderr.splitlines():
+        assert warning.startswith("build/proof.pdf: warning: page ") or warning.startswith("  ")
