@@ -42,7 +42,7 @@ def run_bookbuild(project: Path, *args: str, home: Path, timeout: int = 120, env
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "bookbuild", *args, "--project", str(project)],
                           capture_output=True, text=True, cwd=project, timeout=timeout,
-                          preexec_fn=preexec or _limits, env=environment)
+                          preexec_fn=preexec or _limits, env=environment, check=False)
 
 
 def tree_state(root: Path) -> dict[str, tuple]:

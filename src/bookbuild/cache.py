@@ -32,7 +32,6 @@ any more are removed.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import json
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
+from .project import is_real_folder, make_real_folders
 
 CACHE_DIR = ".cache"
 FORMAT = "2"  # changes when what the cache holds changes
@@ -129,7 +129,7 @@ class LayoutCache:
     def prune(self) -> None:
         """Remove the entries that no plan names (regular files only, in real folders only)."""
         layout = None if self.folder is None else self.folder / "layout"
-        if layout is None or not _real_folder(self.folder) or not _real_folder(layout):
+        if layout is None or not is_real_folder(self.folder) or not is_real_folder(layout):
             return
         kept: set[str] = set(self.used)
         for plan in self.folder.glob("plan-*.json"):
@@ -137,7 +137,7 @@ class LayoutCache:
             keys = record.get("keys", ()) if isinstance(record, dict) else ()
             kept.update(key for key in keys if isinstance(key, str))
         for shard in layout.iterdir():
-            if not _real_folder(shard):
+            if not is_real_folder(shard):
                 continue
             for entry in shard.iterdir():
                 if entry.name.split(".")[0] not in kept and stat.S_ISREG(entry.lstat().st_mode):
@@ -207,16 +207,19 @@ def _read_regular(path: Path) -> bytes | None:
         os.close(descriptor)
 
 
-def _real_folder(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(path.lstat().st_mode)
-    except OSError:
-        return False
+def _output_folder_of(path: Path) -> Path:
+    """The output folder holding the cache file *path* (``build/`` for ``build/.cache/...``)."""
+    for folder in path.parents:
+        if folder.name == CACHE_DIR:
+            return folder.parent
+    return path.parent
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, removed again if anything fails (a full disk)."""
-    _make_real_folders(path.parent)
+    top = _output_folder_of(path)
+    top.mkdir(parents=True, exist_ok=True)
+    make_real_folders(path.parent, top)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
@@ -233,25 +236,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-
-
-def _make_real_folders(folder: Path) -> None:
-    """Make *folder* and the folders above it that are missing; a symlink on the way is refused."""
-    missing = []
-    current = folder
-    while not _real_folder(current):
-        if os.path.lexists(current):
-            raise OSError(errno.ENOTDIR, "not a real folder (a symlink or a file)", str(current))
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path)
-        except FileExistsError:
-            if not _real_folder(path):
-                raise
 
 
 def content_key(*parts: object) -> str:
