@@ -12,6 +12,15 @@ The EPUB's font subsets are kept too, in ``build/.cache/fonts/``, named by
 the font file and the characters (``kept_or_made``), as is the generated
 cover.
 
+Every file the cache writes is signed: it begins with an HMAC of its name and
+its contents, made with a key that lies outside every project
+(``$XDG_CACHE_HOME/bookbuild/key`` or ``~/.cache/bookbuild/key``, readable by
+this user only).  A project may ship a ``build/.cache`` of its own, or a
+cache may be damaged, truncated or have its entries swapped: an entry whose
+signature does not match is ignored and made again, so a build from any cache
+state gives the bytes of a clean build, and nothing read back from ``build/``
+is ever anything bookbuild did not write itself.
+
 Entries are small JSON files and PDF files under ``build/.cache/layout/``,
 written atomically once the whole book is laid out (a build that fails
 leaves the cache as it was); the cache is always safe to delete (the next build is a
@@ -24,17 +33,22 @@ any more are removed.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import stat
 import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
+from .project import is_real_folder, make_real_folders
 
 CACHE_DIR = ".cache"
-FORMAT = "1"  # changes when what the cache holds changes
+FORMAT = "2"  # changes when what the cache holds changes
+SIGNATURE = b"bookbuild-cache-2\n"  # then 32 bytes of HMAC-SHA256, then the contents
+KEY_BYTES = 32
 
 
 class LayoutCache:
@@ -71,9 +85,8 @@ class LayoutCache:
         for waiting, record, _ in self._waiting or ():
             if waiting == key:
                 return record
-        try:
-            record = json.loads(self._path(key, ".json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        record = _json_of(read_signed(self._path(key, ".json")))
+        if record is None:
             return None
         self.used.add(key)
         return record
@@ -84,9 +97,8 @@ class LayoutCache:
         for waiting, _, pdf in self._waiting or ():
             if waiting == key and pdf is not None:
                 return pdf
-        try:
-            data = self._path(key, ".pdf").read_bytes()
-        except OSError:
+        data = read_signed(self._path(key, ".pdf"))
+        if data is None:
             return None
         self.used.add(key)
         return data
@@ -98,47 +110,41 @@ class LayoutCache:
         if self._waiting is not None:
             self._waiting.append((key, record, pdf))
             return
-        try:
-            if pdf is not None:
-                _write_atomically(self._path(key, ".pdf"), pdf)
-            _write_atomically(self._path(key, ".json"), json.dumps(record, ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+        if pdf is not None:
+            write_signed(self._path(key, ".pdf"), pdf)
+        write_signed(self._path(key, ".json"), json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
     def plan(self, name: str) -> dict[str, Any]:
         """What the last build of *name* (an edition's print layout) found; empty the first time."""
         if self.folder is None:
             return {}
-        try:
-            return json.loads((self.folder / f"plan-{name}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        return _json_of(read_signed(self.folder / f"plan-{name}.json")) or {}
 
     def save_plan(self, name: str, plan: dict[str, Any]) -> None:
         if self.folder is None or self._waiting is not None:
             return
         plan = dict(plan, keys=sorted(self.used))
-        try:
-            _write_atomically(self.folder / f"plan-{name}.json", json.dumps(plan, ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass
+        write_signed(self.folder / f"plan-{name}.json", json.dumps(plan, ensure_ascii=False).encode("utf-8"))
 
     def prune(self) -> None:
-        """Remove the entries that no plan names."""
-        if self.folder is None or not (self.folder / "layout").is_dir():
+        """Remove the entries that no plan names (regular files only, in real folders only)."""
+        layout = None if self.folder is None else self.folder / "layout"
+        if layout is None or not is_real_folder(self.folder) or not is_real_folder(layout):
             return
         kept: set[str] = set(self.used)
         for plan in self.folder.glob("plan-*.json"):
-            try:
-                kept.update(json.loads(plan.read_text(encoding="utf-8")).get("keys", ()))
-            except (OSError, ValueError):
+            record = _json_of(read_signed(plan))
+            keys = record.get("keys", ()) if isinstance(record, dict) else ()
+            kept.update(key for key in keys if isinstance(key, str))
+        for shard in layout.iterdir():
+            if not is_real_folder(shard):
                 continue
-        for entry in (self.folder / "layout").glob("*/*"):
-            if entry.name.split(".")[0] not in kept:
-                try:
-                    entry.unlink()
-                except OSError:
-                    pass
+            for entry in shard.iterdir():
+                if entry.name.split(".")[0] not in kept and stat.S_ISREG(entry.lstat().st_mode):
+                    try:
+                        entry.unlink()
+                    except OSError:
+                        pass
 
 
 def kept_or_made(path: Path, make: Callable[[], bytes | None]) -> bytes | None:
@@ -146,24 +152,90 @@ def kept_or_made(path: Path, make: Callable[[], bytes | None]) -> bytes | None:
 
     A cache folder that cannot be written only makes the next build slower.
     """
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
+    kept = read_signed(path)
+    if kept is not None:
+        return kept
     data = make()
     if data is not None:
-        try:
-            _write_atomically(path, data)
-        except OSError:
-            pass
+        write_signed(path, data)
     return data
 
 
+# -- signed files ------------------------------------------------------------------------------------------------
+
+def read_signed(path: Path) -> bytes | None:
+    """The contents of the cache file at *path*, if bookbuild wrote it (under that name); else None.
+
+    Only a regular file is read (never through a symlink, never a FIFO or a
+    device); a missing, foreign, damaged or renamed entry is None.
+    """
+    raw = _read_regular(path)
+    if raw is None or not raw.startswith(SIGNATURE):
+        return None
+    tag, data = raw[len(SIGNATURE):len(SIGNATURE) + 32], raw[len(SIGNATURE) + 32:]
+    if not hmac.compare_digest(tag, _tag(path.name, data)):
+        return None
+    return data
+
+
+def write_signed(path: Path, data: bytes) -> None:
+    """Keep *data* at *path*, signed; a cache that cannot be written only makes the next build slower."""
+    try:
+        _write_atomically(path, SIGNATURE + _tag(path.name, data) + data)
+    except OSError:
+        pass
+
+
+def _tag(name: str, data: bytes) -> bytes:
+    return hmac.new(cache_key(), name.encode("utf-8") + b"\0" + data, hashlib.sha256).digest()
+
+
+def _read_regular(path: Path) -> bytes | None:
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            return file.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _output_folder_of(path: Path) -> Path:
+    """The output folder holding the cache file *path* (``build/`` for ``build/.cache/...``)."""
+    for folder in path.parents:
+        if folder.name == CACHE_DIR:
+            return folder.parent
+    return path.parent
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write through a temporary file in the same folder, removed again if anything fails (a full disk)."""
+    top = _output_folder_of(path)
+    top.mkdir(parents=True, exist_ok=True)
+    make_real_folders(path.parent, top)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def content_key(*parts: object) -> str:
@@ -177,6 +249,58 @@ def content_key(*parts: object) -> str:
 
 
 _memo: dict[str, str] = {}
+_keys: dict[str, bytes] = {}
+
+
+def cache_key() -> bytes:
+    """This user's key for signing cache files, kept outside every project (made the first time, mode 0600).
+
+    Where no key can be kept (no writable home), a key for this process only is
+    used: entries from earlier builds are then ignored, never trusted.
+    """
+    if "key" not in _keys:
+        _keys["key"] = _stored_key() or os.urandom(KEY_BYTES)
+    return _keys["key"]
+
+
+def key_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    folder = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return folder / "bookbuild" / "key"
+
+
+def _stored_key() -> bytes | None:
+    try:
+        path = key_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except (OSError, RuntimeError):
+        return None
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    else:
+        try:
+            os.write(descriptor, os.urandom(KEY_BYTES))
+        except OSError:
+            os.close(descriptor)
+            os.unlink(path)
+            return None
+        os.close(descriptor)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid() or status.st_mode & 0o077:
+            return None  # a key others could read or write would sign nothing
+        key = os.read(descriptor, KEY_BYTES + 1)
+    finally:
+        os.close(descriptor)
+    return key if len(key) == KEY_BYTES else None
 
 
 def _weasyprint_version() -> str:
@@ -205,6 +329,15 @@ def fonts_fingerprint() -> str:
             entries.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
         _memo["fonts"] = hashlib.sha256("\n".join(entries).encode("utf-8")).hexdigest()
     return _memo["fonts"]
+
+
+def _json_of(data: bytes | None):
+    if data is None:
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None
 
 
 def files_fingerprint(paths) -> str:

@@ -36,7 +36,7 @@ from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
 from .render.templates import load_labels
 from .preflight import preflight, report_findings
-from .writers import remove_stale_temporaries, write_output
+from .writers import check_output_folder, remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
 from .writers.epub import write_epub
 from .writers.handouts import handout_job, handout_settings, write_handouts
@@ -276,6 +276,7 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     if print_shop and "pdf" in targets:
         print_shop_settings(sources.config)
     report.raise_if_strict()
+    check_output_folder(sources.project)
     remove_stale_temporaries(sources.project.out_dir)
     written = []
     want_pdf = any(target in PRINT_TARGETS for target in targets)

@@ -11,6 +11,9 @@ Two layouts are understood:
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +78,33 @@ def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def is_real_folder(path: Path) -> bool:
+    """Whether *path* is a folder itself, not a symlink to one (nor a file)."""
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def make_real_folders(folder: Path, top: Path) -> None:
+    """Make *folder* and the folders between it and *top*, checking that each one, and *top*, is a real folder.
+
+    A symlink (or a file) on the way is refused with an OSError (ENOTDIR)
+    naming it, so that nothing is ever written or deleted through a link.
+    """
+    if not is_real_folder(top):
+        raise OSError(errno.ENOTDIR, "is a symlink or a file, not a folder", str(top))
+    current = top
+    for part in folder.relative_to(top).parts:
+        current = current / part
+        try:
+            os.mkdir(current)
+        except FileExistsError:
+            pass
+        if not is_real_folder(current):
+            raise OSError(errno.ENOTDIR, "is a symlink or a file, not a folder", str(current))
+
+
 def locate_project(directory: Path | str = ".", out_dir: Path | str | None = None) -> Project:
     """Find the manuscript, styles and output folders of the project in *directory*."""
     root = Path(directory).resolve()
@@ -91,7 +121,15 @@ def locate_project(directory: Path | str = ".", out_dir: Path | str | None = Non
             hint="a project holds a manuscript/ folder with book.toml and chapters, "
             "or Markdown chapters (*.md) directly; 'bookbuild new DIR' makes one",
         )
-    out = Path(out_dir).resolve() if out_dir is not None else root / "build"
+    given = Path(out_dir).absolute() if out_dir is not None else root / "build"
+    if given.is_symlink():
+        raise BookbuildError.at(SourceLocation(str(given)), "output folder is a symlink or a file, not a folder",
+                                hint="a build writes only into a real folder; remove the link "
+                                "(a project may not point its build/ folder elsewhere)")
+    out = given.resolve()
+    if out.exists() and not out.is_dir():
+        raise BookbuildError.at(None, f"output folder '{out}' is not a folder",
+                                hint="--out names the folder the outputs are written to")
     styles_dir = root / "styles"
     if _is_within(out, styles_dir) or _is_within(styles_dir, out) or _is_within(root, out):
         raise BookbuildError.at(None, f"output folder '{out}' overlaps the project's styles or sources",

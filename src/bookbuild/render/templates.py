@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..cache import read_signed, write_signed
 from ..errors import BookbuildError, Diagnostics
 from ..project import Project
 
@@ -54,13 +55,31 @@ def make_environment(project: Project) -> jinja2.Environment:
 
 def template_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     """Compiled templates kept between builds (checked against each template's source), if there is a folder."""
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None  # an unwritable output folder only costs compiling again
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return None if folder is None else SignedBytecodeCache(folder)
+
+
+class SignedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates in ``build/.cache/templates/``, each file signed (see ``cache``).
+
+    Compiled templates are Python code objects: one a project shipped in its
+    ``build/`` folder would run when loaded.  Only a file whose signature was
+    made with this user's key is loaded; any other is ignored and the template
+    compiled again.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.cache"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_signed(self._path(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        write_signed(self._path(bucket), bucket.bytecode_to_string())
 
 
 def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:

@@ -23,7 +23,7 @@ from ..config import BookConfig
 from ..errors import BookbuildError, Problem
 from ..project import Project
 from ..render.templates import THEME_DIR, stylesheet_paths
-from . import write_output
+from . import remove_owned_file, write_output
 from .pdf import PDF_VARIANT, TIGHTER_WORD_SPACING, early_breaks
 from ..remote import remote_folder
 
@@ -146,7 +146,7 @@ def write_handouts(jobs: Sequence[HandoutJob], project: Project,
     folder = handouts_folder(project)
     written = [write_output(project, folder / f"{job.name}.pdf", data)
                for job, data in zip(jobs, lay_out_handouts(jobs, done), strict=True)]
-    for stale in sorted(folder.glob("*.pdf")):
+    for stale in sorted(folder.glob("*.pdf")):  # a real folder: write_output made sure of it
         if stale not in written and stale.name.endswith(HANDOUT_SUFFIXES):
-            stale.unlink()
+            remove_owned_file(stale)
     return written
