@@ -76,6 +76,8 @@ class BookConfig:
     remote_resources: bool = False
     print: MappingProxyType = field(default_factory=lambda: _table_with_defaults(PRINT_OPTIONS, {}))
     audiences: tuple[str, ...] = ()
+    boxes: tuple[str, ...] = ()
+    teacher_boxes: tuple[str, ...] = ()
     editions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     handouts: MappingProxyType = field(default_factory=lambda: _table_with_defaults(HANDOUT_OPTIONS, {}))
     accessibility: MappingProxyType = field(default_factory=lambda: _table_with_defaults(ACCESSIBILITY_OPTIONS, {}))
@@ -197,6 +199,11 @@ OPTIONS: tuple[Option, ...] = (
            fields=PRINT_OPTIONS),
     Option("audiences", "list[str]", "Audiences material can be marked for besides `student` and `teacher` "
            "(always known), such as `[\"student\", \"teacher\", \"parent\"]`."),
+    Option("boxes", "list[str]", "Box names (`::: name`) of the project's own besides those of the theme, such as "
+           "`[\"pullquote\"]`; a box name nobody declares is an error (see editions)."),
+    Option("teacher-boxes", "list[str]", "Box names that are teacher material besides `answers`, "
+           "`teaching-notes` and `answer-key`, such as `[\"exam-tips\"]`: such a box is shown only in editions "
+           "that show teacher material, whatever classes it carries."),
     Option("editions", "tables", "Editions, as `[editions.NAME]` tables (keys below); `student`, `teacher` and "
            "`large-print` are built in.", fields=EDITION_OPTIONS),
     Option("handouts", "table", "The classroom handouts (keys below).", fields=HANDOUT_OPTIONS),

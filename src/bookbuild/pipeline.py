@@ -20,7 +20,8 @@ from .citations.model import CitationResult
 from .config import BookConfig, load_config
 from .answer_key import add_answer_key
 from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
-                       load_editions, select_edition)
+                       load_editions, select_edition, split_material)
+from .leaks import HiddenMaterial, check_output, hidden_material
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
 from .errors import BookbuildError, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
@@ -38,7 +39,7 @@ from .render.templates import load_labels
 from .preflight import preflight, report_findings
 from .writers import remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
-from .writers.epub import write_epub
+from .writers.epub import epub_bytes
 from .writers.handouts import handout_job, handout_settings, write_handouts
 from .writers.pdf import PDF_VARIANT, label_pages, layout_pdf, pdf_identifier, print_sheets, resource_roots
 from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
@@ -61,6 +62,8 @@ class Sources:
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
     editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
                                                                          repr=False)
+    # Each edition's hidden material, for the leak check of its outputs.
+    hidden: dict[str, HiddenMaterial] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build_info() -> BuildInfo:
@@ -83,7 +86,7 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     config = load_config(project)
     load_editions(config, project)
     manuscript = parse_manuscript(project, config, report)
-    check_audiences(manuscript, config)
+    check_audiences(manuscript, config, project)
     bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
@@ -102,6 +105,19 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
                                   sources.config.nocite, sources.config.location_of("nocite"))
     sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
+
+
+def hidden_of(sources: Sources, edition: Edition) -> HiddenMaterial:
+    """The material *edition* hides, sentence by sentence, for the leak check (worked out once per run)."""
+    if edition.name not in sources.hidden:
+        sources.hidden[edition.name] = hidden_material(split_material(sources.manuscript, edition), edition.name)
+    return sources.hidden[edition.name]
+
+
+def write_checked(sources: Sources, edition: Edition, path: Path, data: bytes, kind: str) -> Path:
+    """Write one output of *edition*, after confirming that none of the material it hides shows in it."""
+    check_output(hidden_of(sources, edition), sources.project.location(path).path, data, kind)
+    return write_output(sources.project, path, data)
 
 
 def render(sources: Sources, edition: Edition, target: str, report: Report) -> RenderedBook:
@@ -218,9 +234,9 @@ def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_s
         report_findings(laid_out.findings, project.location(shop_path), report)
         shop = add_crop_marks(laid_out.pdf, shop_settings)
     report.raise_if_strict()
-    written = [write_output(project, output_path(sources, edition, "pdf"), printed.laid_out.pdf)]
+    written = [write_checked(sources, edition, output_path(sources, edition, "pdf"), printed.laid_out.pdf, "pdf")]
     if shop is not None:
-        written.append(write_output(project, shop_path, shop))
+        written.append(write_checked(sources, edition, shop_path, shop, "pdf"))
     return written
 
 
@@ -230,7 +246,7 @@ def build_booklet(sources: Sources, edition: Edition, printed: PrintedBook, repo
     order = reading_order(printed.laid_out.page_count, printed.laid_out.last_page_alone)
     report.raise_if_strict()
     data = impose_booklet(printed.laid_out.pdf, order, settings)
-    return write_output(sources.project, output_path(sources, edition, "pdf", "booklet"), data)
+    return write_checked(sources, edition, output_path(sources, edition, "pdf", "booklet"), data, "pdf")
 
 
 def page_map_of(printed: PrintedBook, edition: Edition) -> PageMap:
@@ -247,7 +263,8 @@ def build_epub(sources: Sources, edition: Edition, page_map: PageMap, report: Re
     report_unbacked_claim(book.config, report)
     documents = epub_documents(book, sources.project, page_map)
     report.raise_if_strict()
-    return write_epub(documents, book, sources.project, output_path(sources, edition, "epub"), page_map)
+    data = epub_bytes(documents, book, sources.project, page_map)
+    return write_checked(sources, edition, output_path(sources, edition, "epub"), data, "epub")
 
 
 def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequence[str] | None,
@@ -304,6 +321,11 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
 
 def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]:
     """(name, HTML) of every handout: each chapter's worksheets and the files declared as handouts."""
+    return [(name, html) for name, html, _ in edition_handouts(sources, report)]
+
+
+def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, Edition]]:
+    """(name, HTML, the edition it is made from) of every handout."""
     editions = []
     for name in HANDOUT_AUDIENCES:
         edition = find_edition(sources.config, name)
@@ -312,17 +334,22 @@ def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]
     for handout in extract_handouts(editions, sources.manuscript.files):
         citations = resolve_citations(handout.citations, sources.bibliography, sources.style)
         rendered = render_handout(handout, citations, sources.config, sources.build)
-        documents.append((handout.name, handout_document(rendered, sources.project)))
+        documents.append((handout.name, handout_document(rendered, sources.project), handout.edition))
     return documents
 
 
 def build_handouts(sources: Sources, report: Report) -> list[Path]:
     """Write the handouts to build/handouts/, laid out in parallel."""
     settings = handout_settings(sources.config)
-    documents = handout_documents(sources, report)
+    documents = edition_handouts(sources, report)
     report.raise_if_strict()
-    jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html in documents]
-    return write_handouts(jobs, sources.project)
+    jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html, _ in documents]
+    editions = {name: edition for name, _, edition in documents}
+
+    def check(name: str, path: Path, data: bytes) -> None:
+        check_output(hidden_of(sources, editions[name]), sources.project.location(path).path, data, "pdf")
+
+    return write_handouts(jobs, sources.project, check)
 
 
 def check(project_dir: Path | str, report: Report) -> Sources:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,11 +131,18 @@ def handouts_folder(project: Project) -> Path:
     return project.out_dir / HANDOUTS_DIR
 
 
-def write_handouts(jobs: Sequence[HandoutJob], project: Project) -> list[Path]:
-    """Lay out and write every handout to build/handouts/NAME.pdf; remove handouts no longer made."""
+def write_handouts(jobs: Sequence[HandoutJob], project: Project,
+                   check: Callable[[str, Path, bytes], None] | None = None) -> list[Path]:
+    """Lay out and write every handout to build/handouts/NAME.pdf; remove handouts no longer made.
+
+    *check* (name, path, bytes) sees every handout before any is written, and may stop the build.
+    """
     folder = handouts_folder(project)
-    written = [write_output(project, folder / f"{job.name}.pdf", data)
-               for job, data in zip(jobs, lay_out_handouts(jobs), strict=True)]
+    laid_out = list(zip(jobs, lay_out_handouts(jobs), strict=True))
+    if check is not None:
+        for job, data in laid_out:
+            check(job.name, folder / f"{job.name}.pdf", data)
+    written = [write_output(project, folder / f"{job.name}.pdf", data) for job, data in laid_out]
     for stale in sorted(folder.glob("*.pdf")):
         if stale not in written and stale.name.endswith(HANDOUT_SUFFIXES):
             stale.unlink()
