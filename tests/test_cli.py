@@ -39,7 +39,8 @@ def test_user_error_is_one_line_per_problem_and_exit_1(project):
     root = project({"manuscript/book.toml": 'title = "T"\ncolour = "red"\n', "manuscript/01.md": "# T\n"})
     result = run("check", "--project", str(root))
     assert result.returncode == 1
-    assert result.stderr == ("manuscript/book.toml:2:1: error: unknown key 'colour' in book.toml\n"
+    assert result.stderr == (f"bookbuild: checking {root.resolve()}\n"
+                             "manuscript/book.toml:2:1: error: unknown key 'colour' in book.toml\n"
                              "  hint: see the README for the keys of book.toml\n")
     assert "Traceback" not in result.stderr
 

@@ -219,7 +219,7 @@ def test_cli_print_shop_option(project):
                             capture_output=True, text=True, cwd=root)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["wrote build/cli.pdf", "wrote build/cli-print.pdf"]
-    assert result.stderr == ""
+    assert result.stderr == f"bookbuild: building {root.resolve()}\n"
 
 
 @pytest.fixture(scope="module")
