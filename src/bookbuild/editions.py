@@ -272,6 +272,7 @@ def check_audiences(manuscript: Manuscript, config: BookConfig, project: Project
     audiences = audiences_of(config)
     boxes = box_names(config, project)
     shown = [name for name in box_names(config) if name not in audiences]
+    teacher = tuple(dict.fromkeys(TEACHER_KINDS + tuple(config.teacher_boxes)))
     diagnostics = Diagnostics()
     for source in manuscript.files:
         audience = source.front_matter.get("audience")
@@ -301,12 +302,14 @@ def check_audiences(manuscript: Manuscript, config: BookConfig, project: Project
             for name in classes:
                 if name in audiences or name in boxes:
                     continue
-                close = closest(name, audiences)
+                close = closest(name, audiences + teacher)
                 if close is None:
                     continue
                 where = _class_location(token, inline, name, lines, source.location)
-                diagnostics.error(where, f"unknown audience '{name}'",
-                                  hint=f"did you mean '{close}'? audiences: " + ", ".join(audiences))
+                what = "audience" if close in audiences else "class"
+                diagnostics.error(where, f"unknown {what} '{name}'",
+                                  hint=f"did you mean '{close}'? audiences: " + ", ".join(audiences)
+                                  + "; teacher material: " + ", ".join(teacher))
     diagnostics.raise_if_any()
 
 
