@@ -332,3 +332,66 @@ def test_check_names_the_project_it_checks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"bookbuild: checking {root.resolve()}\n"
     check(root, Report(stream=None))
+
+
+# ---------------------------------------------------------------------------
+# TOML and YAML mistakes in plain words, with the corrected line
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('title = "Hungary 1956\nlanguage = "en"\n',
+     "manuscript/book.toml:1: error: a string is never closed: the quotation mark at its end is missing\n"
+     '  hint: write it as: title = "Hungary 1956"'),
+    ('chapters = ["01.md" "02.md"]\n',
+     "manuscript/book.toml:1: error: a comma is missing between two items of a list\n"
+     '  hint: write it as: chapters = ["01.md", "02.md"]'),
+    ('title = "T"\nchapters = [\n  "01.md"\n  "02.md",\n]\n',
+     "manuscript/book.toml:3: error: a comma is missing after an item of a list written over several lines\n"
+     '  hint: write it as: "01.md",'),
+    ('chapters = ["01.md", "02.md"\ntitle = "T"\n',
+     "manuscript/book.toml:1: error: a list is never closed: the ']' at its end is missing\n"
+     '  hint: write it as: chapters = ["01.md", "02.md"]'),
+    ("title = Hungary 1956\n",
+     "manuscript/book.toml:1: error: text must be written in quotation marks\n"
+     '  hint: write it as: title = "Hungary 1956"'),
+    ("remote-resources = True\n",
+     "manuscript/book.toml:1: error: 'True' is not a value TOML knows: true and false are written in lowercase\n"
+     "  hint: write it as: remote-resources = true"),
+    ('title = "A"\nlanguage = "en"\ntitle = "B"\n',
+     "manuscript/book.toml:3: error: the key 'title' is set twice (first on line 1)\n"
+     '  hint: keep one of the two lines and delete the other (line 1 or 3); a list holds several values: '
+     'title = ["…", "…"]'),
+    ('[print]\nbleed = "3mm"\n[print]\ncreep = "0mm"\n',
+     "manuscript/book.toml:3: error: the table [print] is declared twice (first on line 1)\n"
+     "  hint: move the keys under this [print] into the first one and delete this line"),
+    ('title "A"\n',
+     "manuscript/book.toml:1: error: a setting needs '=' between its key and its value\n"
+     '  hint: write it as: title = "A"'),
+])
+def test_toml_mistakes_are_explained(project, toml, expected):
+    root = project({"manuscript/book.toml": toml, "manuscript/01.md": "# One\n\nText.\n",
+                    "manuscript/02.md": "# Two\n\nText.\n"})
+    assert problems_of(lambda: load_config(locate_project(root)))[0] == expected
+
+
+@pytest.mark.parametrize(("front", "expected"), [
+    ("title: Chapter one: the thaw\n",
+     "manuscript/01.md:2: error: a value holding a colon must be written in quotation marks\n"
+     '  hint: write it as: title: "Chapter one: the thaw"'),
+    ('kind: chapter\ntitle: "The thaw\n',
+     "manuscript/01.md:3: error: a quoted value is never closed: the quotation mark at its end is missing\n"
+     '  hint: write it as: title: "The thaw"'),
+    ("title: 'Stalin's death'\n",
+     "manuscript/01.md:2: error: a value that starts with a quotation mark must end with it; quote the whole value\n"
+     '  hint: write it as: title: "Stalin\'s death"'),
+    ("title: A\n\tkind: back\n",
+     "manuscript/01.md:3: error: front matter is indented with a tab; YAML needs spaces\n"
+     "  hint: write it as: kind: back"),
+    ("title: A\nkind: back\ntitle: B\n",
+     "manuscript/01.md:4: error: front matter key 'title' is set twice (first on line 2)\n"
+     "  hint: keep one of the two lines and delete the other"),
+])
+def test_yaml_front_matter_mistakes_are_explained(project, front, expected):
+    root = project({"manuscript/01.md": f"---\n{front}---\n\n# One\n\nText.\n"})
+    problems = problems_of(lambda: read_sources(root, None, Report(stream=None)))
+    assert expected in problems
