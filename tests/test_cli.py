@@ -51,7 +51,7 @@ def test_bug_shows_traceback_and_exits_2(monkeypatch, capsys, project):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bookbuild.pipeline.read_sources", broken)
+    monkeypatch.setattr("bookbuild.pipeline.gather_sources", broken)
     assert main(["check", "--project", str(root)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: boom" in err

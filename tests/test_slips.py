@@ -190,7 +190,7 @@ def test_a_leaking_output_is_not_written_and_the_previous_one_stays(project, mon
     written = build(root, ("pdf", "epub"), None, None, Report(stream=None))
     before = {path: path.read_bytes() for path in written}
     # A filter that forgets its job (a bug, or a project template printing teacher text) is caught.
-    monkeypatch.setattr("bookbuild.pipeline.select_edition", lambda manuscript, edition, report: manuscript)
+    monkeypatch.setattr("bookbuild.pipeline.select_edition", lambda manuscript, edition, report, problems=None: manuscript)
     for target in ("pdf", "epub"):
         problems = problems_of(lambda: build(root, (target,), None, None, Report(stream=None)))
         assert problems[0].startswith(
@@ -395,3 +395,53 @@ def test_yaml_front_matter_mistakes_are_explained(project, front, expected):
     root = project({"manuscript/01.md": f"---\n{front}---\n\n# One\n\nText.\n"})
     problems = problems_of(lambda: read_sources(root, None, Report(stream=None)))
     assert expected in problems
+
+
+# ---------------------------------------------------------------------------
+# Every mistake of every stage in one run
+
+
+EVERY_STAGE = {
+    "manuscript/book.toml": 'title = "Slips"\ncolour = "red"\nchapters = ["01.md", "02.md"]\n'
+                            'bibliography = "refs.bib"\n',
+    "manuscript/01.md": "# One\n\n::: keyterm\nA term.\n:::\n\n![A map](images/missing.png)\n",
+    "manuscript/02.md": "# Two\n\nAs Gati wrote [@gati2007].\n",
+    "manuscript/03-draft.md": "# Draft\n\nNot listed.\n",
+    "manuscript/refs.bib": "@book{gati2006, author = {Gati, Charles}, title = {Failed Illusions}, "
+                           "publisher = {Stanford University Press}, year = {2006}}\n",
+    "styles/templates/book.html.j2": "{% extends \"theme/book.html.j2\" %}{% block copyright %}"
+                                     "{{ no_such_thing }}{% endblock %}\n",
+}
+
+
+def test_one_check_reports_a_mistake_of_every_stage(project):
+    root = project(EVERY_STAGE)
+    report = Report(stream=None)
+    problems = problems_of(lambda: check(root, report))
+    firsts = [problem.split("\n")[0] for problem in problems]
+    assert firsts == [
+        "manuscript/01.md:3: error: unknown box name 'keyterm'",
+        "manuscript/01.md:7:1: error: image file 'images/missing.png' does not exist",
+        "manuscript/02.md:3:15: error: unknown citation key 'gati2007'",
+        "manuscript/book.toml:2:1: error: unknown key 'colour' in book.toml",
+        "styles/templates/book.html.j2:1: error: template error: 'no_such_thing' is undefined",
+    ]
+    assert [str(warning.location) + ": " + warning.message for warning in report.warnings] == [
+        "manuscript/03-draft.md: '03-draft.md' is not listed in book.toml's chapters: it is left out of the book"]
+
+
+def test_build_reports_them_all_and_writes_nothing(project):
+    root = project(EVERY_STAGE)
+    problems = problems_of(lambda: build(root, ("pdf", "epub"), None, None, Report(stream=None)))
+    assert len(problems) >= 4
+    assert not (root / "build").exists() or not any((root / "build").glob("*.pdf"))
+
+
+def test_the_command_line_check_lists_every_problem_sorted(project):
+    root = project(EVERY_STAGE)
+    result = subprocess.run([sys.executable, "-m", "bookbuild", "check", "--project", str(root)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) >= 5 and errors == sorted(errors, key=lambda line: line.split(": error")[0].split(":")[0])
+    assert "warning: '03-draft.md' is not listed" in result.stderr

@@ -657,6 +657,16 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
                    cover=cover, language=language)
 
 
+def unlisted_chapters(config: BookConfig, project: Project) -> list[Path]:
+    """The Markdown files of the manuscript folder that book.toml's ``chapters`` leaves out (none when
+    book.toml lists no chapters: then every file is a chapter)."""
+    if "chapters" not in config.locations:
+        return []
+    listed = {(project.manuscript_dir / name).resolve() for name in config.chapters}
+    return [path for path in sorted(project.manuscript_dir.glob("*.md"))
+            if path.name.lower() != "readme.md" and path.resolve() not in listed]
+
+
 def _check_source_file(folder: Path, name: str, what: str, where: SourceLocation | None, project: Project,
                        diagnostics: Diagnostics) -> None:
     """A file named in book.toml must be a regular file inside the manuscript folder (symlinks resolved)."""

@@ -354,7 +354,8 @@ def _front_matter_line(source: SourceFile, key: str) -> SourceLocation:
 # The filter
 
 
-def select_edition(manuscript: Manuscript, edition: Edition, report: Report) -> Manuscript:
+def select_edition(manuscript: Manuscript, edition: Edition, report: Report,
+                   problems: Diagnostics | None = None) -> Manuscript:
     """The manuscript as readers of *edition* see it.
 
     Removed: a file whose front matter ``audience`` is hidden, or whose title
@@ -363,6 +364,8 @@ def select_edition(manuscript: Manuscript, edition: Edition, report: Report) -> 
     next heading of the same or a higher level); and, where teacher material
     is hidden, every box of a teacher kind (``answers``, ``teaching-notes``,
     ``answer-key`` and book.toml's ``teacher-boxes``) whatever it is marked.
+    With *problems*, what the edition's own checks find (a link into hidden
+    material) is added there instead of raised.
     """
     hidden = edition.hidden_classes
     if not hidden:
@@ -372,9 +375,10 @@ def select_edition(manuscript: Manuscript, edition: Edition, report: Report) -> 
         for source in manuscript.files
         if source.front_matter.get("audience") not in hidden and not _title_hidden(source.tokens, hidden)
     ]
-    diagnostics = Diagnostics()
+    diagnostics = Diagnostics() if problems is None else problems
     selected = analyse(files, manuscript.project, diagnostics, report, manuscript.remote_images)
-    diagnostics.raise_if_any()
+    if problems is None:
+        diagnostics.raise_if_any()
     return selected
 
 

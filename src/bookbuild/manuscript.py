@@ -104,9 +104,14 @@ def read_source(path: Path, project: Project) -> str:
     return project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
 
 
-def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Manuscript:
-    """Read, parse and check every chapter listed in the config."""
-    diagnostics = Diagnostics()
+def parse_manuscript(project: Project, config: BookConfig, report: Report,
+                     problems: Diagnostics | None = None) -> Manuscript:
+    """Read, parse and check every chapter listed in the config.
+
+    With *problems*, they are added there and the manuscript is returned as far as it could be read (to go on
+    checking the other stages); without, they are raised.
+    """
+    diagnostics = Diagnostics() if problems is None else problems
     parsed: list[SourceFile] = []
     for index, name in enumerate(config.chapters):
         path = project.manuscript_dir / name
@@ -120,7 +125,8 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Ma
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
     manuscript = analyse(parsed, project, diagnostics, report, config.remote_resources)
-    diagnostics.raise_if_any()
+    if problems is None:
+        diagnostics.raise_if_any()
     return manuscript
 
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
 from .bibliography import load_bibliography
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
-from .config import BookConfig, load_config
+from .config import BookConfig, read_config, unlisted_chapters
 from .answer_key import add_answer_key
-from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
+from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition, split_material)
 from .leaks import HiddenMaterial, check_output, hidden_material
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
-from .errors import BookbuildError, Report, SourceLocation
+from .errors import BookbuildError, Diagnostics, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
@@ -81,16 +81,101 @@ def build_info() -> BuildInfo:
 
 
 def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Report) -> Sources:
-    """Read and check the config, the chapters and the bibliography."""
+    """Read and check the config, the chapters and the bibliography; every problem of every stage at once."""
+    problems = Diagnostics()
+    sources = gather_sources(project_dir, out_dir, report, problems)
+    raise_problems(problems)
+    assert sources is not None
+    return sources
+
+
+def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: Report,
+                   problems: Diagnostics) -> Sources | None:
+    """Read the config, the chapters and the bibliography as far as they can be read, adding every problem of
+    every stage to *problems*: a mistake in book.toml does not hide one in a chapter, the .bib or the style.
+    None when the chapters cannot be read at all."""
     project = locate_project(project_dir, out_dir)
-    config = load_config(project)
-    load_editions(config, project)
-    manuscript = parse_manuscript(project, config, report)
-    check_audiences(manuscript, config, project)
-    bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
+    config, config_problems = read_config(project)
+    problems.problems.extend(config_problems.problems)
+    _collect(problems, load_editions, config, project)
+    for path in unlisted_chapters(config, project):
+        report.warn(project.location(path), f"'{path.name}' is not listed in book.toml's chapters: it is left "
+                    "out of the book", hint=f"add \"{path.name}\" to chapters = [...] in book.toml, or move the "
+                    "file out of the manuscript folder")
+    manuscript = None
+    if config.chapters:
+        before = len(problems.problems)
+        try:
+            manuscript = parse_manuscript(project, config, report, problems)
+        except BookbuildError:
+            del problems.problems[before:]  # a file that cannot be read: its problems are raised as well as added
+            _collect(problems, parse_manuscript, project, config, report)
+    if manuscript is not None:
+        _collect(problems, check_audiences, manuscript, config, project)
+    bibliography = (_collect(problems, load_bibliography, project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
-    style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
-    return Sources(project, config, manuscript, bibliography, style, build_info())
+    style = _collect(problems, load_style, config.citation_style, project, config.language,
+                     config.location_of("citation-style"))
+    if manuscript is None or bibliography is None or style is None:
+        return None
+    try:
+        build = build_info()
+    except BookbuildError as error:
+        problems.extend(error)
+        return None
+    return Sources(project, config, manuscript, bibliography, style, build)
+
+
+def _collect(problems: Diagnostics, stage, *args):
+    """*stage(*args)*, or None with its problems added to *problems*."""
+    try:
+        return stage(*args)
+    except BookbuildError as error:
+        problems.extend(error)
+        return None
+
+
+def raise_problems(problems: Diagnostics) -> None:
+    """Stop with every problem found, each once, sorted by file and line."""
+    unique = list({problem.format(): problem for problem in problems.problems}.values())
+    Diagnostics(unique).raise_if_any()
+
+
+def check_editions(sources: Sources, editions: Sequence[Edition], targets: Sequence[str], report: Report,
+                   problems: Diagnostics) -> None:
+    """Select, resolve the citations of and render *editions* for *targets* (print, epub; none: no rendering),
+    and the handouts with "handouts", adding every problem (links into hidden material, citations, templates)
+    to *problems*: what a build would otherwise find only after writing other outputs.  An edition whose
+    citations cannot be resolved is still rendered, without them, to check its templates."""
+    for edition in editions:
+        if edition.name in sources.editions_done:
+            manuscript, citations = sources.editions_done[edition.name]
+        else:
+            found = Diagnostics()
+            manuscript = select_edition(sources.manuscript, edition, report, found)
+            report_skipped_heading_levels(manuscript, report)
+            if edition.answer_key:
+                manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
+            citations = _collect(found, resolve_citations, manuscript.citations, sources.bibliography,
+                                 sources.style, sources.config.nocite, sources.config.location_of("nocite"))
+            problems.problems.extend(found.problems)
+            if not found:
+                sources.editions_done[edition.name] = (manuscript, citations)
+        for target in targets:
+            if target == "handouts":
+                continue
+            try:
+                book = render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
+                                   sources.build)
+                if target == PRINT:
+                    print_document(book, sources.project)
+                else:
+                    epub_documents(book, sources.project)
+            except BookbuildError as error:
+                problems.extend(error)
+    if "handouts" in targets:
+        _collect(problems, handout_settings, sources.config)
+        _collect(problems, handout_documents, sources, report)
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
@@ -280,14 +365,23 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     settings = settings or LayoutSettings(jobs=jobs_from_environment())
     if any(target in PRINT_TARGETS for target in targets):
         settings.start_workers()
-    sources = read_sources(project_dir, out_dir, report)
-    editions = editions_named(sources.config, edition_names)
-    check_outputs(editions, targets, edition_names)
+    problems = Diagnostics()
+    sources = gather_sources(project_dir, out_dir, report, problems)
+    if sources is None:
+        raise_problems(problems)
+    assert sources is not None
+    editions = _collect(problems, editions_named, sources.config, edition_names) or []
+    _collect(problems, check_outputs, editions, targets, edition_names)
     print_shop = print_shop or sources.config.print["print-shop"]
     if "booklet" in targets:
-        booklet_settings(sources.config)
+        _collect(problems, booklet_settings, sources.config)
     if print_shop and "pdf" in targets:
-        print_shop_settings(sources.config)
+        _collect(problems, print_shop_settings, sources.config)
+    # Every edition's citations before anything is written (worked out once: the outputs reuse them).
+    wanted = list(editions) + ([find_edition(sources.config, name) for name in HANDOUT_AUDIENCES]
+                               if "handouts" in targets and not problems else [])
+    check_editions(sources, list({edition.name: edition for edition in wanted}.values()), (), report, problems)
+    raise_problems(problems)
     report.raise_if_strict()
     remove_stale_temporaries(sources.project.out_dir)
     written = []
@@ -353,16 +447,21 @@ def build_handouts(sources: Sources, report: Report) -> list[Path]:
 
 
 def check(project_dir: Path | str, report: Report) -> Sources:
-    """Read, check and render every edition to HTML, without laying out or writing anything."""
-    sources = read_sources(project_dir, None, report)
-    for edition in editions_named(sources.config, ["all"]):
-        for target in (PRINT, EPUB) if edition.epub else (PRINT,):
-            book = render(sources, edition, target, report)
-            if target == PRINT:
-                print_document(book, sources.project)
-            else:
-                epub_documents(book, sources.project)
-    handout_settings(sources.config)
-    handout_documents(sources, report)
+    """Read, check and render every edition to HTML, without laying out or writing anything.
+
+    Every problem of every stage is reported at once: book.toml, the chapters, images, the bibliography and
+    the citation style, then each edition's citations and templates, and the handouts.
+    """
+    problems = Diagnostics()
+    sources = gather_sources(project_dir, None, report, problems)
+    if sources is not None:
+        # With mistakes in book.toml's editions, the built-in editions are still checked.
+        editions = (_collect(Diagnostics(), editions_named, sources.config, [ALL_EDITIONS])
+                    or [replace(EDITIONS[name], all_audiences=audiences_of(sources.config)) for name in EDITIONS])
+        for edition in editions:
+            check_editions(sources, [edition], (PRINT, EPUB) if edition.epub else (PRINT,), report, problems)
+        check_editions(sources, [], ("handouts",), report, problems)
+    raise_problems(problems)
     report.raise_if_strict()
+    assert sources is not None
     return sources
