@@ -40,7 +40,8 @@ def test_user_error_is_one_line_per_problem_and_exit_1(project):
     root = project({"manuscript/book.toml": 'title = "T"\ncolour = "red"\n', "manuscript/01.md": "# T\n"})
     result = run("check", "--project", str(root))
     assert result.returncode == 1
-    assert result.stderr == ("manuscript/book.toml:2:1: error: unknown key 'colour' in book.toml\n"
+    assert result.stderr == (f"bookbuild: checking {root.resolve()}\n"
+                             "manuscript/book.toml:2:1: error: unknown key 'colour' in book.toml\n"
                              "  hint: see the README for the keys of book.toml\n")
     assert "Traceback" not in result.stderr
 
@@ -51,7 +52,7 @@ def test_bug_shows_traceback_and_exits_2(monkeypatch, capsys, project):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bookbuild.pipeline.read_sources", broken)
+    monkeypatch.setattr("bookbuild.pipeline.gather_sources", broken)
     assert main(["check", "--project", str(root)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: boom" in err

@@ -81,7 +81,8 @@ def test_invalid_toml_names_line_and_column(project):
 def test_invalid_toml_syntax_position(project):
     root = project({"manuscript/book.toml": 'title = "T"\npaper-size == "A5"\n', "manuscript/one.md": CHAPTER})
     assert problems_of(lambda: load_config(locate_project(root))) == [
-        "manuscript/book.toml:2:13: error: invalid TOML: Invalid value"
+        "manuscript/book.toml:2: error: a setting has one '=' between its key and its value\n"
+        "  hint: write it as: paper-size = \"A5\""
     ]
 
 

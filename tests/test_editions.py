@@ -287,7 +287,8 @@ def test_unknown_edition_on_the_command_line(project):
     result = subprocess.run([sys.executable, "-m", "bookbuild", "build", "pdf", "--edition", "pupil",
                              "--project", str(root)], capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert result.stderr == ("error: unknown edition 'pupil'\n"
+    assert result.stderr == (f"bookbuild: building {root.resolve()}\n"
+                             "error: unknown edition 'pupil'\n"
                              "  hint: editions: student, teacher, large-print, or all; "
                              "declare others as [editions.NAME] in book.toml\n")
 

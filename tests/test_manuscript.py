@@ -107,7 +107,8 @@ def test_front_matter_mistakes(project):
         "manuscript/01.md:2: error: 'kind' must be one of front, chapter, back, not 'preface'",
         "manuscript/01.md:3: error: unknown front matter key 'author'\n"
         "  hint: known keys: title, short-title, id, kind, audience, handout",
-        "manuscript/02.md:2: error: invalid YAML front matter: expected ',' or ']', but got '<stream end>'",
+        "manuscript/02.md:2: error: a list in brackets is never closed, or lacks a comma between its items\n"
+        "  hint: write it as: title: [unclosed]",
     ]
 
 

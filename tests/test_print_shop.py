@@ -220,7 +220,7 @@ def test_cli_print_shop_option(project):
     assert result.returncode == 0, result.stderr
     assert [line for line in result.stdout.splitlines() if line.startswith("wrote")] == ["wrote build/cli.pdf",
                                                                                        "wrote build/cli-print.pdf"]
-    assert result.stderr == ""
+    assert result.stderr == f"bookbuild: building {root.resolve()}\n"
 
 
 @pytest.fixture(scope="module")

@@ -118,7 +118,8 @@ def _output_options(command: argparse.ArgumentParser) -> None:
 def _project_options(command: argparse.ArgumentParser) -> None:
     _output_options(command)
     command.add_argument("--project", metavar="DIR", default=".",
-                         help="the project folder (default: the current folder)")
+                         help="a folder of the project (default: the current folder); its root is the nearest "
+                         "folder at or above it holding manuscript/ or book.toml")
     command.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
@@ -133,6 +134,7 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
     from .progress import Progress
 
     targets = (args.target,)
+    args.project = _announced_root(args.project, "building")
     progress = Progress.for_command(args.quiet)
     report.before_printing = progress.clear
     settings = LayoutSettings(jobs=args.jobs or jobs_from_environment(), progress=progress)
@@ -158,7 +160,7 @@ def _run_check(args: argparse.Namespace, report: Report) -> int:
                   f"{faults} fault{'s' if faults != 1 else ''}")
         return 0
 
-    sources = check(args.project, report)
+    sources = check(_announced_root(args.project, "checking"), report)
     chapters = len(sources.manuscript.chapters)
     citations = len(sources.manuscript.citations)
     if not args.quiet:
@@ -191,6 +193,16 @@ def _run_refs(args: argparse.Namespace, report: Report) -> int:
 
     print(run_refs(Path(args.bib), args.style, args.json, Path.cwd()))
     return 0
+
+
+def _announced_root(directory: str, doing: str) -> Path:
+    """The root of the project *directory* lies in, named on stderr: run from a subfolder, it is not where
+    one stands."""
+    from .project import find_project_root
+
+    root = find_project_root(directory)
+    print(f"bookbuild: {doing} {root}", file=sys.stderr)
+    return root
 
 
 def _shown(path: Path) -> str:

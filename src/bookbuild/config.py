@@ -76,6 +76,8 @@ class BookConfig:
     remote_resources: bool = False
     print: MappingProxyType = field(default_factory=lambda: _table_with_defaults(PRINT_OPTIONS, {}))
     audiences: tuple[str, ...] = ()
+    boxes: tuple[str, ...] = ()
+    teacher_boxes: tuple[str, ...] = ()
     editions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     handouts: MappingProxyType = field(default_factory=lambda: _table_with_defaults(HANDOUT_OPTIONS, {}))
     outputs: MappingProxyType = field(default_factory=lambda: _table_with_defaults(OUTPUT_OPTIONS, {}))
@@ -208,6 +210,11 @@ OPTIONS: tuple[Option, ...] = (
            fields=PRINT_OPTIONS),
     Option("audiences", "list[str]", "Audiences material can be marked for besides `student` and `teacher` "
            "(always known), such as `[\"student\", \"teacher\", \"parent\"]`."),
+    Option("boxes", "list[str]", "Box names (`::: name`) of the project's own besides those of the theme, such as "
+           "`[\"pullquote\"]`; a box name nobody declares is an error (see editions)."),
+    Option("teacher-boxes", "list[str]", "Box names that are teacher material besides `answers`, "
+           "`teaching-notes` and `answer-key`, such as `[\"exam-tips\"]`: such a box is shown only in editions "
+           "that show teacher material, whatever classes it carries."),
     Option("editions", "tables", "Editions, as `[editions.NAME]` tables (keys below); `student`, `teacher` and "
            "`large-print` are built in.", fields=EDITION_OPTIONS),
     Option("handouts", "table", "The classroom handouts (keys below).", fields=HANDOUT_OPTIONS),
@@ -229,7 +236,21 @@ def slugify(text: str) -> str:
 
 
 def load_config(project: Project) -> BookConfig:
-    """Read book.toml if the project has one, and fill in defaults from the folder."""
+    """Read book.toml if the project has one, and fill in defaults from the folder; every problem at once."""
+    config, diagnostics = read_config(project)
+    diagnostics.raise_if_any()
+    return config
+
+
+def read_config(project: Project) -> tuple[BookConfig, Diagnostics]:
+    """The settings as far as they can be read, and every problem found.
+
+    A book.toml that is not valid TOML counts as empty; a key with a wrong
+    value keeps its default; a chapter file that does not exist is left out.
+    So later stages can still check the chapters and report their problems in
+    the same run; the build stops before writing anything.
+    """
+    diagnostics = Diagnostics()
     path = project.config_path
     if path.is_file():
         text = project.read_text(path, MAX_CONFIG_BYTES, hint_when_large="book.toml holds settings, not text")
@@ -237,15 +258,16 @@ def load_config(project: Project) -> BookConfig:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            line, column, message = _toml_error_position(str(error))
-            raise BookbuildError.at(
-                SourceLocation(source.path, line, column), f"invalid TOML: {message}"
-            ) from None
+            line, column, message, hint = explain_toml_error(text, str(error))
+            diagnostics.error(SourceLocation(source.path, line, column), message, hint=hint)
+            data = {}
         locations = _key_locations(text, source.path)
-        config = _config_from_table(data, locations, source)
+        values = _read_table(data, OPTIONS, "", locations, source, diagnostics)
+        config = BookConfig(**{attribute_name(key): value for key, value in values.items()},
+                            locations=locations, source=source)
     else:
         config = BookConfig(source=None)
-    return _with_defaults(config, project)
+    return _with_defaults(config, project, diagnostics), diagnostics
 
 
 def _toml_error_position(message: str) -> tuple[int | None, int | None, str]:
@@ -256,6 +278,184 @@ def _toml_error_position(message: str) -> tuple[int | None, int | None, str]:
     if match:
         return None, None, message[: match.start()] + " at end of file"
     return None, None, message
+
+
+_BARE_VALUE = re.compile(r"^(?P<key>\s*[A-Za-z0-9_.\"'-]+\s*=\s*)(?P<value>[^\"'\[{\s#][^#]*?)\s*(?P<comment>#.*)?$")
+_LITERALS = ("true", "false", "inf", "nan", "+inf", "-inf", "+nan", "-nan")
+
+
+def explain_toml_error(text: str, raw: str) -> tuple[int | None, int | None, str, str | None]:
+    """(line, column, message, hint) for a TOML parser's *raw* message: the common slips in plain words,
+    each with the line as it should be written."""
+    line, column, message = _toml_error_position(raw)
+    lines = text.split("\n")
+
+    def at(number: int | None) -> str:
+        return lines[number - 1] if number and 0 < number <= len(lines) else ""
+
+    def corrected(new: str) -> str:
+        return "write it as: " + new.strip()
+
+    # An unclosed string: the first line with an odd number of quotation marks (outside comments).
+    if message.startswith("Illegal character '\\n'") or re.match(r"Expected ['\"]", message) or \
+            message.startswith("Unterminated string"):
+        for number in ([line] if line else []) + list(range(1, len(lines) + 1)):
+            quote = _unclosed_quote(at(number))
+            if quote:
+                return (number, None, "a string is never closed: the quotation mark at its end is missing",
+                        corrected(at(number).rstrip() + quote))
+    if message.startswith("Unclosed array") and line:
+        # Two items with no comma between them, on one line ...
+        for number in range(line, 0, -1):
+            fixed = re.sub(r"""(["'\d\]}])(\s+)(?=["'\[{\d])""", r"\1,\2", at(number))
+            if fixed != at(number) and "[" in "".join(lines[:number]):
+                return (number, None, "a comma is missing between two items of a list", corrected(fixed))
+            if number < line:
+                break
+        # ... or at the end of the line before, in a list written over several lines (unless the error's line
+        # is a new setting or table: then the list was never closed).
+        starts_anew = re.match(r"\s*([A-Za-z0-9_\"'.-]+\s*=|\[)", at(line)) and not re.match(r"\s*\[?\s*[\"'\d]",
+                                                                                             at(line))
+        previous = next((n for n in range(line - 1, 0, -1) if at(n).strip() and not at(n).strip().startswith("#")),
+                        None)
+        if previous and not starts_anew and not at(previous).rstrip().endswith((",", "[")):
+            return (previous, None, "a comma is missing after an item of a list written over several lines",
+                    corrected(at(previous).rstrip() + ","))
+        end = previous or line
+        return (end, None, "a list is never closed: the ']' at its end is missing",
+                corrected(at(end).rstrip().rstrip(",") + "]"))
+    if message.startswith("Invalid value") and line:
+        match = _BARE_VALUE.match(at(line))
+        if match and match["value"].startswith(("=", ":")):
+            return (line, None, "a setting has one '=' between its key and its value",
+                    corrected(match["key"].rstrip() + " " + match["value"].lstrip("=:").strip()))
+        if match:
+            value = match["value"].strip()
+            if value.lower() in ("true", "false") and value not in _LITERALS:
+                return (line, None, f"'{value}' is not a value TOML knows: true and false are written in "
+                        "lowercase", corrected(match["key"] + value.lower()))
+            if not re.fullmatch(r"[+-]?[\d_.eE:TZ+-]+", value):
+                return (line, None, "text must be written in quotation marks",
+                        corrected(match["key"] + '"' + value.replace('"', '\\"') + '"'))
+    if message.startswith("Cannot overwrite a value") and line:
+        key = re.match(r"\s*([A-Za-z0-9_\"'.-]+)\s*=", at(line))
+        header = re.match(r"\s*\[+\s*([^\]]+?)\s*\]", at(line))
+        name = (key[1] if key else header[1] if header else "").strip()
+        first = _first_setting(lines, line, name) if name else None
+        if key:
+            return (line, None, f"the key '{name}' is set twice" + (f" (first on line {first})" if first else ""),
+                    f"keep one of the two lines and delete the other" + (f" (line {first} or {line})" if first else "")
+                    + f"; a list holds several values: {name} = [\"…\", \"…\"]")
+        if header:
+            return (line, None, f"'{name}' is set as a value" + (f" on line {first}" if first else "")
+                    + " and declared again as a table here", f"keep one of them: either {name} = … or [{name}]")
+    if message.startswith("Cannot declare") and line:
+        header = re.match(r"\s*\[+\s*([^\]]+?)\s*\]", at(line))
+        name = header[1] if header else message
+        first = next((n for n in range(1, line) if re.match(rf"\s*\[\s*{re.escape(name)}\s*\]", at(n))), None)
+        return (line, None, f"the table [{name}] is declared twice" + (f" (first on line {first})" if first else ""),
+                f"move the keys under this [{name}] into the first one and delete this line")
+    if message.startswith("Expected '=' after a key") and line:
+        match = re.match(r"(\s*[A-Za-z0-9_-]+)\s*[:]?\s*(.+)$", at(line))
+        if match:
+            return (line, None, "a setting needs '=' between its key and its value",
+                    corrected(f"{match[1]} = {match[2].strip()}"))
+    if message.startswith("Expected ']' at the end of a table declaration") and line:
+        return (line, None, "a table name is never closed: the ']' is missing",
+                corrected(at(line).rstrip() + "]"))
+    return line, column, f"invalid TOML: {message}", None
+
+
+def explain_yaml_error(content: str, error: Exception) -> tuple[int, str, str | None]:
+    """(0-based line within *content*, message, hint) for a YAML front matter that cannot be read: the
+    common slips in plain words, each with the line as it should be written."""
+    mark = getattr(error, "problem_mark", None)
+    problem = str(getattr(error, "problem", None) or "cannot be read")
+    context = str(getattr(error, "context", None) or "")
+    lines = content.rstrip("\n").split("\n") or [""]
+    line = min(mark.line, len(lines) - 1) if mark is not None else 0
+
+    def corrected(number: int, new: str) -> tuple[int, str, str]:
+        return number, message, "write it as: " + new.strip()
+
+    if "quoted scalar" in context:
+        start = min(getattr(getattr(error, "context_mark", None), "line", line), len(lines) - 1)
+        message = "a quoted value is never closed: the quotation mark at its end is missing"
+        text = lines[start]
+        quote = '"' if text.count('"') % 2 else "'"
+        return corrected(start, text.rstrip() + quote)
+    if problem.startswith("found character '\\t'"):
+        message = "front matter is indented with a tab; YAML needs spaces"
+        return corrected(line, lines[line].replace("\t", "  ").lstrip())
+    if problem == "mapping values are not allowed here":
+        key = re.match(r"\s*([^:\s][^:]*):\s*(.*)$", lines[line])
+        if key and ":" in key[2]:
+            message = "a value holding a colon must be written in quotation marks"
+            return corrected(line, f'{key[1]}: "{key[2].strip()}"')
+        if lines[line][:1].isspace():
+            message = "this line is indented: every front matter line starts at the left margin"
+            return corrected(line, lines[line].strip())
+    if "flow sequence" in context or "flow mapping" in context:
+        start = getattr(getattr(error, "context_mark", None), "line", line)
+        start = min(start, len(lines) - 1)
+        message = "a list in brackets is never closed, or lacks a comma between its items"
+        return corrected(start, lines[start].rstrip() + ("]" if "sequence" in context else "}"))
+    if "block mapping" in context and "scalar" in problem:
+        key = re.match(r"\s*([^:\s][^:]*):\s*(.*)$", lines[line])
+        if key:
+            message = "a value that starts with a quotation mark must end with it; quote the whole value"
+            value = key[2].strip().strip("'\"")
+            return corrected(line, f'{key[1]}: "{value}"')
+    return line, f"invalid YAML front matter: {problem}", None
+
+
+def repeated_yaml_keys(content: str) -> list[tuple[int, str, int]]:
+    """(0-based line, key, 0-based line of its first setting) of every top-level key set twice: YAML readers
+    keep the last silently."""
+    seen: dict[str, int] = {}
+    repeated = []
+    for number, text in enumerate(content.split("\n")):
+        match = re.match(r"([A-Za-z0-9_-]+)\s*:", text)
+        if not match:
+            continue
+        if match[1] in seen:
+            repeated.append((number, match[1], seen[match[1]]))
+        else:
+            seen[match[1]] = number
+    return repeated
+
+
+def _unclosed_quote(line: str) -> str | None:
+    """The quotation mark a TOML line leaves open, if it does."""
+    open_quote = None
+    index = 0
+    while index < len(line):
+        character = line[index]
+        if open_quote is None:
+            if character == "#":
+                break
+            if character in "\"'":
+                open_quote = character
+        elif character == "\\" and open_quote == '"':
+            index += 1
+        elif character == open_quote:
+            open_quote = None
+        index += 1
+    return open_quote
+
+
+def _first_setting(lines: list[str], before: int, name: str) -> int | None:
+    """The first line before *before* that sets *name* in the same table."""
+    for number in range(before - 1, 0, -1):
+        text = lines[number - 1]
+        if re.match(rf"\s*{re.escape(name)}\s*=", text):
+            candidate = number
+            # the same table: no header between it and the line of the error
+            if not any(re.match(r"\s*\[", lines[n - 1]) for n in range(candidate + 1, before)):
+                return candidate
+        if re.match(rf"\s*\[+\s*{re.escape(name)}\s*\]", text):
+            return number
+    return None
 
 
 def _key_locations(text: str, path: str) -> dict[str, SourceLocation]:
@@ -284,15 +484,6 @@ def _key_locations(text: str, path: str) -> dict[str, SourceLocation]:
 def _split_dotted(key: str) -> list[str]:
     parts = re.findall(r'"[^"]*"|\'[^\']*\'|[^.\s]+', key)
     return [part.strip("\"'") for part in parts]
-
-
-def _config_from_table(data: dict[str, Any], locations: dict[str, SourceLocation],
-                       source: SourceLocation) -> BookConfig:
-    diagnostics = Diagnostics()
-    values = _read_table(data, OPTIONS, "", locations, source, diagnostics)
-    diagnostics.raise_if_any()
-    return BookConfig(**{attribute_name(key): value for key, value in values.items()},
-                      locations=locations, source=source)
 
 
 def _read_table(data: dict[str, Any], options: tuple[Option, ...], prefix: str,
@@ -423,9 +614,8 @@ def _toml_type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
-    """Fill in what book.toml left out from the manuscript folder itself."""
-    diagnostics = Diagnostics()
+def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostics) -> BookConfig:
+    """Fill in what book.toml left out from the manuscript folder itself; leave out what cannot be used."""
     folder = project.manuscript_dir
     chapters = config.chapters
     if not chapters:
@@ -434,15 +624,23 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
             diagnostics.error(config.source or project.location(folder), "no chapters: the manuscript folder "
                               "has no *.md files", hint="add chapter files or list them under 'chapters'")
     else:
+        usable = []
         for name in chapters:
+            before = len(diagnostics.problems)
             _check_source_file(folder, name, "chapter file", config.location_of("chapters"), project, diagnostics)
+            if len(diagnostics.problems) == before and name not in usable:
+                usable.append(name)
         duplicates = sorted({name for name in chapters if chapters.count(name) > 1})
         for name in duplicates:
             diagnostics.error(config.location_of("chapters"), f"chapter '{name}' is listed twice")
+        chapters = tuple(usable)
     bibliography = config.bibliography
     if bibliography:
+        before = len(diagnostics.problems)
         _check_source_file(folder, bibliography, "bibliography file", config.location_of("bibliography"), project,
                            diagnostics)
+        if len(diagnostics.problems) > before:
+            bibliography = ""
     else:
         candidates = sorted(path.name for path in folder.glob("*.bib"))
         if len(candidates) == 1:
@@ -451,18 +649,34 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
             diagnostics.error(config.source or project.location(folder),
                               f"several .bib files ({', '.join(candidates)}) and no 'bibliography' key",
                               hint="name the one to use: bibliography = \"" + candidates[0] + "\"")
-    if config.cover:
-        _check_source_file(folder, config.cover, "cover image", config.location_of("cover"), project, diagnostics)
+    cover = config.cover
+    if cover:
+        before = len(diagnostics.problems)
+        _check_source_file(folder, cover, "cover image", config.location_of("cover"), project, diagnostics)
+        if len(diagnostics.problems) > before:
+            cover = ""
+    language = config.language
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", config.language):
         diagnostics.error(config.location_of("language"), f"'{config.language}' is not a BCP 47 language tag",
                           hint="for example 'en', 'en-GB' or 'hu'")
-    diagnostics.raise_if_any()
+        language = "en"
 
     title = config.title
     if "title" not in config.locations:
-        title = _first_heading(folder / chapters[0]) or project.root.name
+        title = (_first_heading(folder / chapters[0]) if chapters else None) or project.root.name
     identifier = config.identifier or "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "bookbuild:" + title))
-    return replace(config, title=title, identifier=identifier, chapters=chapters, bibliography=bibliography)
+    return replace(config, title=title, identifier=identifier, chapters=chapters, bibliography=bibliography,
+                   cover=cover, language=language)
+
+
+def unlisted_chapters(config: BookConfig, project: Project) -> list[Path]:
+    """The Markdown files of the manuscript folder that book.toml's ``chapters`` leaves out (none when
+    book.toml lists no chapters: then every file is a chapter)."""
+    if "chapters" not in config.locations:
+        return []
+    listed = {(project.manuscript_dir / name).resolve() for name in config.chapters}
+    return [path for path in sorted(project.manuscript_dir.glob("*.md"))
+            if path.name.lower() != "readme.md" and path.resolve() not in listed]
 
 
 def _check_source_file(folder: Path, name: str, what: str, where: SourceLocation | None, project: Project,

@@ -115,7 +115,8 @@ def _needs_version(source: SourceFile, edition: Edition, by_name: dict) -> bool:
     extra = frozenset(edition.audiences) - frozenset(student.audiences)
     if source.front_matter.get("audience") in extra:
         return True
-    return _marked_for(source.tokens, extra)
+    # What the student edition removes and the teacher one keeps: teacher audiences and teacher kinds of box.
+    return _marked_for(source.tokens, student.hidden_classes - edition.hidden_classes)
 
 
 def _marked_for(tokens: Sequence[Token], audiences: frozenset[str]) -> bool:

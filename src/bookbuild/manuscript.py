@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from markdown_it.token import Token
 
-from .config import BookConfig, slugify
+from .config import BookConfig, explain_yaml_error, repeated_yaml_keys, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
@@ -104,9 +104,14 @@ def read_source(path: Path, project: Project) -> str:
     return project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
 
 
-def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Manuscript:
-    """Read, parse and check every chapter listed in the config."""
-    diagnostics = Diagnostics()
+def parse_manuscript(project: Project, config: BookConfig, report: Report,
+                     problems: Diagnostics | None = None) -> Manuscript:
+    """Read, parse and check every chapter listed in the config.
+
+    With *problems*, they are added there and the manuscript is returned as far as it could be read (to go on
+    checking the other stages); without, they are raised.
+    """
+    diagnostics = Diagnostics() if problems is None else problems
     parsed: list[SourceFile] = []
     for index, name in enumerate(config.chapters):
         path = project.manuscript_dir / name
@@ -120,7 +125,8 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Ma
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
     manuscript = analyse(parsed, project, diagnostics, report, config.remote_resources)
-    diagnostics.raise_if_any()
+    if problems is None:
+        diagnostics.raise_if_any()
     return manuscript
 
 
@@ -156,12 +162,13 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
     try:
         data = yaml.safe_load(token.content) if token.content.strip() else {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        last_line = first_line + max(token.content.rstrip("\n").count("\n"), 0)
-        line = min(first_line + mark.line, last_line) if mark is not None else first_line
-        problem = getattr(error, "problem", None) or "cannot be read"
-        diagnostics.error(replace(location, line=line), f"invalid YAML front matter: {problem}")
+        line, message, hint = explain_yaml_error(token.content, error)
+        diagnostics.error(replace(location, line=first_line + line), message, hint=hint)
         return {}
+    for line, key, first in repeated_yaml_keys(token.content):
+        diagnostics.error(replace(location, line=first_line + line),
+                          f"front matter key '{key}' is set twice (first on line {first_line + first})",
+                          hint="keep one of the two lines and delete the other")
     if not isinstance(data, dict):
         diagnostics.error(replace(location, line=first_line), "front matter must be a set of 'key: value' lines")
         return {}

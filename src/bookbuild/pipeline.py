@@ -10,19 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
 from .bibliography import load_bibliography
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
-from .config import BookConfig, load_config
+from .config import BookConfig, read_config, unlisted_chapters
 from .answer_key import add_answer_key
-from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
-                       load_editions, select_edition)
+from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs, edition_config, editions_named, find_edition,
+                       load_editions, select_edition, split_material)
+from .leaks import HiddenMaterial, check_output, hidden_material
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
-from .errors import BookbuildError, Problem, Report, SourceLocation
+from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
@@ -38,7 +39,7 @@ from .render.templates import load_labels
 from .preflight import preflight, report_findings
 from .writers import check_output_folder, remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
-from .writers.epub import write_epub
+from .writers.epub import epub_bytes
 from .writers.handouts import handout_job, handout_settings, write_handouts
 from .writers.pdf import PDF_VARIANT, label_pages, layout_pdf, pdf_identifier, print_sheets, resource_roots
 from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
@@ -61,6 +62,8 @@ class Sources:
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
     editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
                                                                          repr=False)
+    # Each edition's hidden material, for the leak check of its outputs.
+    hidden: dict[str, HiddenMaterial] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build_info() -> BuildInfo:
@@ -78,16 +81,102 @@ def build_info() -> BuildInfo:
 
 
 def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Report) -> Sources:
-    """Read and check the config, the chapters and the bibliography."""
+    """Read and check the config, the chapters and the bibliography; every problem of every stage at once."""
+    problems = Diagnostics()
+    sources = gather_sources(project_dir, out_dir, report, problems)
+    raise_problems(problems)
+    assert sources is not None
+    return sources
+
+
+def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: Report,
+                   problems: Diagnostics) -> Sources | None:
+    """Read the config, the chapters and the bibliography as far as they can be read, adding every problem of
+    every stage to *problems*: a mistake in book.toml does not hide one in a chapter, the .bib or the style.
+    None when the chapters cannot be read at all."""
     project = locate_project(project_dir, out_dir)
-    config = load_config(project)
-    load_editions(config, project)
-    manuscript = parse_manuscript(project, config, report)
-    check_audiences(manuscript, config)
-    bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project, report)
+    config, config_problems = read_config(project)
+    problems.problems.extend(config_problems.problems)
+    _collect(problems, load_editions, config, project)
+    for path in unlisted_chapters(config, project):
+        report.warn(project.location(path), f"'{path.name}' is not listed in book.toml's chapters: it is left "
+                    "out of the book", hint=f"add \"{path.name}\" to chapters = [...] in book.toml, or move the "
+                    "file out of the manuscript folder")
+    manuscript = None
+    if config.chapters:
+        before = len(problems.problems)
+        try:
+            manuscript = parse_manuscript(project, config, report, problems)
+        except BookbuildError:
+            del problems.problems[before:]  # a file that cannot be read: its problems are raised as well as added
+            _collect(problems, parse_manuscript, project, config, report)
+    if manuscript is not None:
+        _collect(problems, check_audiences, manuscript, config, project)
+    bibliography = (_collect(problems, load_bibliography, project.manuscript_dir / config.bibliography, project,
+                             report)
                     if config.bibliography else {})
-    style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
-    return Sources(project, config, manuscript, bibliography, style, build_info())
+    style = _collect(problems, load_style, config.citation_style, project, config.language,
+                     config.location_of("citation-style"))
+    if manuscript is None or bibliography is None or style is None:
+        return None
+    try:
+        build = build_info()
+    except BookbuildError as error:
+        problems.extend(error)
+        return None
+    return Sources(project, config, manuscript, bibliography, style, build)
+
+
+def _collect(problems: Diagnostics, stage, *args):
+    """*stage(*args)*, or None with its problems added to *problems*."""
+    try:
+        return stage(*args)
+    except BookbuildError as error:
+        problems.extend(error)
+        return None
+
+
+def raise_problems(problems: Diagnostics) -> None:
+    """Stop with every problem found, each once, sorted by file and line."""
+    unique = list({problem.format(): problem for problem in problems.problems}.values())
+    Diagnostics(unique).raise_if_any()
+
+
+def check_editions(sources: Sources, editions: Sequence[Edition], targets: Sequence[str], report: Report,
+                   problems: Diagnostics) -> None:
+    """Select, resolve the citations of and render *editions* for *targets* (print, epub; none: no rendering),
+    and the handouts with "handouts", adding every problem (links into hidden material, citations, templates)
+    to *problems*: what a build would otherwise find only after writing other outputs.  An edition whose
+    citations cannot be resolved is still rendered, without them, to check its templates."""
+    for edition in editions:
+        if edition.name in sources.editions_done:
+            manuscript, citations = sources.editions_done[edition.name]
+        else:
+            found = Diagnostics()
+            manuscript = select_edition(sources.manuscript, edition, report, found)
+            report_skipped_heading_levels(manuscript, report)
+            if edition.answer_key:
+                manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
+            citations = _collect(found, resolve_citations, manuscript.citations, sources.bibliography,
+                                 sources.style, sources.config.nocite, sources.config.location_of("nocite"))
+            problems.problems.extend(found.problems)
+            if not found:
+                sources.editions_done[edition.name] = (manuscript, citations)
+        for target in targets:
+            if target == "handouts":
+                continue
+            try:
+                book = render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
+                                   sources.build)
+                if target == PRINT:
+                    print_document(book, sources.project)
+                else:
+                    epub_documents(book, sources.project)
+            except BookbuildError as error:
+                problems.extend(error)
+    if "handouts" in targets:
+        _collect(problems, handout_settings, sources.config)
+        _collect(problems, handout_documents, sources, report)
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
@@ -102,6 +191,19 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
                                   sources.config.nocite, sources.config.location_of("nocite"))
     sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
+
+
+def hidden_of(sources: Sources, edition: Edition) -> HiddenMaterial:
+    """The material *edition* hides, sentence by sentence, for the leak check (worked out once per run)."""
+    if edition.name not in sources.hidden:
+        sources.hidden[edition.name] = hidden_material(split_material(sources.manuscript, edition), edition.name)
+    return sources.hidden[edition.name]
+
+
+def write_checked(sources: Sources, edition: Edition, path: Path, data: bytes, kind: str) -> Path:
+    """Write one output of *edition*, after confirming that none of the material it hides shows in it."""
+    check_output(hidden_of(sources, edition), sources.project.location(path).path, data, kind)
+    return write_output(sources.project, path, data)
 
 
 def render(sources: Sources, edition: Edition, target: str, report: Report) -> RenderedBook:
@@ -218,9 +320,9 @@ def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_s
         report_findings(laid_out.findings, project.location(shop_path), report)
         shop = add_crop_marks(laid_out.pdf, shop_settings)
     report.raise_if_strict()
-    written = [write_output(project, output_path(sources, edition, "pdf"), printed.laid_out.pdf)]
+    written = [write_checked(sources, edition, output_path(sources, edition, "pdf"), printed.laid_out.pdf, "pdf")]
     if shop is not None:
-        written.append(write_output(project, shop_path, shop))
+        written.append(write_checked(sources, edition, shop_path, shop, "pdf"))
     return written
 
 
@@ -230,7 +332,7 @@ def build_booklet(sources: Sources, edition: Edition, printed: PrintedBook, repo
     order = reading_order(printed.laid_out.page_count, printed.laid_out.last_page_alone)
     report.raise_if_strict()
     data = impose_booklet(printed.laid_out.pdf, order, settings)
-    return write_output(sources.project, output_path(sources, edition, "pdf", "booklet"), data)
+    return write_checked(sources, edition, output_path(sources, edition, "pdf", "booklet"), data, "pdf")
 
 
 def page_map_of(printed: PrintedBook, edition: Edition) -> PageMap:
@@ -247,7 +349,8 @@ def build_epub(sources: Sources, edition: Edition, page_map: PageMap, report: Re
     report_unbacked_claim(book.config, report)
     documents = epub_documents(book, sources.project, page_map)
     report.raise_if_strict()
-    return write_epub(documents, book, sources.project, output_path(sources, edition, "epub"), page_map)
+    data = epub_bytes(documents, book, sources.project, page_map)
+    return write_checked(sources, edition, output_path(sources, edition, "epub"), data, "epub")
 
 
 def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequence[str] | None,
@@ -264,17 +367,26 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     if any(target in PRINT_TARGETS + (ALL_TARGETS,) for target in targets):
         settings.start_workers()
     settings.progress.stage("reading the manuscript")
-    sources = read_sources(project_dir, out_dir, report)
+    problems = Diagnostics()
+    sources = gather_sources(project_dir, out_dir, report, problems)
+    if sources is None:
+        raise_problems(problems)
+    assert sources is not None
     if ALL_TARGETS in targets:
         targets = tuple(sources.config.outputs["all"])
         edition_names = edition_names or list(sources.config.outputs["editions"])
-    editions = editions_named(sources.config, edition_names)
-    check_outputs(editions, targets, edition_names)
+    editions = _collect(problems, editions_named, sources.config, edition_names) or []
+    _collect(problems, check_outputs, editions, targets, edition_names)
     print_shop = print_shop or sources.config.print["print-shop"]
     if "booklet" in targets:
-        booklet_settings(sources.config)
+        _collect(problems, booklet_settings, sources.config)
     if print_shop and "pdf" in targets:
-        print_shop_settings(sources.config)
+        _collect(problems, print_shop_settings, sources.config)
+    # Every edition's citations before anything is written (worked out once: the outputs reuse them).
+    wanted = list(editions) + ([find_edition(sources.config, name) for name in HANDOUT_AUDIENCES]
+                               if "handouts" in targets and not problems else [])
+    check_editions(sources, list({edition.name: edition for edition in wanted}.values()), (), report, problems)
+    raise_problems(problems)
     report.raise_if_strict()
     check_output_folder(sources.project)
     remove_stale_temporaries(sources.project.out_dir)
@@ -312,6 +424,11 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
 
 def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]:
     """(name, HTML) of every handout: each chapter's worksheets and the files declared as handouts."""
+    return [(name, html) for name, html, _ in edition_handouts(sources, report)]
+
+
+def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, Edition]]:
+    """(name, HTML, the edition it is made from) of every handout."""
     editions = []
     for name in HANDOUT_AUDIENCES:
         edition = find_edition(sources.config, name)
@@ -320,7 +437,7 @@ def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]
     for handout in extract_handouts(editions, sources.manuscript.files):
         citations = resolve_citations(handout.citations, sources.bibliography, sources.style)
         rendered = render_handout(handout, citations, sources.config, sources.build)
-        documents.append((handout.name, handout_document(rendered, sources.project)))
+        documents.append((handout.name, handout_document(rendered, sources.project), handout.edition))
     return documents
 
 
@@ -328,10 +445,15 @@ def build_handouts(sources: Sources, report: Report, progress: Progress = QUIET)
     """Write the handouts to build/handouts/, laid out in parallel."""
     settings = handout_settings(sources.config)
     progress.stage("rendering the handouts")
-    documents = handout_documents(sources, report)
+    documents = edition_handouts(sources, report)
     report.raise_if_strict()
-    jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html in documents]
-    return write_handouts(jobs, sources.project,
+    jobs = [handout_job(name, html, sources.config, sources.project, settings) for name, html, _ in documents]
+    editions = {name: edition for name, _, edition in documents}
+
+    def check(name: str, path: Path, data: bytes) -> None:
+        check_output(hidden_of(sources, editions[name]), sources.project.location(path).path, data, "pdf")
+
+    return write_handouts(jobs, sources.project, check,
                           lambda done: jobs and progress.count("laying out handouts", done, len(jobs)))
 
 
@@ -341,7 +463,8 @@ def check_built_layouts(project_dir: Path | str, edition_names: Sequence[str] | 
     from .layout_check import check_layout
 
     project = locate_project(project_dir, out_dir)
-    config = load_config(project)
+    config, problems = read_config(project)
+    problems.raise_if_any()
     editions = editions_named(config, edition_names)
     checked = []
     missing = []
@@ -364,16 +487,21 @@ def check_built_layouts(project_dir: Path | str, edition_names: Sequence[str] | 
 
 
 def check(project_dir: Path | str, report: Report) -> Sources:
-    """Read, check and render every edition to HTML, without laying out or writing anything."""
-    sources = read_sources(project_dir, None, report)
-    for edition in editions_named(sources.config, ["all"]):
-        for target in (PRINT, EPUB) if edition.epub else (PRINT,):
-            book = render(sources, edition, target, report)
-            if target == PRINT:
-                print_document(book, sources.project)
-            else:
-                epub_documents(book, sources.project)
-    handout_settings(sources.config)
-    handout_documents(sources, report)
+    """Read, check and render every edition to HTML, without laying out or writing anything.
+
+    Every problem of every stage is reported at once: book.toml, the chapters, images, the bibliography and
+    the citation style, then each edition's citations and templates, and the handouts.
+    """
+    problems = Diagnostics()
+    sources = gather_sources(project_dir, None, report, problems)
+    if sources is not None:
+        # With mistakes in book.toml's editions, the built-in editions are still checked.
+        editions = (_collect(Diagnostics(), editions_named, sources.config, [ALL_EDITIONS])
+                    or [replace(EDITIONS[name], all_audiences=audiences_of(sources.config)) for name in EDITIONS])
+        for edition in editions:
+            check_editions(sources, [edition], (PRINT, EPUB) if edition.epub else (PRINT,), report, problems)
+        check_editions(sources, [], ("handouts",), report, problems)
+    raise_problems(problems)
     report.raise_if_strict()
+    assert sources is not None
     return sources

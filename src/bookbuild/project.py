@@ -105,11 +105,32 @@ def make_real_folders(folder: Path, top: Path) -> None:
             raise OSError(errno.ENOTDIR, "is a symlink or a file, not a folder", str(current))
 
 
-def locate_project(directory: Path | str = ".", out_dir: Path | str | None = None) -> Project:
-    """Find the manuscript, styles and output folders of the project in *directory*."""
-    root = Path(directory).resolve()
-    if not root.is_dir():
+def find_project_root(directory: Path | str = ".") -> Path:
+    """The root of the project *directory* lies in, found the way git finds a repository's.
+
+    From *directory* up to the top of the file system, the first folder that
+    holds a ``manuscript/`` folder or a ``book.toml`` is the root (the
+    ``manuscript/`` folder holding a book.toml is not: the folder above it is).
+    If none does, *directory* itself is the root when it holds Markdown
+    chapters (a bare folder of chapters).  So ``bookbuild`` run in
+    ``manuscript/`` or ``manuscript/images/`` builds the project they belong
+    to, into its ``build/`` and with its ``styles/``.
+    """
+    start = Path(directory).resolve()
+    if not start.is_dir():
         raise BookbuildError.at(None, f"project folder '{directory}' does not exist")
+    for folder in (start, *start.parents):
+        if (folder / "manuscript").is_dir():
+            return folder
+        if (folder / "book.toml").is_file():
+            parent = folder.parent
+            return parent if folder.name == "manuscript" and parent != folder else folder
+    return start
+
+
+def locate_project(directory: Path | str = ".", out_dir: Path | str | None = None) -> Project:
+    """Find the manuscript, styles and output folders of the project *directory* lies in."""
+    root = find_project_root(directory)
     if (root / "manuscript").is_dir():
         manuscript_dir = root / "manuscript"
     elif (root / "book.toml").is_file() or any(root.glob("*.md")):

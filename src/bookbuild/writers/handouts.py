@@ -141,11 +141,19 @@ def handouts_folder(project: Project) -> Path:
 
 
 def write_handouts(jobs: Sequence[HandoutJob], project: Project,
+                   check: Callable[[str, Path, bytes], None] | None = None,
                    done: Callable[[int], None] = lambda count: None) -> list[Path]:
-    """Lay out and write every handout to build/handouts/NAME.pdf; remove handouts no longer made."""
+    """Lay out and write every handout to build/handouts/NAME.pdf; remove handouts no longer made.
+
+    *check* (name, path, bytes) sees every handout before any is written, and may stop the build;
+    *done* is told how many are laid out, as they finish.
+    """
     folder = handouts_folder(project)
-    written = [write_output(project, folder / f"{job.name}.pdf", data)
-               for job, data in zip(jobs, lay_out_handouts(jobs, done), strict=True)]
+    laid_out = list(zip(jobs, lay_out_handouts(jobs, done), strict=True))
+    if check is not None:
+        for job, data in laid_out:
+            check(job.name, folder / f"{job.name}.pdf", data)
+    written = [write_output(project, folder / f"{job.name}.pdf", data) for job, data in laid_out]
     for stale in sorted(folder.glob("*.pdf")):  # a real folder: write_output made sure of it
         if stale not in written and stale.name.endswith(HANDOUT_SUFFIXES):
             remove_owned_file(stale)
