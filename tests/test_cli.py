@@ -198,9 +198,9 @@ def test_a_log_gets_plain_progress_lines_for_every_output(project):
     assert [line for line in lines if line.startswith("wrote")] == [
         "wrote build/code.pdf", "wrote build/code.epub", "wrote build/code-booklet.pdf"]
     assert "\r" not in result.stdout
-    # Problems alone go to standard error; the libraries' chatter (fontTools subsetting the code
-    # font) is not there.
-    assert result.stderr == ""
+    # Standard error names the project, then problems alone; the libraries' chatter (fontTools subsetting
+    # the code font) is not there.
+    assert result.stderr == f"bookbuild: building {root.resolve()}\n"
 
 
 def test_quiet_prints_only_problems_and_verbose_shows_the_libraries(project):

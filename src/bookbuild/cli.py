@@ -134,7 +134,7 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
     from .progress import Progress
 
     targets = (args.target,)
-    args.project = _announced_root(args.project, "building")
+    args.project = _announced_root(args.project, "building", args.quiet)
     progress = Progress.for_command(args.quiet)
     report.before_printing = progress.clear
     settings = LayoutSettings(jobs=args.jobs or jobs_from_environment(), progress=progress)
@@ -160,7 +160,7 @@ def _run_check(args: argparse.Namespace, report: Report) -> int:
                   f"{faults} fault{'s' if faults != 1 else ''}")
         return 0
 
-    sources = check(_announced_root(args.project, "checking"), report)
+    sources = check(_announced_root(args.project, "checking", args.quiet), report)
     chapters = len(sources.manuscript.chapters)
     citations = len(sources.manuscript.citations)
     if not args.quiet:
@@ -195,13 +195,14 @@ def _run_refs(args: argparse.Namespace, report: Report) -> int:
     return 0
 
 
-def _announced_root(directory: str, doing: str) -> Path:
-    """The root of the project *directory* lies in, named on stderr: run from a subfolder, it is not where
-    one stands."""
+def _announced_root(directory: str, doing: str, quiet: bool = False) -> Path:
+    """The root of the project *directory* lies in, named on stderr (unless *quiet*): run from a subfolder, it
+    is not where one stands."""
     from .project import find_project_root
 
     root = find_project_root(directory)
-    print(f"bookbuild: {doing} {root}", file=sys.stderr)
+    if not quiet:
+        print(f"bookbuild: {doing} {root}", file=sys.stderr)
     return root
 
 
