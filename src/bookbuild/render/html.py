@@ -263,8 +263,11 @@ class BookRenderer(RendererHTML):
         return "</div>\n"
 
     def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        caption = tokens[idx].meta.get("caption") if tokens[idx].meta else None
-        out = "<table>\n"
+        token = tokens[idx]
+        caption = token.meta.get("caption") if token.meta else None
+        attributes = "".join(f' {name}="{html.escape(str(token.attrGet(name)))}"' for name in ("id", "class")
+                             if token.attrGet(name))
+        out = f"<table{attributes}>\n"
         if caption is not None:
             out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
         return out
