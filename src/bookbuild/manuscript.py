@@ -249,8 +249,9 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
         if token.type == "div_open" and not token.meta.get("closed", True):
             diagnostics.error(token_location, "fenced div is never closed",
                               hint=f"add a line '{token.markup}' where it ends")
-        if token.type == "inline":
-            for child in token.children or []:
+        if token.type in ("inline", "figure"):
+            inline_token = token.meta["inline"] if token.type == "figure" else token
+            for child in inline_token.children or []:
                 child_id = child.attrGet("id") if child.attrs else None
                 if child_id and child.nesting >= 0:
                     ids.add(_claim_id(str(child_id), True, token_location, used_ids, diagnostics))
@@ -339,6 +340,7 @@ def iter_inline(tokens: Sequence[Token], footnotes: dict[int, list[Token]],
 
     def walk(block_tokens: Sequence[Token], note: bool) -> Iterator[tuple[Token, Token, bool]]:
         for token in block_tokens:
+            figure = token.type == "figure" and not token.meta["image"].attrGet("title")
             if token.type == "figure":
                 token = token.meta["inline"]
             elif token.type == "table_open" and token.meta and "caption" in token.meta:
@@ -347,6 +349,10 @@ def iter_inline(tokens: Sequence[Token], footnotes: dict[int, list[Token]],
                 continue
             for child in token.children or []:
                 yield token, child, note
+                if child.type == "image" and figure:
+                    # A figure's caption is its alt text: citations and notes in it count.
+                    for part in child.children or []:
+                        yield token, part, note
                 if child.type == "footnote_ref":
                     note_id = child.meta["id"]
                     if note_id not in visited and note_id in footnotes:

@@ -20,6 +20,7 @@ from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fenced_divs import fenced_div_plugin
 from .pandoc_tables import pandoc_tables_plugin
+from .typography import typography_plugin
 
 # Opening and closing double, then single quotes, by primary language subtag.
 QUOTES = {
@@ -36,7 +37,8 @@ QUOTES = {
 
 # Attributes a writer may set with {...}; anything else (event handlers,
 # style, src) is dropped, so attributes cannot inject behaviour or fetch files.
-ALLOWED_ATTRIBUTES = ("id", "class", "title", "lang", "width", "height", "role", "start", "alt")
+ALLOWED_ATTRIBUTES = ("id", "class", "title", "lang", "width", "height", "role", "start", "alt",
+                      "fig-alt")
 
 
 @lru_cache(maxsize=8)
@@ -56,4 +58,5 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(citation_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)
+    md.use(typography_plugin)
     return md

@@ -89,25 +89,25 @@ def _is_caption(tokens: list[Token], index: int) -> bool:
             and bool(_CAPTION_RE.match(tokens[index + 1].content)))
 
 
-def _set_caption(state: StateCore, table_open: Token, inline: Token) -> None:
+def _set_caption(table_open: Token, inline: Token) -> None:
     """Make *inline* the caption of the table: without its 'Table:', with a trailing {#id .class} moved to the table."""
-    content = _CAPTION_RE.sub("", inline.content, count=1)
-    match = _TRAILING_ATTRS_RE.search(content)
-    if match:
-        try:
-            _, attributes = parse_attributes(match[1])
-        except ParseError:
-            attributes = None
-        if attributes is not None:
-            content = content[: match.start()]
+    children = inline.children or []
+    if children and children[0].type == "text":
+        children[0].content = _CAPTION_RE.sub("", children[0].content, count=1)
+    if children and children[-1].type == "text":
+        match = _TRAILING_ATTRS_RE.search(children[-1].content)
+        if match:
+            try:
+                _, attributes = parse_attributes(match[1])
+            except ParseError:
+                attributes = {}
+            if attributes:
+                children[-1].content = children[-1].content[: match.start()]
             for name, value in attributes.items():
                 if name == "class":
                     table_open.attrJoin("class", value)
                 elif name == "id":
                     table_open.attrSet("id", value)
-    inline.content = content
-    inline.children = []
-    state.md.inline.parse(inline.content, state.md, state.env, inline.children)
     table_open.meta = {**(table_open.meta or {}), "caption": inline}
 
 
@@ -119,12 +119,12 @@ def table_captions(state: StateCore) -> None:
         if token.type == "table_close" and _is_caption(tokens, index + 1):
             opening = next(i for i in range(index, -1, -1) if tokens[i].type == "table_open"
                            and tokens[i].level == token.level)
-            _set_caption(state, tokens[opening], tokens[index + 2])
+            _set_caption(tokens[opening], tokens[index + 2])
             taken.update((index + 1, index + 2, index + 3))
     for index, token in enumerate(tokens):
         if (token.type == "table_open" and not (token.meta or {}).get("caption") and index >= 3
                 and index - 3 not in taken and _is_caption(tokens, index - 3)):
-            _set_caption(state, token, tokens[index - 2])
+            _set_caption(token, tokens[index - 2])
             taken.update((index - 3, index - 2, index - 1))
     state.tokens = [token for index, token in enumerate(tokens) if index not in taken]
 

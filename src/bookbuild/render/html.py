@@ -196,25 +196,39 @@ class BookRenderer(RendererHTML):
         return markup
 
     def figure(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        image = tokens[idx].meta["image"]
-        caption = str(image.attrGet("title") or "")
+        """A figure. Its caption is the image's title when it has one (bookbuild's own form, the alt text then
+        describes the image), else the alt text with its Markdown and citations, as in Pandoc (``fig-alt``
+        then gives the alt text)."""
+        figure_token = tokens[idx]
+        image = figure_token.meta["image"]
+        title = str(image.attrGet("title") or "")
         figure_id = image.attrGet("id")
         attributes = f' id="{html.escape(str(figure_id))}"' if figure_id else ""
         classes = str(image.attrGet("class") or "")
         if classes:
             attributes += f' class="{html.escape(classes)}"'
         attributes += env["context"].next_block()
-        img = self._image_tag(image, env, with_id=False)
+        if title:
+            caption = html.escape(title)
+            img = self._image_tag(image, env, with_id=False)
+        else:
+            caption = self.renderInline(image.children or [], options, env)
+            alt = str(image.attrGet("fig-alt") or "") or _plain_caption(image.children or [], env["context"])
+            img = self._image_tag(image, env, with_id=False, alt=alt)
+        label = (figure_token.meta or {}).get("label")
+        if label:
+            caption = f'<span class="figure-label">{html.escape(label)}</span> {caption}'
         if caption:
-            return (f"<figure{attributes}>{img}<figcaption>{html.escape(caption)}</figcaption></figure>\n")
+            return f"<figure{attributes}>{img}<figcaption>{caption}</figcaption></figure>\n"
         return f"<figure{attributes}>{img}</figure>\n"
 
-    def _image_tag(self, image: Token, env: dict, with_id: bool = True) -> str:
+    def _image_tag(self, image: Token, env: dict, with_id: bool = True, alt: str | None = None) -> str:
         context: RenderContext = env["context"]
         src = str(image.attrGet("src") or "")
         if not src.startswith("data:"):
             src = context.resource_url((context.chapter.path.parent / src).resolve())
-        alt = plain_text(image.children or [])
+        if alt is None:
+            alt = plain_text(image.children or [])
         attributes = {"src": src, "alt": alt}
         sizes = [f"{name}: {css_size(str(image.attrGet(name)))}" for name in ("width", "height")
                  if image.attrGet(name)]
@@ -310,6 +324,21 @@ class BookRenderer(RendererHTML):
             else:
                 out.append(self.renderToken(tokens, index, options, env))
         return "".join(out) + balancer.close_all()
+
+
+def _plain_caption(children: Sequence[Token], context: RenderContext) -> str:
+    """A caption as plain text for an image's alt text: citations as the citation stage printed them."""
+    parts = []
+    for child in children:
+        if child.type == "citation" and context.citations is not None:
+            rendered = context.citations.citations.get(child.meta.get("id", ""))
+            if rendered is not None and rendered.text:
+                parts.append(re.sub(r"<[^>]+>", "", html.unescape(rendered.text)))
+        elif child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 _RENDERER = BookRenderer()
