@@ -28,7 +28,7 @@ from bookbuild.errors import Report  # noqa: E402
 from bookbuild.manuscript import parse_manuscript  # noqa: E402
 from bookbuild.project import locate_project  # noqa: E402
 from bookbuild.render.book import BuildInfo, render_book  # noqa: E402
-from bookbuild.render.html import EPUB  # noqa: E402
+from bookbuild.render.html import EPUB, PRINT  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pandoc" / "blocks"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -46,7 +46,7 @@ def citations_of(manuscript) -> CitationResult:
                           "test")
 
 
-def bookbuild_html(tmp_path: Path, source: str, report: Report | None = None) -> str:
+def bookbuild_html(tmp_path: Path, source: str, report: Report | None = None, target: str = EPUB) -> str:
     root = tmp_path / "book"
     (root / "manuscript").mkdir(parents=True)
     (root / "manuscript" / "01-fixture.md").write_text("# Fixture\n\n" + source, encoding="utf-8")
@@ -55,7 +55,7 @@ def bookbuild_html(tmp_path: Path, source: str, report: Report | None = None) ->
     config = load_config(project)
     report = report or Report(stream=None)
     manuscript = select_edition(parse_manuscript(project, config, report), EDITIONS["student"], report)
-    book = render_book(manuscript, citations_of(manuscript), config, EDITIONS["student"], EPUB, BUILD,
+    book = render_book(manuscript, citations_of(manuscript), config, EDITIONS["student"], target, BUILD,
                        resource_url=lambda path: path.name)
     return book.chapters[0].body_html
 
@@ -124,6 +124,8 @@ def structure(markup: str) -> dict:
                         "alt": figure.xpath(".//img")[0].get("data-fig-alt") or figure.xpath(".//img")[0].get("alt")})
     math = []
     for span in root.xpath("//span[contains(@class, 'math')]"):
+        if span.xpath(".//*[local-name()='math'] | .//img"):
+            continue  # bookbuild's: counted below
         kind = "display" if "display" in span.get("class") else "inline"
         source = span.xpath("string(.)").strip()
         math.append((kind, re.sub(r"^\\[(\[]|\\[)\]]$", "", source).strip()))
@@ -161,3 +163,27 @@ def test_every_fixture_shows_its_feature():
 def test_plus_minus_is_never_set_as_a_plus_minus_sign(tmp_path):
     body = bookbuild_html(tmp_path, "A corner +--+ and a range +-5.\n\n+---+\n| a |\n+---+\n")
     assert "±" not in body and "+–+" in body and "+-5" in body
+
+
+def test_math_is_mathml_in_the_epub_and_an_svg_with_its_source_as_alt_text_in_print(tmp_path):
+    source = "Energy $E = mc^2$ and\n\n$$\\frac{1}{2}$$ {#eq-half}\n"
+    epub = bookbuild_html(tmp_path / "epub", source)
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline" alttext="E = mc^2">' in epub
+    assert '<mfrac>' in epub and 'id="eq-half"' in epub
+    printed = bookbuild_html(tmp_path / "print", source, target=PRINT)
+    assert '<img class="math inline" src="data:image/svg+xml;base64,' in printed
+    assert 'alt="E = mc^2"' in printed and 'alt="\\frac{1}{2}"' in printed
+    assert "<math" not in printed
+
+
+def test_a_formula_that_cannot_be_converted_is_a_located_warning_and_shown_as_code(tmp_path):
+    report = Report(stream=None)
+    body = bookbuild_html(tmp_path, "Fine $x$.\n\nBroken $\\frac{a}$ and $\\notacommand y$ here.\n", report)
+    messages = [w.format() for w in report.warnings]
+    assert messages == [
+        "manuscript/01-fixture.md:5:8: warning: formula '\\frac{a}' 'frac' is missing a part; "
+        "it is printed as its TeX source",
+        "manuscript/01-fixture.md:5:23: warning: formula '\\notacommand y' unknown command '\\notacommand'; "
+        "it is printed as its TeX source",
+    ]
+    assert '<code>$\\frac{a}$</code>' in body

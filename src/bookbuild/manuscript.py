@@ -260,6 +260,11 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
                     report.warn(token_location, f"footnote '[^{label}]' is never defined",
                                 hint=f"add a line '[^{label}]: text of the note'")
 
+    for token, offset, message in parsed.env.get("bookbuild_warnings", []):
+        # What the parser's extensions could not render as written (markdown/math.py, markdown/raw.py).
+        report.warn(locate(token, offset, lines, location) if token.type == "inline" else
+                    replace(location, line=token.map[0] + 1 if token.map else None), message)
+
     chapter = Chapter(
         index=parsed.index, path=parsed.path, location=location, source=parsed.source,
         front_matter=parsed.front_matter, tokens=body, title_tokens=title_tokens, footnotes=footnotes,

@@ -19,6 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fenced_divs import fenced_div_plugin
+from .math import math_plugin
 from .pandoc_tables import pandoc_tables_plugin
 from .typography import typography_plugin
 
@@ -55,6 +56,7 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(fenced_div_plugin)
     md.use(pandoc_tables_plugin)
+    md.use(math_plugin)
     md.use(citation_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)

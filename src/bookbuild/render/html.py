@@ -24,6 +24,7 @@ from markdown_it.utils import OptionsDict
 from ..citations.model import CitationResult
 from ..images import css_size
 from ..manuscript import Chapter, plain_text
+from ..markdown.math import MathRendering
 from .sanitize import InlineHtmlBalancer, sanitize_block
 
 # Blocks of the main text that are numbered, so that a place in the printed
@@ -285,6 +286,38 @@ class BookRenderer(RendererHTML):
         if caption is not None:
             out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
         return out
+
+    # -- math ----------------------------------------------------------------
+
+    def _math(self, token: Token, env: dict, block: bool) -> str:
+        """A formula: MathML in the EPUB, an SVG image with the TeX source as its alt text in print."""
+        rendering: MathRendering | None = (token.meta or {}).get("math")
+        display = token.type != "math_inline"
+        kind = "display" if display else "inline"
+        element = "div" if block else "span"
+        attributes = f' id="{html.escape(str(token.attrGet("id")))}"' if token.attrGet("id") else ""
+        number = (token.meta or {}).get("label")
+        suffix = f'<span class="equation-number">{html.escape(number)}</span>' if number else ""
+        if rendering is None or rendering.problem:
+            source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
+            return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
+        if env["context"].target == EPUB:
+            body = rendering.mathml
+        else:
+            style = (f"width: {rendering.width_em:.3f}em; height: {rendering.height_em:.3f}em; "
+                     f"vertical-align: {-rendering.depth_em:.3f}em")
+            body = (f'<img class="math {kind}" src="{rendering.svg_data_url}" '
+                    f'alt="{html.escape(rendering.tex)}" style="{style}"/>')
+        return f'<{element} class="math {kind}"{attributes}>{body}{suffix}</{element}>' + ("\n" if block else "")
+
+    def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._math(tokens[idx], env, block=False)
+
+    def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._math(tokens[idx], env, block=False)
+
+    def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._math(tokens[idx], env, block=True)
 
     # -- raw HTML ----------------------------------------------------------
 
