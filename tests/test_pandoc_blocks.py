@@ -187,3 +187,22 @@ def test_a_formula_that_cannot_be_converted_is_a_located_warning_and_shown_as_co
         "it is printed as its TeX source",
     ]
     assert '<code>$\\frac{a}$</code>' in body
+
+
+def test_raw_tex_page_and_line_breaks_and_one_warning_per_file_for_what_is_left_out(tmp_path):
+    report = Report(stream=None)
+    source = (FIXTURES / "raw_tex.md").read_text(encoding="utf-8") + "\n```{=docx}\n<w:p/>\n```\n"
+    body = bookbuild_html(tmp_path, source, report, target=PRINT)
+    assert '<div class="page-break"></div>' in body
+    assert "A line<br />" in body and "a <br />" in body
+    assert "\\" not in re.sub(r'alt="[^"]*"', "", body)  # no TeX command is printed
+    assert [w.format() for w in report.warnings] == [
+        "manuscript/01-fixture.md:7: warning: 3 pieces of raw TeX and raw docx left out, which bookbuild "
+        "cannot print (lines 7, 9, 17)"]
+
+
+def test_raw_html_passes_through_the_sanitiser(tmp_path):
+    body = bookbuild_html(tmp_path, "```{=html}\n<p onclick=\"x()\">kept</p><script>alert(1)</script>\n```\n\n"
+                          "Inline `<b onmouseover=\"y()\">b</b>`{=html}.\n")
+    assert "kept" in body and "<b>b</b>" in body
+    assert "onclick" not in body and "alert" not in body and "onmouseover" not in body

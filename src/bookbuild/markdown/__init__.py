@@ -21,6 +21,7 @@ from .citation_syntax import citation_plugin
 from .fenced_divs import fenced_div_plugin
 from .math import math_plugin
 from .pandoc_tables import pandoc_tables_plugin
+from .raw import raw_plugin
 from .typography import typography_plugin
 
 # Opening and closing double, then single quotes, by primary language subtag.
@@ -57,6 +58,7 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(fenced_div_plugin)
     md.use(pandoc_tables_plugin)
     md.use(math_plugin)
+    md.use(raw_plugin)
     md.use(citation_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)

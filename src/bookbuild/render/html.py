@@ -321,6 +321,9 @@ class BookRenderer(RendererHTML):
 
     # -- raw HTML ----------------------------------------------------------
 
+    def page_break(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return '<div class="page-break"></div>\n'
+
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return sanitize_block(tokens[idx].content)
 
