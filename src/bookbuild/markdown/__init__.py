@@ -19,6 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fenced_divs import fenced_div_plugin
+from .line_blocks import line_block_plugin
 from .math import math_plugin
 from .pandoc_tables import pandoc_tables_plugin
 from .raw import raw_plugin
@@ -57,6 +58,7 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(fenced_div_plugin)
     md.use(pandoc_tables_plugin)
+    md.use(line_block_plugin)
     md.use(math_plugin)
     md.use(raw_plugin)
     md.use(citation_plugin)
