@@ -136,8 +136,11 @@ def structure(markup: str) -> dict:
     line_blocks = [[re.sub(r"\s+", " ", line.replace("\u00a0", "·")).strip() for line in
                     lxml_html.tostring(block, encoding="unicode").split("<br>")]
                    for block in root.xpath("//div[contains(@class, 'line-block')]")]
-    code = [(pre.xpath("string(./code/@class)"), pre.xpath("string(.)"))
-            for pre in root.xpath("//pre")]
+    code = []
+    for pre in root.xpath("//pre"):
+        classes = (pre.get("class") or "").split() + pre.xpath("string(./code/@class)").split()
+        languages = [c.removeprefix("language-") for c in classes if c not in ("sourceCode", "highlight", "numberLines", "numberSource")]
+        code.append((languages[0] if languages else "", pre.xpath("string(.)").rstrip("\n")))
     return {"tables": tables, "figures": figures, "math": math, "line_blocks": line_blocks, "code": code}
 
 
@@ -150,7 +153,7 @@ def test_same_structure_as_pandoc(tmp_path, name):
     assert actual["figures"] == expected["figures"]
     assert actual["math"] == expected["math"]
     assert actual["line_blocks"] == expected["line_blocks"]
-    assert [text for _, text in actual["code"]] == [text for _, text in expected["code"]]
+    assert actual["code"] == expected["code"]
 
 
 def test_every_fixture_shows_its_feature():
@@ -206,3 +209,13 @@ def test_raw_html_passes_through_the_sanitiser(tmp_path):
                           "Inline `<b onmouseover=\"y()\">b</b>`{=html}.\n")
     assert "kept" in body and "<b>b</b>" in body
     assert "onclick" not in body and "alert" not in body and "onmouseover" not in body
+
+
+def test_code_with_a_language_is_highlighted_in_both_outputs(tmp_path):
+    source = (FIXTURES / "fenced_code_attributes.md").read_text(encoding="utf-8")
+    for target in (EPUB, PRINT):
+        body = bookbuild_html(tmp_path / target, source, target=target)
+        assert '<pre class="highlight"><code class="language-python"><span class="k">def</span>' in body
+        assert '<span class="s2">' in body and "&lt; 1956 &amp; more" in body
+        assert '<code class="language-haskell">' in body
+        assert '<pre><code class="language-pseudo">repeat until done' in body

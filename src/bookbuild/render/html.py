@@ -14,12 +14,17 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pygments
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from ..citations.model import CitationResult
 from ..images import css_size
@@ -287,6 +292,20 @@ class BookRenderer(RendererHTML):
             out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
         return out
 
+    # -- code ----------------------------------------------------------------
+
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A code block; with a language Pygments knows, highlighted (classes styled by the theme's CSS)."""
+        token = tokens[idx]
+        language = code_language(token.info)
+        lexer = _lexer(language) if language else None
+        if lexer is None:
+            css = f' class="language-{html.escape(language)}"' if language else ""
+            return f"<pre><code{css}>{html.escape(token.content)}</code></pre>\n"
+        highlighted = pygments.highlight(token.content, lexer, _FORMATTER)
+        return (f'<pre class="highlight"><code class="language-{html.escape(language)}">'
+                f"{highlighted}</code></pre>\n")
+
     # -- math ----------------------------------------------------------------
 
     def _math(self, token: Token, env: dict, block: bool) -> str:
@@ -360,6 +379,26 @@ class BookRenderer(RendererHTML):
             else:
                 out.append(self.renderToken(tokens, index, options, env))
         return "".join(out) + balancer.close_all()
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def code_language(info: str) -> str:
+    """The language of a fenced code block: ```python, ``` python, or ```{.python .numberLines}."""
+    info = info.strip()
+    if info.startswith("{"):
+        match = re.search(r"\.([A-Za-z0-9_+#-]+)", info)
+        return match[1] if match else ""
+    return info.split()[0] if info else ""
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str):
+    try:
+        return get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
 
 
 def _plain_caption(children: Sequence[Token], context: RenderContext) -> str:
