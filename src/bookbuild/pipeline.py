@@ -18,6 +18,7 @@ from .bibliography import load_bibliography
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, load_config
+from .crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
 from .answer_key import add_answer_key
 from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition)
@@ -98,8 +99,12 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
     report_skipped_heading_levels(manuscript, report)
     if edition.answer_key:
         manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
-    citations = resolve_citations(manuscript.citations, sources.bibliography, sources.style,
-                                  sources.config.nocite, sources.config.location_of("nocite"))
+    references, works = split_crossrefs(manuscript.citations, sources.bibliography)
+    rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography,
+                                            load_labels(sources.config.language))
+    citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
+                                                 sources.config.nocite, sources.config.location_of("nocite")),
+                               rendered_references)
     sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
 
@@ -310,7 +315,10 @@ def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]
         editions.append((edition, select_edition(sources.manuscript, edition, report)))
     documents = []
     for handout in extract_handouts(editions, sources.manuscript.files):
-        citations = resolve_citations(handout.citations, sources.bibliography, sources.style)
+        references, works = split_crossrefs(handout.citations, sources.bibliography)
+        citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
+                                   resolve_crossrefs(sources.manuscript, references, sources.bibliography,
+                                                     load_labels(sources.config.language)))
         rendered = render_handout(handout, citations, sources.config, sources.build)
         documents.append((handout.name, handout_document(rendered, sources.project)))
     return documents

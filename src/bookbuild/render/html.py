@@ -221,9 +221,9 @@ class BookRenderer(RendererHTML):
             caption = self.renderInline(image.children or [], options, env)
             alt = str(image.attrGet("fig-alt") or "") or _plain_caption(image.children or [], env["context"])
             img = self._image_tag(image, env, with_id=False, alt=alt)
-        label = (figure_token.meta or {}).get("label")
+        label = crossref_label(figure_token, env)
         if label:
-            caption = f'<span class="figure-label">{html.escape(label)}</span> {caption}'
+            caption = f'<span class="figure-label">{html.escape(label)}:</span> {caption}'
         if caption:
             return f"<figure{attributes}>{img}<figcaption>{caption}</figcaption></figure>\n"
         return f"<figure{attributes}>{img}</figure>\n"
@@ -288,8 +288,12 @@ class BookRenderer(RendererHTML):
         attributes = "".join(f' {name}="{html.escape(str(token.attrGet(name)))}"' for name in ("id", "class")
                              if token.attrGet(name))
         out = f"<table{attributes}>\n"
-        if caption is not None:
-            out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
+        label = crossref_label(token, env)
+        if caption is not None or label:
+            text = self.renderInline(caption.children or [], options, env) if caption is not None else ""
+            if label:
+                text = f'<span class="table-label">{html.escape(label)}:</span> {text}'
+            out += f"<caption>{text}</caption>\n"
         return out
 
     # -- code ----------------------------------------------------------------
@@ -315,8 +319,8 @@ class BookRenderer(RendererHTML):
         kind = "display" if display else "inline"
         element = "div" if block else "span"
         attributes = f' id="{html.escape(str(token.attrGet("id")))}"' if token.attrGet("id") else ""
-        number = (token.meta or {}).get("label")
-        suffix = f'<span class="equation-number">{html.escape(number)}</span>' if number else ""
+        number = (token.meta or {}).get("crossref", (None, ""))[1]
+        suffix = f'<span class="equation-number">({html.escape(number)})</span>' if number else ""
         if rendering is None or rendering.problem:
             source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
             return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
@@ -382,6 +386,14 @@ class BookRenderer(RendererHTML):
 
 
 _FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def crossref_label(token: Token, env: dict) -> str:
+    """The label of a target the cross-reference stage numbered ("Figure 3.2"), or an empty string."""
+    kind, number = (token.meta or {}).get("crossref", (None, ""))
+    if not kind:
+        return ""
+    return f'{env["context"].labels.get("crossrefs", {}).get(kind, kind)} {number}'
 
 
 def code_language(info: str) -> str:
