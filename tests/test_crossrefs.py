@@ -13,6 +13,14 @@ from tests.conftest import problems_of
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
 
 BIB = """
+@book{mapmaker2001,
+  author = {Mercator, Gerard},
+  title = {Maps},
+  year = {2001},
+  publisher = {Press},
+  location = {Leuven}
+}
+
 @book{fig-real,
   author = {Figgis, John},
   title = {A Real Book Whose Key Starts with fig},
@@ -39,7 +47,7 @@ def make_book(project, first_extra: str = "", second: str | None = None):
 
             ![An untracked figure](map.svg)
 
-            ![A *map* of the border](map.svg){#fig-border}
+            ![A *map* of the border [@mapmaker2001]](map.svg){#fig-border}
 
             ![Another map](map.svg){#fig:second}
 
@@ -75,7 +83,7 @@ def test_references_print_label_and_number_and_link_to_their_targets(project):
     assert '<a class="crossref" href="#eq-energy">Equation 2.1</a>' in body
     assert '<a class="crossref" href="#fig-border">2.1</a> and a real work' in body
     # The targets carry their numbers.
-    assert '<figcaption><span class="figure-label">Figure 2.1:</span> A <em>map</em> of the border</figcaption>' in body
+    assert '<figcaption><span class="figure-label">Figure 2.1:</span> A <em>map</em> of the border (<a' in body
     assert '<caption><span class="table-label">Table 2.1:</span> Deaths in 1956</caption>' in body
     assert '<span class="equation-number">(2.1)</span>' in body
     assert 'id="fig-border"' in body and 'id="tbl-deaths"' in body and 'id="eq-energy"' in body
@@ -84,7 +92,14 @@ def test_references_print_label_and_number_and_link_to_their_targets(project):
 def test_a_key_of_the_bibliography_starting_fig_still_cites(project):
     book = rendered(make_book(project))
     assert "Figgis" in book.chapters[1].body_html
-    assert [entry.key for entry in book.bibliography] == ["fig-real"]
+    assert [entry.key for entry in book.bibliography] == ["fig-real", "mapmaker2001"]
+
+
+def test_a_citation_in_a_figure_caption_is_resolved_and_in_the_bibliography(project):
+    book = rendered(make_book(project))
+    body = book.chapters[1].body_html
+    assert 'of the border (<a class="citation" href="#ref-mapmaker2001">Mercator 2001</a>)</figcaption>' in body
+    assert "@mapmaker2001" not in body
 
 
 def test_references_across_chapters_point_at_the_other_file_in_the_epub(project):

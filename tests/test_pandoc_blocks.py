@@ -17,22 +17,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
+
+from bookbuild.citations.model import (
+    BibliographyEntry,
+    CitationResult,
+    RenderedCitation,
+)
+from bookbuild.config import load_config
+from bookbuild.editions import EDITIONS, select_edition
+from bookbuild.errors import Report
+from bookbuild.manuscript import parse_manuscript
+from bookbuild.project import locate_project
+from bookbuild.render.book import BuildInfo, render_book
+from bookbuild.render.html import EPUB, PRINT
 
 pypandoc = pytest.importorskip("pypandoc")
-from lxml import html as lxml_html  # noqa: E402
-
-from bookbuild.citations.model import BibliographyEntry, CitationResult, RenderedCitation  # noqa: E402
-from bookbuild.config import load_config  # noqa: E402
-from bookbuild.editions import EDITIONS, select_edition  # noqa: E402
-from bookbuild.errors import Report  # noqa: E402
-from bookbuild.manuscript import parse_manuscript  # noqa: E402
-from bookbuild.project import locate_project  # noqa: E402
-from bookbuild.render.book import BuildInfo, render_book  # noqa: E402
-from bookbuild.render.html import EPUB, PRINT  # noqa: E402
-
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pandoc" / "blocks"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-BUILD = BuildInfo(date=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc))
+BUILD = BuildInfo(date=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
 FIXTURE_NAMES = sorted(path.stem for path in FIXTURES.glob("*.md"))
 
 
@@ -219,3 +222,16 @@ def test_code_with_a_language_is_highlighted_in_both_outputs(tmp_path):
         assert '<span class="s2">' in body and "&lt; 1956 &amp; more" in body
         assert '<code class="language-haskell">' in body
         assert '<pre><code class="language-pseudo">repeat until done' in body
+
+
+def test_a_grid_table_with_spanning_cells_is_a_located_warning(tmp_path):
+    report = Report(stream=None)
+    bookbuild_html(tmp_path, "Text.\n\n+---+---+\n| a | b |\n+---+   |\n| c | d |\n+---+---+\n", report)
+    assert [w.format() for w in report.warnings] == [
+        "manuscript/01-fixture.md:5: warning: a grid table whose cells span columns or rows is not supported; "
+        "it is printed as text"]
+
+
+def test_an_equation_id_on_the_line_after_display_math(tmp_path):
+    body = bookbuild_html(tmp_path, "$$\nx^2\n$$\n{#eq-square}\n\nAfter.\n")
+    assert 'class="math display" id="eq-square"' in body and "{#eq" not in body

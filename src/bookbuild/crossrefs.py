@@ -109,14 +109,15 @@ def _number_chapter(chapter: Chapter) -> dict[str, Target]:
 
 def reference_html(citation: Citation, targets: Mapping[str, Target], labels: Mapping[str, object]) -> str:
     """What a cross-reference prints: "see Figure 3.2", as links to the targets."""
-    names = labels.get("crossrefs", {})
+    names = labels.get("crossrefs")
+    names = names if isinstance(names, Mapping) else {}
     parts = []
     for item in citation.items:
         target = targets[item.key]
         if target.chapter:
             label = f"{labels.get('chapter', 'Chapter')} {target.number}"
         else:
-            label = f"{names.get(target.kind, target.kind)} {target.number}"  # type: ignore[union-attr]
+            label = f"{names.get(target.kind, target.kind)} {target.number}"
         if getattr(item, "suppress_author", False):
             label = target.number
         text = f'<a class="crossref" href="#{html.escape(target.id)}">{html.escape(label)}</a>'

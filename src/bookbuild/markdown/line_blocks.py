@@ -17,7 +17,6 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 
 _LINE_RE = re.compile(r"^\|(?: (.*)|)$")
 

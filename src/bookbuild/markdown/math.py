@@ -67,7 +67,7 @@ def render_math(tex: str, display: bool) -> MathRendering:
     try:
         mathml = latex2mathml.converter.convert(tex, display="block" if display else "inline")
         problem = _check_mathml(mathml)
-    except Exception as error:  # latex2mathml raises many kinds of errors for malformed TeX
+    except Exception as error:  # noqa: BLE001 - latex2mathml raises many kinds of errors for malformed TeX
         return MathRendering(tex, display, problem=f"cannot be read ({type(error).__name__})")
     if problem:
         return MathRendering(tex, display, problem=problem)
@@ -78,7 +78,7 @@ def render_math(tex: str, display: bool) -> MathRendering:
     try:
         drawn = ziamath.Math(mathml, size=MATH_SIZE)
         svg = drawn.svg()
-    except Exception as error:  # ziamath cannot lay out every construct
+    except Exception as error:  # noqa: BLE001 - ziamath cannot lay out every construct
         return MathRendering(tex, display, problem=f"cannot be drawn ({type(error).__name__})")
     match = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
     if not match:
@@ -95,8 +95,18 @@ def _warn(state: StateCore, inline: Token | None, block: Token, offset: int, mes
 
 def convert_math(state: StateCore) -> None:
     """Convert every formula, take ``{#eq-id}`` after display math, and note what cannot be converted."""
-    for block in state.tokens:
+    tokens = state.tokens
+    for index, block in enumerate(tokens):
         if block.type == "math_block":
+            # $$ on lines of their own, then {#eq-id} on the next line
+            if (index + 3 < len(tokens) and tokens[index + 1].type == "paragraph_open"
+                    and tokens[index + 2].type == "inline"
+                    and (match := _EQUATION_ID_RE.match(tokens[index + 2].content))
+                    and not tokens[index + 2].content[match.end():].strip()):
+                block.attrSet("id", match[1])
+                for token in tokens[index + 1:index + 4]:
+                    token.hidden = True
+                tokens[index + 2].children = []
             _convert(state, block, None, block, 0)
             continue
         if block.type != "inline" or not block.children:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 _GRID_RULE_RE = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
 _DASH_GROUPS_RE = re.compile(r"^ *-+(?: +-+)* *$")
@@ -155,22 +157,24 @@ def grid_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return False
     rows: list[list[str]] = []  # the content lines of each row
     header_rows = 0
-    aligns = [_align_of(top[a + 1:b]) for a, b in zip(columns, columns[1:])]
+    aligns = [_align_of(top[a + 1:b]) for a, b in pairwise(columns)]
     current: list[str] = []
     for text in lines[1:]:
         if _GRID_RULE_RE.match(text):
             if _rule_columns(text) != columns or not current:
-                return False  # cells spanning columns or rows: not supported, left as text
+                return _unsupported(state, start, "a grid table whose cells span columns or rows")
             rows.append(current)
             current = []
             if "=" in text:
                 if header_rows:
                     return False
                 header_rows = len(rows)
-                aligns = [_align_of(text[a + 1:b]) for a, b in zip(columns, columns[1:])]
+                aligns = [_align_of(text[a + 1:b]) for a, b in pairwise(columns)]
             continue
+        if text.startswith("+"):
+            return _unsupported(state, start, "a grid table whose cells span columns or rows")
         if len(text) <= columns[-1] or any(text[c] not in "|+" for c in columns):
-            return False
+            return _unsupported(state, start, "a grid table whose lines do not keep to its columns")
         current.append(text)
     if current:
         return False
@@ -179,7 +183,7 @@ def grid_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
     def cells(row_lines: list[str]) -> tuple[Cell, ...]:
         return tuple(Cell(_dedent([text[a + 1:b] for text in row_lines]), blocks=True)
-                     for a, b in zip(columns, columns[1:]))
+                     for a, b in pairwise(columns))
 
     head = None
     body_rows = rows
@@ -188,6 +192,15 @@ def grid_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         body_rows = rows[header_rows:]
     push_table(state, TableShape(tuple(aligns), head, tuple(cells(row) for row in body_rows)), start, number, "grid")
     return True
+
+
+def _unsupported(state: StateBlock, start: int, what: str) -> bool:
+    """Leave a table bookbuild cannot read as text, with a warning at its first line."""
+    marker = Token("grid_table", "", 0)
+    marker.map = [start, start + 1]
+    state.env.setdefault("bookbuild_warnings", []).append(
+        (marker, 0, f"{what} is not supported; it is printed as text"))
+    return False
 
 
 # -- simple and multiline tables -------------------------------------------------

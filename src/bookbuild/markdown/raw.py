@@ -106,8 +106,9 @@ def settle_raw(state: StateCore) -> None:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token.type == "fence" and _RAW_FORMAT_RE.match(token.info.strip()):
-            fmt = _RAW_FORMAT_RE.match(token.info.strip())[1].lower()
+        raw_format = _RAW_FORMAT_RE.match(token.info.strip()) if token.type == "fence" else None
+        if raw_format:
+            fmt = raw_format[1].lower()
             if fmt == "html":
                 token.type = "html_block"
             else:
