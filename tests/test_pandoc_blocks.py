@@ -235,3 +235,12 @@ def test_a_grid_table_with_spanning_cells_is_a_located_warning(tmp_path):
 def test_an_equation_id_on_the_line_after_display_math(tmp_path):
     body = bookbuild_html(tmp_path, "$$\nx^2\n$$\n{#eq-square}\n\nAfter.\n")
     assert 'class="math display" id="eq-square"' in body and "{#eq" not in body
+
+
+def test_math_in_a_heading_keeps_its_source_in_the_plain_title(tmp_path):
+    root = tmp_path / "book"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "01.md").write_text("# Energy $E = mc^2$\n\n## Why $x$\n\nText.\n", encoding="utf-8")
+    project = locate_project(root)
+    manuscript = parse_manuscript(project, load_config(project), Report(stream=None))
+    assert [heading.text for heading in manuscript.chapters[0].headings] == ["Energy E = mc^2", "Why x"]

@@ -314,7 +314,7 @@ def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[T
 def _plain_text(children: Sequence[Token]) -> str:
     parts = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
