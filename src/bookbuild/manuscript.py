@@ -256,8 +256,9 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
         if token.type == "div_open" and not token.meta.get("closed", True):
             diagnostics.error(token_location, "fenced div is never closed",
                               hint=f"add a line '{token.markup}' where it ends")
-        if token.type == "inline":
-            for child in token.children or []:
+        if token.type in ("inline", "figure"):
+            inline_token = token.meta["inline"] if token.type == "figure" else token
+            for child in inline_token.children or []:
                 child_id = child.attrGet("id") if child.attrs else None
                 if child_id and child.nesting >= 0:
                     ids.add(_claim_id(str(child_id), True, token_location, used_ids, diagnostics))
@@ -265,6 +266,11 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
                     label = re.search(r"\[\^([^\]\s]+)\]", child.content)[1]
                     report.warn(token_location, f"footnote '[^{label}]' is never defined",
                                 hint=f"add a line '[^{label}]: text of the note'")
+
+    for token, offset, message in parsed.env.get("bookbuild_warnings", []):
+        # What the parser's extensions could not render as written (markdown/math.py, markdown/raw.py).
+        report.warn(locate(token, offset, lines, location) if token.type == "inline" else
+                    replace(location, line=token.map[0] + 1 if token.map else None), message)
 
     chapter = Chapter(
         index=parsed.index, path=parsed.path, location=location, source=parsed.source,
@@ -315,7 +321,7 @@ def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[T
 def _plain_text(children: Sequence[Token]) -> str:
     parts = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
@@ -346,6 +352,7 @@ def iter_inline(tokens: Sequence[Token], footnotes: dict[int, list[Token]],
 
     def walk(block_tokens: Sequence[Token], note: bool) -> Iterator[tuple[Token, Token, bool]]:
         for token in block_tokens:
+            figure = token.type == "figure" and not token.meta["image"].attrGet("title")
             if token.type == "figure":
                 token = token.meta["inline"]
             elif token.type == "table_open" and token.meta and "caption" in token.meta:
@@ -354,6 +361,10 @@ def iter_inline(tokens: Sequence[Token], footnotes: dict[int, list[Token]],
                 continue
             for child in token.children or []:
                 yield token, child, note
+                if child.type == "image" and figure:
+                    # A figure's caption is its alt text: citations and notes in it count.
+                    for part in child.children or []:
+                        yield token, part, note
                 if child.type == "footnote_ref":
                     note_id = child.meta["id"]
                     if note_id not in visited and note_id in footnotes:

@@ -18,6 +18,7 @@ from .bibliography import load_bibliography
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
+from .crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
 from .answer_key import add_answer_key
 from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition, split_material)
@@ -157,8 +158,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
             report_skipped_heading_levels(manuscript, report)
             if edition.answer_key:
                 manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
-            citations = _collect(found, resolve_citations, manuscript.citations, sources.bibliography,
-                                 sources.style, sources.config.nocite, sources.config.location_of("nocite"))
+            citations = _collect(found, cite_edition, manuscript, sources)
             problems.problems.extend(found.problems)
             if not found:
                 sources.editions_done[edition.name] = (manuscript, citations)
@@ -187,10 +187,19 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
     report_skipped_heading_levels(manuscript, report)
     if edition.answer_key:
         manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
-    citations = resolve_citations(manuscript.citations, sources.bibliography, sources.style,
-                                  sources.config.nocite, sources.config.location_of("nocite"))
+    citations = cite_edition(manuscript, sources)
     sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
+
+
+def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
+    """One edition's cross-references (``@fig-map``) and citations, resolved."""
+    references, works = split_crossrefs(manuscript.citations, sources.bibliography)
+    rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography,
+                                            load_labels(sources.config.language))
+    return with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
+                                            sources.config.nocite, sources.config.location_of("nocite")),
+                          rendered_references)
 
 
 def hidden_of(sources: Sources, edition: Edition) -> HiddenMaterial:
@@ -435,7 +444,10 @@ def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, E
         editions.append((edition, select_edition(sources.manuscript, edition, report)))
     documents = []
     for handout in extract_handouts(editions, sources.manuscript.files):
-        citations = resolve_citations(handout.citations, sources.bibliography, sources.style)
+        references, works = split_crossrefs(handout.citations, sources.bibliography)
+        citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
+                                   resolve_crossrefs(sources.manuscript, references, sources.bibliography,
+                                                     load_labels(sources.config.language)))
         rendered = render_handout(handout, citations, sources.config, sources.build)
         documents.append((handout.name, handout_document(rendered, sources.project), handout.edition))
     return documents

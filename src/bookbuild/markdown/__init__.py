@@ -19,6 +19,11 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fenced_divs import fenced_div_plugin
+from .line_blocks import line_block_plugin
+from .math import math_plugin
+from .pandoc_tables import pandoc_tables_plugin
+from .raw import raw_plugin
+from .typography import typography_plugin
 
 # Opening and closing double, then single quotes, by primary language subtag.
 QUOTES = {
@@ -35,7 +40,8 @@ QUOTES = {
 
 # Attributes a writer may set with {...}; anything else (event handlers,
 # style, src) is dropped, so attributes cannot inject behaviour or fetch files.
-ALLOWED_ATTRIBUTES = ("id", "class", "title", "lang", "width", "height", "role", "start", "alt")
+ALLOWED_ATTRIBUTES = ("id", "class", "title", "lang", "width", "height", "role", "start", "alt",
+                      "fig-alt")
 
 
 @lru_cache(maxsize=8)
@@ -51,7 +57,12 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(fenced_div_plugin)
+    md.use(pandoc_tables_plugin)
+    md.use(line_block_plugin)
+    md.use(math_plugin)
+    md.use(raw_plugin)
     md.use(citation_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)
+    md.use(typography_plugin)
     return md

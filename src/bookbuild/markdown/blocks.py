@@ -79,32 +79,54 @@ def _lone_image(inline: Token) -> Token | None:
     return None
 
 
-_CAPTION_RE = re.compile(r"^(?:Table)?:\s+")
+_CAPTION_RE = re.compile(r"^(?:[Tt]able)?:\s+")
+
+
+def _is_caption(tokens: list[Token], index: int) -> bool:
+    """Whether tokens[index:index + 3] is a paragraph 'Table: …' (or ': …')."""
+    return (index + 2 < len(tokens) and tokens[index].type == "paragraph_open"
+            and tokens[index + 1].type == "inline" and tokens[index + 2].type == "paragraph_close"
+            and bool(_CAPTION_RE.match(tokens[index + 1].content)))
+
+
+def _set_caption(table_open: Token, inline: Token) -> None:
+    """Make *inline* the caption of the table: without its 'Table:', with a trailing {#id .class} moved to the table."""
+    children = inline.children or []
+    if children and children[0].type == "text":
+        children[0].content = _CAPTION_RE.sub("", children[0].content, count=1)
+    if children and children[-1].type == "text":
+        match = _TRAILING_ATTRS_RE.search(children[-1].content)
+        if match:
+            try:
+                _, attributes = parse_attributes(match[1])
+            except ParseError:
+                attributes = {}
+            if attributes:
+                children[-1].content = children[-1].content[: match.start()]
+            for name, value in attributes.items():
+                if name == "class":
+                    table_open.attrJoin("class", value)
+                elif name == "id":
+                    table_open.attrSet("id", value)
+    table_open.meta = {**(table_open.meta or {}), "caption": inline}
 
 
 def table_captions(state: StateCore) -> None:
-    """A paragraph 'Table: caption' right after a table becomes the table's caption."""
+    """A paragraph 'Table: caption' (or ': caption') right after a table, or else right before it, is its caption."""
     tokens = state.tokens
-    result: list[Token] = []
-    table_open: Token | None = None
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        result.append(token)
-        if token.type == "table_open":
-            table_open = token
-        elif (token.type == "table_close" and table_open is not None and index + 3 < len(tokens)
-              and tokens[index + 1].type == "paragraph_open" and tokens[index + 2].type == "inline"
-              and _CAPTION_RE.match(tokens[index + 2].content)):
-            inline = tokens[index + 2]
-            children = inline.children or []
-            if children and children[0].type == "text":
-                children[0].content = _CAPTION_RE.sub("", children[0].content, count=1)
-            table_open.meta = {**(table_open.meta or {}), "caption": inline}
-            index += 4
-            continue
-        index += 1
-    state.tokens = result
+    taken: set[int] = set()
+    for index, token in enumerate(tokens):
+        if token.type == "table_close" and _is_caption(tokens, index + 1):
+            opening = next(i for i in range(index, -1, -1) if tokens[i].type == "table_open"
+                           and tokens[i].level == token.level)
+            _set_caption(tokens[opening], tokens[index + 2])
+            taken.update((index + 1, index + 2, index + 3))
+    for index, token in enumerate(tokens):
+        if (token.type == "table_open" and not (token.meta or {}).get("caption") and index >= 3
+                and index - 3 not in taken and _is_caption(tokens, index - 3)):
+            _set_caption(token, tokens[index - 2])
+            taken.update((index - 3, index - 2, index - 1))
+    state.tokens = [token for index, token in enumerate(tokens) if index not in taken]
 
 
 def blocks_plugin(md: MarkdownIt) -> None:

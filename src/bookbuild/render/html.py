@@ -14,16 +14,22 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pygments
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from ..citations.model import CitationResult
 from ..images import css_size
 from ..manuscript import Chapter, plain_text
+from ..markdown.math import MathRendering
 from .sanitize import InlineHtmlBalancer, sanitize_block
 
 # Blocks of the main text that are numbered, so that a place in the printed
@@ -196,25 +202,39 @@ class BookRenderer(RendererHTML):
         return markup
 
     def figure(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        image = tokens[idx].meta["image"]
-        caption = str(image.attrGet("title") or "")
+        """A figure. Its caption is the image's title when it has one (bookbuild's own form, the alt text then
+        describes the image), else the alt text with its Markdown and citations, as in Pandoc (``fig-alt``
+        then gives the alt text)."""
+        figure_token = tokens[idx]
+        image = figure_token.meta["image"]
+        title = str(image.attrGet("title") or "")
         figure_id = image.attrGet("id")
         attributes = f' id="{html.escape(str(figure_id))}"' if figure_id else ""
         classes = str(image.attrGet("class") or "")
         if classes:
             attributes += f' class="{html.escape(classes)}"'
         attributes += env["context"].next_block()
-        img = self._image_tag(image, env, with_id=False)
+        if title:
+            caption = html.escape(title)
+            img = self._image_tag(image, env, with_id=False)
+        else:
+            caption = self.renderInline(image.children or [], options, env)
+            alt = str(image.attrGet("fig-alt") or "") or _plain_caption(image.children or [], env["context"])
+            img = self._image_tag(image, env, with_id=False, alt=alt)
+        label = crossref_label(figure_token, env)
+        if label:
+            caption = f'<span class="figure-label">{html.escape(label)}:</span> {caption}'
         if caption:
-            return (f"<figure{attributes}>{img}<figcaption>{html.escape(caption)}</figcaption></figure>\n")
+            return f"<figure{attributes}>{img}<figcaption>{caption}</figcaption></figure>\n"
         return f"<figure{attributes}>{img}</figure>\n"
 
-    def _image_tag(self, image: Token, env: dict, with_id: bool = True) -> str:
+    def _image_tag(self, image: Token, env: dict, with_id: bool = True, alt: str | None = None) -> str:
         context: RenderContext = env["context"]
         src = str(image.attrGet("src") or "")
         if not src.startswith("data:"):
             src = context.resource_url((context.chapter.path.parent / src).resolve())
-        alt = plain_text(image.children or [])
+        if alt is None:
+            alt = plain_text(image.children or [])
         attributes = {"src": src, "alt": alt}
         sizes = [f"{name}: {css_size(str(image.attrGet(name)))}" for name in ("width", "height")
                  if image.attrGet(name)]
@@ -273,13 +293,69 @@ class BookRenderer(RendererHTML):
         return "</div>\n"
 
     def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        caption = tokens[idx].meta.get("caption") if tokens[idx].meta else None
-        out = "<table>\n"
-        if caption is not None:
-            out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
+        token = tokens[idx]
+        caption = token.meta.get("caption") if token.meta else None
+        attributes = "".join(f' {name}="{html.escape(str(token.attrGet(name)))}"' for name in ("id", "class")
+                             if token.attrGet(name))
+        out = f"<table{attributes}>\n"
+        label = crossref_label(token, env)
+        if caption is not None or label:
+            text = self.renderInline(caption.children or [], options, env) if caption is not None else ""
+            if label:
+                text = f'<span class="table-label">{html.escape(label)}:</span> {text}'
+            out += f"<caption>{text}</caption>\n"
         return out
 
+    # -- code ----------------------------------------------------------------
+
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A code block; with a language Pygments knows, highlighted (classes styled by the theme's CSS)."""
+        token = tokens[idx]
+        language = code_language(token.info)
+        lexer = _lexer(language) if language else None
+        if lexer is None:
+            css = f' class="language-{html.escape(language)}"' if language else ""
+            return f"<pre><code{css}>{html.escape(token.content)}</code></pre>\n"
+        highlighted = pygments.highlight(token.content, lexer, _FORMATTER)
+        return (f'<pre class="highlight"><code class="language-{html.escape(language)}">'
+                f"{highlighted}</code></pre>\n")
+
+    # -- math ----------------------------------------------------------------
+
+    def _math(self, token: Token, env: dict, block: bool) -> str:
+        """A formula: MathML in the EPUB, an SVG image with the TeX source as its alt text in print."""
+        rendering: MathRendering | None = (token.meta or {}).get("math")
+        display = token.type != "math_inline"
+        kind = "display" if display else "inline"
+        element = "div" if block else "span"
+        attributes = f' id="{html.escape(str(token.attrGet("id")))}"' if token.attrGet("id") else ""
+        number = (token.meta or {}).get("crossref", (None, ""))[1]
+        suffix = f'<span class="equation-number">({html.escape(number)})</span>' if number else ""
+        if rendering is None or rendering.problem:
+            source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
+            return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
+        if env["context"].target == EPUB:
+            body = rendering.mathml
+        else:
+            style = (f"width: {rendering.width_em:.3f}em; height: {rendering.height_em:.3f}em; "
+                     f"vertical-align: {-rendering.depth_em:.3f}em")
+            body = (f'<img class="math {kind}" src="{rendering.svg_data_url}" '
+                    f'alt="{html.escape(rendering.tex)}" style="{style}"/>')
+        return f'<{element} class="math {kind}"{attributes}>{body}{suffix}</{element}>' + ("\n" if block else "")
+
+    def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._math(tokens[idx], env, block=False)
+
+    def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._math(tokens[idx], env, block=False)
+
+    def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._math(tokens[idx], env, block=True)
+
     # -- raw HTML ----------------------------------------------------------
+
+    def page_break(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return '<div class="page-break"></div>\n'
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return sanitize_block(tokens[idx].content)
@@ -317,6 +393,49 @@ class BookRenderer(RendererHTML):
             else:
                 out.append(self.renderToken(tokens, index, options, env))
         return "".join(out) + balancer.close_all()
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def crossref_label(token: Token, env: dict) -> str:
+    """The label of a target the cross-reference stage numbered ("Figure 3.2"), or an empty string."""
+    kind, number = (token.meta or {}).get("crossref", (None, ""))
+    if not kind:
+        return ""
+    return f'{env["context"].labels.get("crossrefs", {}).get(kind, kind)} {number}'
+
+
+def code_language(info: str) -> str:
+    """The language of a fenced code block: ```python, ``` python, or ```{.python .numberLines}."""
+    info = info.strip()
+    if info.startswith("{"):
+        match = re.search(r"\.([A-Za-z0-9_+#-]+)", info)
+        return match[1] if match else ""
+    return info.split()[0] if info else ""
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str):
+    try:
+        return get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def _plain_caption(children: Sequence[Token], context: RenderContext) -> str:
+    """A caption as plain text for an image's alt text: citations as the citation stage printed them."""
+    parts = []
+    for child in children:
+        if child.type == "citation" and context.citations is not None:
+            rendered = context.citations.citations.get(child.meta.get("id", ""))
+            if rendered is not None and rendered.text:
+                parts.append(re.sub(r"<[^>]+>", "", html.unescape(rendered.text)))
+        elif child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 _RENDERER = BookRenderer()

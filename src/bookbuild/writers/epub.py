@@ -49,6 +49,8 @@ class XhtmlDocument(epub.EpubHtml):
             self.properties.append("nav")
         if "<svg" in document.content:
             self.properties.append("svg")
+        if "<math" in document.content:
+            self.properties.append("mathml")
 
     def get_content(self, default=None) -> bytes:  # noqa: ARG002 - ebooklib's signature
         return self.content
@@ -171,6 +173,8 @@ def accessibility_metadata(book: RenderedBook, documents: list[EpubDocument],
     features = ["tableOfContents", "readingOrder", "structuralNavigation", "ARIA", "displayTransformability"]
     if images:
         features.append("alternativeText")
+    if any("<math" in document.content for document in documents):
+        features.append("MathML")
     if page_map is not None and page_map.pages:
         features += ["pageNavigation", "printPageNumbers"]
     features += [feature for feature in settings["features"] if feature not in features]
