@@ -37,7 +37,7 @@ def test_titles_ids_kinds_and_numbers(project):
     intro, thaw, rajk = manuscript.chapters
     assert (intro.kind, intro.number, intro.short_title, intro.id) == ("front", None, "Intro", "how-to-use-this-booklet")
     assert (thaw.number, thaw.id, rajk.number) == (1, "thaw", 2)
-    assert [h.id for h in thaw.headings] == ["thaw", "the-secret-speech", "the-secret-speech-2"]
+    assert [h.id for h in thaw.headings] == ["thaw", "the-secret-speech", "the-secret-speech-1"]
 
 
 def test_citations_in_reading_order_with_locations(project):

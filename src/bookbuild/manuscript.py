@@ -10,6 +10,7 @@ are checked.  Every problem in every chapter is reported at once.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
+from .markdown.identifiers import pandoc_identifier, unique_identifier
 from .project import Project
 
 CHAPTER_KINDS = ("front", "chapter", "back")
@@ -73,7 +75,11 @@ class Chapter:
 
     @property
     def file_stem(self) -> str:
-        return self.id
+        """The chapter's file name in an EPUB: its id, or an ASCII form of it (ids may hold any letter)."""
+        if self.id.isascii() and re.fullmatch(r"[A-Za-z0-9_.-]+", self.id):
+            return self.id
+        digest = hashlib.sha1(self.id.encode("utf-8")).hexdigest()[:8]
+        return f"{slugify(self.id) or 'chapter'}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -226,7 +232,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     elif not title:
         title = Path(parsed.path).stem.lstrip("0123456789-_ ").replace("-", " ").strip().capitalize() or "Untitled"
         report.warn(location, "chapter has no title", hint="start the file with a level-1 heading: '# Title'")
-    chapter_id = _claim_id(str(explicit_id) if explicit_id else (slugify(title) or f"chapter-{parsed.index + 1}"),
+    chapter_id = _claim_id(str(explicit_id) if explicit_id else pandoc_identifier(title),
                            explicit_id is not None, title_location, used_ids, diagnostics)
     ids = {chapter_id}
 
@@ -239,7 +245,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
             if token.tag == "h1":
                 report.warn(token_location, "a second level-1 heading in one chapter",
                             hint="start a new chapter file, or use '##' for a section")
-            heading_id = _claim_id(str(explicit) if explicit else (slugify(text) or "section"),
+            heading_id = _claim_id(str(explicit) if explicit else pandoc_identifier(text),
                                    explicit is not None, token_location, used_ids, diagnostics)
             token.attrSet("id", heading_id)
             ids.add(heading_id)
@@ -271,7 +277,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
 
 def _claim_id(wanted: str, explicit: bool, location: SourceLocation, used: dict[str, SourceLocation],
               diagnostics: Diagnostics) -> str:
-    """Reserve an id book-wide: explicit duplicates are errors, generated ones get a number."""
+    """Reserve an id book-wide: explicit duplicates are errors, generated ones get a number as Pandoc's do."""
     if explicit:
         if wanted in used:
             diagnostics.error(location, f"duplicate id '{wanted}'",
@@ -279,10 +285,7 @@ def _claim_id(wanted: str, explicit: bool, location: SourceLocation, used: dict[
         else:
             used[wanted] = location
         return wanted
-    candidate, counter = wanted, 2
-    while candidate in used:
-        candidate = f"{wanted}-{counter}"
-        counter += 1
+    candidate = unique_identifier(wanted, used)
     used[candidate] = location
     return candidate
 
