@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from markdown_it.token import Token
@@ -72,6 +73,7 @@ class Chapter:
     headings: tuple[Heading, ...]
     citations: tuple[Citation, ...]
     ids: frozenset[str]
+    title_classes: tuple[str, ...] = ()  # the classes of the title heading, such as 'unnumbered'
 
     @property
     def file_stem(self) -> str:
@@ -218,6 +220,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
 
     # The title: the first level-1 heading, or the front matter's title.
     title_tokens: list[Token] = []
+    title_classes: tuple[str, ...] = ()
     title = parsed.front_matter.get("title") or ""
     explicit_id = parsed.front_matter.get("id")
     title_location = location
@@ -227,6 +230,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
         title_tokens = tokens[1].children or []
         title = title or _plain_text(title_tokens)
         explicit_id = explicit_id or heading.attrGet("id")
+        title_classes = tuple(str(heading.attrGet("class") or "").split())
         title_location = replace(location, line=heading.map[0] + 1 if heading.map else None)
         body = tokens[3:]
     elif not title:
@@ -270,7 +274,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
         front_matter=parsed.front_matter, tokens=body, title_tokens=title_tokens, footnotes=footnotes,
         id=chapter_id, title=title, short_title=parsed.front_matter.get("short-title") or title,
         kind=kind, number=number, audience=parsed.front_matter.get("audience"),
-        headings=tuple(headings), citations=(), ids=frozenset(ids),
+        headings=tuple(headings), citations=(), ids=frozenset(ids), title_classes=title_classes,
     )
     return replace(chapter, citations=tuple(collect_citations(chapter, lines)))
 
@@ -424,10 +428,10 @@ def _check_links_and_images(chapter: Chapter, manuscript: Manuscript, project: P
 def internal_target(href: str, chapter_files: dict[str, Chapter]) -> str | None:
     """The id a link points to inside the book, or None for an external link."""
     if href.startswith("#"):
-        return href[1:]
+        return unquote(href[1:])  # markdown-it percent-encodes letters outside ASCII
     match = re.fullmatch(r"([^:/?#]+\.md)(?:#(.*))?", href)
     if match and match[1] in chapter_files:
-        return match[2] or chapter_files[match[1]].id
+        return unquote(match[2]) if match[2] else chapter_files[match[1]].id
     return None
 
 
