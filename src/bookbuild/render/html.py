@@ -269,6 +269,22 @@ class BookRenderer(RendererHTML):
             out += f"<caption>{self.renderInline(caption.children or [], options, env)}</caption>\n"
         return out
 
+    # -- Pandoc text extensions: strikeout, task lists ----------------------
+
+    def s_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "<del>"  # Pandoc's strikeout is a deletion
+
+    def s_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "</del>"
+
+    def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A task list's check box, read out with the item's text that the label wraps."""
+        checked = ' checked="checked"' if tokens[idx].meta.get("checked") else ""
+        return f'<label><input type="checkbox" disabled="disabled"{checked}/>'
+
+    def task_label_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "</label>"
+
     # -- raw HTML ----------------------------------------------------------
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
