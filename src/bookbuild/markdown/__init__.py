@@ -4,7 +4,7 @@ CommonMark plus: YAML front matter, tables, strikethrough, footnotes,
 definition lists, heading attributes (``{#id .class}``), inline attributes and
 bracketed spans (``[answer]{.teacher}``), fenced divs (``::: note``), figures,
 smart typography and Pandoc citations; Pandoc's superscript, subscript
-and task lists (``pandoc_inline``).
+and task lists (``pandoc_inline``); fancy and example lists (``fancy_lists``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
+from .fancy_lists import fancy_lists_plugin
 from .fenced_divs import fenced_div_plugin
 from .pandoc_inline import pandoc_inline_plugin
 
@@ -57,4 +58,5 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)
     md.use(pandoc_inline_plugin)
+    md.use(fancy_lists_plugin)
     return md
