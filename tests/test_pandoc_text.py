@@ -33,3 +33,44 @@ def test_the_comparison_sees_a_difference():
     assert ours.cited == pandoc.cited
     assert differences("# T\n\n## Été {#other}\n") == differences("# T\n\n## Été {#other}\n")
     assert bookbuild_outline("# T\n\n## Été\n").body != pandoc_outline("# T\n\n## Ete\n").body
+
+
+BIB = """
+@book{gati2006,
+  author = {Gati, Charles},
+  title = {Failed Illusions},
+  publisher = {Stanford University Press},
+  address = {Stanford},
+  year = {2006},
+}
+@book{litvan1996,
+  author = {Litv{\\'a}n, Gy{\\"o}rgy},
+  title = {The Hungarian Revolution of 1956},
+  publisher = {Longman},
+  address = {London},
+  year = {1996},
+}
+"""
+
+
+def _epub_chapter(project, chapter: str, style: str = "chicago-notes-bibliography"):
+    from bookbuild.editions import EDITIONS
+    from bookbuild.errors import Report
+    from bookbuild.pipeline import read_sources, render
+    from bookbuild.render.html import EPUB
+
+    root = project({"manuscript/book.toml": f'title = "T"\ncitation-style = "{style}"\n',
+                    "manuscript/01.md": chapter, "manuscript/refs.bib": BIB})
+    report = Report(stream=None)
+    book = render(read_sources(root, None, report), EDITIONS["student"], EPUB, report)
+    return book
+
+
+def test_nested_citation_and_markdown_affixes_resolve(project):
+    book = _epub_chapter(project, "# One\n\nFound elsewhere [@gati2006, 59, qtd. in @litvan1996, 105-6].\n"
+                                  "And [*see* @gati2006, 32, **bold** here].\n")
+    notes = " ".join(note.html for note in book.chapters[0].notes)
+    assert "qtd. in" in notes and "Litván" in notes and "Gati" in notes and "@" not in notes
+    assert "<em>See</em>" in notes or "<em>see</em>" in notes
+    assert "<strong>bold</strong> here" in notes
+    assert {entry.key for entry in book.bibliography} == {"gati2006", "litvan1996"}
