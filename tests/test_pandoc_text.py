@@ -53,16 +53,15 @@ BIB = """
 """
 
 
-def _epub_chapter(project, chapter: str, style: str = "chicago-notes-bibliography"):
+def _epub_chapter(project, chapter: str, style: str = "chicago-notes-bibliography", target: str = "epub"):
     from bookbuild.editions import EDITIONS
     from bookbuild.errors import Report
     from bookbuild.pipeline import read_sources, render
-    from bookbuild.render.html import EPUB
 
     root = project({"manuscript/book.toml": f'title = "T"\ncitation-style = "{style}"\n',
                     "manuscript/01.md": chapter, "manuscript/refs.bib": BIB})
     report = Report(stream=None)
-    book = render(read_sources(root, None, report), EDITIONS["student"], EPUB, report)
+    book = render(read_sources(root, None, report), EDITIONS["student"], target, report)
     return book
 
 
@@ -74,3 +73,33 @@ def test_nested_citation_and_markdown_affixes_resolve(project):
     assert "<em>See</em>" in notes or "<em>see</em>" in notes
     assert "<strong>bold</strong> here" in notes
     assert {entry.key for entry in book.bibliography} == {"gati2006", "litvan1996"}
+
+
+HARD_WRAPPED = """\
+# One
+
+The students did not
+[@gati2006]. A note written
+over several lines.[^1] An inline note.^[Written
+over two
+lines.]
+
+[^1]: First line of the note,
+    second line of the note,
+    third line.
+"""
+
+
+@pytest.mark.parametrize("target", ["print", "epub"])
+def test_hard_wrapped_source_prints_as_pandoc_reads_it(project, target):
+    book = _epub_chapter(project, HARD_WRAPPED, target=target)
+    body = book.chapters[0].body_html
+    # A citation at the start of a source line leaves no space before the full stop.
+    assert "did not." in body and "did not\n." not in body and "did not ." not in body
+    # A footnote written over several lines keeps none of the source's line breaks.
+    notes = [note.inline_html if target == "print" else note.html for note in book.chapters[0].notes]
+    assert "First line of the note, second line of the note, third line." in notes[1]
+    assert "Written over two lines." in notes[2]
+    assert not any("\n" in note.strip() for note in notes)
+    if target == "print":
+        assert "First line of the note, second line of the note, third line." in body
