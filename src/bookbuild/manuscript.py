@@ -21,13 +21,15 @@ from urllib.parse import unquote
 import yaml
 from markdown_it.token import Token
 
-from .config import BookConfig, slugify
+from .config import BookConfig, front_matter_name, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
 from .markdown.identifiers import pandoc_identifier, unique_identifier
+from .metadata import (BOOK_KEYS, IGNORED_KEYS, is_book_metadata, title_block, with_yaml_end_as_dashes,
+                       without_title_block)
 from .project import Project
 
 CHAPTER_KINDS = ("front", "chapter", "back")
@@ -116,6 +118,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Ma
     """Read, parse and check every chapter listed in the config."""
     diagnostics = Diagnostics()
     parsed: list[SourceFile] = []
+    examples: dict = {"count": 0, "labels": {}}  # Pandoc's example lists are numbered through the book
     for index, name in enumerate(config.chapters):
         path = project.manuscript_dir / name
         try:
@@ -123,7 +126,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Ma
         except BookbuildError as error:
             diagnostics.extend(error)
             continue
-        parsed.append(_parse_file(index, path, source, project, config, diagnostics))
+        parsed.append(_parse_file(index, path, source, project, config, diagnostics, examples))
     if len(parsed) < len(config.chapters):
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
@@ -146,14 +149,19 @@ class SourceFile:
 
 
 def _parse_file(index: int, path: Path, source: str, project: Project, config: BookConfig,
-                diagnostics: Diagnostics) -> SourceFile:
+                diagnostics: Diagnostics, examples: dict | None = None) -> SourceFile:
     location = project.location(path)
-    env: dict = {}
-    tokens = make_parser(config.language).parse(source, env)
+    env: dict = {"examples": examples if examples is not None else {"count": 0, "labels": {}}}
+    block = title_block(source)
+    text = with_yaml_end_as_dashes(without_title_block(source))
+    tokens = make_parser(config.language).parse(text, env)
     front_matter: dict[str, Any] = {}
     if tokens and tokens[0].type == "front_matter":
         front_matter = _read_front_matter(tokens[0], location, diagnostics)
         tokens = tokens[1:]
+    if block is not None or is_book_metadata(front_matter):
+        # Pandoc's document metadata: its title is the book's (see metadata.py), not this chapter's.
+        front_matter = {key: value for key, value in front_matter.items() if key != "title"}
     if not any(token.type not in ("footnote_block_open", "footnote_block_close") for token in tokens):
         diagnostics.error(location, "chapter is empty", hint="write some text, or remove the file from 'chapters'")
     return SourceFile(index, path, location, source, front_matter, tokens, env)
@@ -177,9 +185,12 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
     for key, value in data.items():
         line = next((first_line + n for n, text in enumerate(lines) if text.startswith(f"{key}:")), first_line)
         where = replace(location, line=line)
+        if key in BOOK_KEYS or key in IGNORED_KEYS:
+            continue  # Pandoc's metadata: read as the book's settings, or reported as ignored (metadata.py)
         if key not in FRONT_MATTER_KEYS:
             diagnostics.error(where, f"unknown front matter key '{key}'",
-                              hint="known keys: " + ", ".join(FRONT_MATTER_KEYS))
+                              hint="known keys: " + ", ".join(FRONT_MATTER_KEYS) + "; and Pandoc's metadata "
+                              "(title, subtitle, author, date, lang, abstract, bibliography, csl, …)")
         elif key == "kind" and value not in CHAPTER_KINDS:
             diagnostics.error(where, f"'kind' must be one of {', '.join(CHAPTER_KINDS)}, not '{value}'")
         elif key == "handout" and not isinstance(value, bool):
@@ -200,7 +211,7 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
     chapters: list[Chapter] = []
     number = 0
     for parsed in files:
-        kind = parsed.front_matter.get("kind", "chapter")
+        kind = parsed.front_matter.get("kind") or _inferred_kind(parsed, numbered=number > 0)
         if kind == "chapter":
             number += 1
         chapters.append(_analyse_chapter(parsed, number if kind == "chapter" else None, kind,
@@ -210,6 +221,22 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
     for chapter in manuscript.chapters:
         _check_links_and_images(chapter, manuscript, project, diagnostics)
     return manuscript
+
+
+def _inferred_kind(parsed: SourceFile, numbered: bool) -> str:
+    """A chapter's kind when its front matter does not say, as a Pandoc book implies it.
+
+    A file named like front matter (dedication, preface, acknowledgments…) is
+    front matter; so is a chapter whose heading is unnumbered (``# Preface {-}``)
+    before the first numbered chapter, and after it such a chapter is back matter.
+    """
+    if front_matter_name(parsed.path.name):
+        return "front"
+    tokens = parsed.tokens
+    if tokens and tokens[0].type == "heading_open" and tokens[0].tag == "h1" and \
+            "unnumbered" in str(tokens[0].attrGet("class") or "").split():
+        return "back" if numbered else "front"
+    return "chapter"
 
 
 def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids: dict[str, SourceLocation],

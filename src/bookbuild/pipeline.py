@@ -81,6 +81,8 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     """Read and check the config, the chapters and the bibliography."""
     project = locate_project(project_dir, out_dir)
     config = load_config(project)
+    for warning in config.warnings:
+        report.warn(warning.location, warning.message, warning.hint)
     load_editions(config, project)
     manuscript = parse_manuscript(project, config, report)
     check_audiences(manuscript, config)

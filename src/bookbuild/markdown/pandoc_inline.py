@@ -3,6 +3,7 @@
 * ``superscript`` and ``subscript``: ``2^10^``, ``H~2~O`` (no unescaped
   spaces inside, as in Pandoc); ``^[`` stays an inline note.
 * ``strikeout``: ``~~gone~~`` (markdown-it's strikethrough; rendered ``<del>``).
+* ``unnumbered`` headings: ``{-}`` is read as ``{.unnumbered}``.
 * ``task_lists``: a bullet list item starting ``[ ]`` or ``[x]`` gets a
   ``task_checkbox`` token (``meta["checked"]``) before its text and a
   ``task_label_close`` after it; the list gets the class ``task-list``.
@@ -23,6 +24,7 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 _TASK_RE = re.compile(r"^\[([ xX])\][ \t]+")
+_HEADING_ATTRS_RE = re.compile(r"\{([^{}]*)\}\s*$")
 
 
 def _not_before_note(md: MarkdownIt, name: str) -> None:
@@ -57,6 +59,18 @@ def task_lists(state: StateCore) -> None:
         _parent_list(tokens, index).attrJoin("class", "task-list")
 
 
+def unnumbered_headings(state: StateCore) -> None:
+    """``# Preface {-}`` is Pandoc's short form of ``{.unnumbered}``."""
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        inline = state.tokens[index + 1]
+        match = _HEADING_ATTRS_RE.search(inline.content)
+        if match and "-" in match[1].split():
+            inside = " ".join(".unnumbered" if part == "-" else part for part in match[1].split())
+            inline.content = inline.content[:match.start()] + "{" + inside + "}"
+
+
 def _parent_list(tokens: list[Token], index: int) -> Token:
     level = tokens[index].level - 1
     for back in range(index - 1, -1, -1):
@@ -70,3 +84,4 @@ def pandoc_inline_plugin(md: MarkdownIt) -> None:
     md.use(sub_plugin)
     _not_before_note(md, "sup")
     md.core.ruler.after("inline", "task_lists", task_lists)
+    md.core.ruler.after("block", "unnumbered_headings", unnumbered_headings)
