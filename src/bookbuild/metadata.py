@@ -285,7 +285,7 @@ def _names(value: Any) -> tuple[str, ...]:
     """Authors as Pandoc allows them: a string, a list of strings, or maps with a ``name``."""
     if value is None:
         return ()
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return tuple(name for name in (_text(item) for item in value) if name)
     name = _text(value)
     return (name,) if name else ()
