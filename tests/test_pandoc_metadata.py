@@ -181,3 +181,33 @@ def test_yaml_block_may_end_with_dots(project, end):
     assert config.title == "Book"
     manuscript = parse_manuscript(locate_project(root), config, Report(stream=None))
     assert manuscript.chapters[0].title == "One"
+
+
+def test_classes_no_stylesheet_knows_are_located_warnings(project):
+    root = project({
+        "manuscript/01.md": "# One {.chapter-opener}\n\n::: note\nA callout.\n:::\n\n::: sidebar\nText.\n:::\n\n"
+                            "A [word]{.smallcaps} and a [phrase]{.glow}, `code`{.python}.\n\n"
+                            "## Part {.unnumbered}\n\n::: house\nStyled by the project.\n:::\n",
+        "styles/css/custom.css": "/* .commented { } */ .house { color: red; } a[href$='.pdf'] { }\n",
+    })
+    report = Report(stream=None)
+    read_sources(root, None, report)
+    assert [problem.format() for problem in report.warnings] == [
+        "manuscript/01.md:1: warning: class '.chapter-opener' is not styled by the theme or the project's CSS, "
+        "and has no effect\n  hint: style it in styles/css/custom.css (.chapter-opener { … }), or remove it",
+        "manuscript/01.md:7: warning: class '.sidebar' is not styled by the theme or the project's CSS, "
+        "and has no effect\n  hint: style it in styles/css/custom.css (.sidebar { … }), or remove it",
+        "manuscript/01.md:11:37: warning: class '.glow' is not styled by the theme or the project's CSS, "
+        "and has no effect\n  hint: style it in styles/css/custom.css (.glow { … }), or remove it",
+    ]
+
+
+def test_strict_makes_an_unknown_class_an_error(project):
+    from bookbuild.errors import BookbuildError
+
+    root = project({"manuscript/01.md": "# One\n\nA [phrase]{.glow}.\n"})
+    report = Report(stream=None, strict=True)
+    read_sources(root, None, report)
+    with pytest.raises(BookbuildError) as caught:
+        report.raise_if_strict()
+    assert "class '.glow'" in caught.value.problems[0].format()

@@ -27,6 +27,7 @@ from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
+from .markdown.header_references import heading_key, resolve_header_references
 from .markdown.identifiers import pandoc_identifier, unique_identifier
 from .metadata import (BOOK_KEYS, IGNORED_KEYS, is_book_metadata, title_block, with_yaml_end_as_dashes,
                        without_title_block)
@@ -52,6 +53,7 @@ class Heading:
     id: str
     text: str
     location: SourceLocation
+    markdown: str = ""  # the heading's text as written, which Pandoc's implicit header references match
 
 
 @dataclass(frozen=True)
@@ -218,9 +220,22 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
                                          used_ids, diagnostics, report))
     manuscript = Manuscript(chapters=tuple(chapters), ids=used_ids, files=tuple(files), project=project,
                             remote_images=remote_images)
+    _resolve_header_references(manuscript)
     for chapter in manuscript.chapters:
         _check_links_and_images(chapter, manuscript, project, diagnostics)
     return manuscript
+
+
+def _resolve_header_references(manuscript: Manuscript) -> None:
+    """Point Pandoc's implicit header references (``[General options]``) at the heading of that text."""
+    headings: dict[str, str] = {}
+    for chapter in manuscript.chapters:
+        for heading in chapter.headings:
+            headings.setdefault(heading_key(heading.markdown or heading.text), heading.id)
+    for chapter in manuscript.chapters:
+        inlines = {id(inline): inline for inline, _, _ in iter_inline(chapter.tokens, chapter.footnotes)}
+        title = Token("inline", "", 0, children=chapter.title_tokens)
+        resolve_header_references([title, *inlines.values()], headings)
 
 
 def _inferred_kind(parsed: SourceFile, numbered: bool) -> str:
@@ -267,7 +282,8 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
                            explicit_id is not None, title_location, used_ids, diagnostics)
     ids = {chapter_id}
 
-    headings: list[Heading] = [Heading(1, chapter_id, title, title_location)]
+    headings: list[Heading] = [Heading(1, chapter_id, title, title_location,
+                                       tokens[1].content if title_tokens else title)]
     for index, token in enumerate(body):
         explicit = token.attrGet("id")
         token_location = replace(location, line=token.map[0] + 1) if token.map else location
@@ -280,7 +296,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
                                    explicit is not None, token_location, used_ids, diagnostics)
             token.attrSet("id", heading_id)
             ids.add(heading_id)
-            headings.append(Heading(int(token.tag[1]), heading_id, text, token_location))
+            headings.append(Heading(int(token.tag[1]), heading_id, text, token_location, body[index + 1].content))
         elif explicit and token.nesting >= 0:
             ids.add(_claim_id(str(explicit), True, token_location, used_ids, diagnostics))
         if token.type == "div_open" and not token.meta.get("closed", True):

@@ -22,6 +22,7 @@ from .answer_key import add_answer_key
 from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition)
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
+from .known_classes import report_unknown_classes
 from .errors import BookbuildError, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
@@ -86,6 +87,7 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     load_editions(config, project)
     manuscript = parse_manuscript(project, config, report)
     check_audiences(manuscript, config)
+    report_unknown_classes(manuscript, config, report)
     bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))

@@ -4,7 +4,8 @@ CommonMark plus: YAML front matter, tables, strikethrough, footnotes,
 definition lists, heading attributes (``{#id .class}``), inline attributes and
 bracketed spans (``[answer]{.teacher}``), fenced divs (``::: note``), figures,
 smart typography and Pandoc citations; Pandoc's superscript, subscript
-and task lists (``pandoc_inline``); fancy and example lists (``fancy_lists``).
+and task lists (``pandoc_inline``); fancy and example lists (``fancy_lists``);
+implicit header references (``header_references``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fancy_lists import fancy_lists_plugin
 from .fenced_divs import fenced_div_plugin
+from .header_references import header_references_plugin
 from .pandoc_inline import pandoc_inline_plugin
 
 # Opening and closing double, then single quotes, by primary language subtag.
@@ -59,4 +61,5 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(blocks_plugin)
     md.use(pandoc_inline_plugin)
     md.use(fancy_lists_plugin)
+    md.use(header_references_plugin)
     return md
