@@ -211,3 +211,25 @@ def test_strict_makes_an_unknown_class_an_error(project):
     with pytest.raises(BookbuildError) as caught:
         report.raise_if_strict()
     assert "class '.glow'" in caught.value.problems[0].format()
+
+
+def test_where_pandoc_would_read_the_source_differently_is_a_located_warning(project):
+    chapter = ("# One\n\nA paragraph whose hard-wrapped line\n## starts with hash signs.\n"
+               "And a line\n> that starts with a quote mark.\n\nText.\n\n---\nauthor: Late\n---\n\nMore.\n\n"
+               "```\n---\nkey: in code\n---\n```\n")
+    root = project({"manuscript/01.md": chapter})
+    report = Report(stream=None)
+    read_sources(root, None, report)
+    assert [problem.format() for problem in report.warnings] == [
+        "manuscript/01.md:4: warning: Pandoc reads this line as part of the paragraph above; bookbuild starts "
+        "a heading here\n  hint: put a blank line before it to keep a heading, or write '\\#' to keep it text",
+        "manuscript/01.md:6: warning: Pandoc reads this line as part of the paragraph above; bookbuild starts "
+        "a block quote here\n  hint: put a blank line before it to keep a block quote, or write '\\>' to keep "
+        "it text",
+        "manuscript/01.md:10: warning: a YAML metadata block below the top of the file is printed as text "
+        "(Pandoc reads it as metadata)\n  hint: move its keys to the block at the top of the first chapter, "
+        "or to metadata.yaml",
+    ]
+    # Pandoc agrees that the first two are text of their paragraphs.
+    html = pypandoc.convert_text(chapter, "html5", format="markdown")
+    assert "<h2" not in html and "<blockquote>" not in html

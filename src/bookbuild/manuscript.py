@@ -29,6 +29,7 @@ from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
 from .markdown.header_references import heading_key, resolve_header_references
 from .markdown.identifiers import pandoc_identifier, unique_identifier
+from .markdown.pandoc_differences import pandoc_differences
 from .metadata import (BOOK_KEYS, IGNORED_KEYS, is_book_metadata, title_block, with_yaml_end_as_dashes,
                        without_title_block)
 from .project import Project
@@ -259,6 +260,8 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     tokens, footnotes = _split_footnotes(copy_tokens(parsed.tokens))
     location = parsed.location
     lines = parsed.source.split("\n")
+    for line, message, hint in pandoc_differences(parsed.source, parsed.tokens):
+        report.warn(replace(location, line=line), message, hint=hint)
 
     # The title: the first level-1 heading, or the front matter's title.
     title_tokens: list[Token] = []
