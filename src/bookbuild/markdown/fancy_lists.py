@@ -79,7 +79,7 @@ def rewrite_markers(state: StateCore) -> None:
     fence: str | None = None
     in_list = False
     previous_blank = True
-    last_style: dict[int, str] = {}  # indentation -> style of the list there
+    last_style: dict[int, tuple[str, str]] = {}  # indentation -> style and delimiter of the list there
     for number, line in enumerate(lines):
         if fence is not None:
             if line.strip().startswith(fence):
@@ -98,7 +98,8 @@ def rewrite_markers(state: StateCore) -> None:
             enumerator = match["paren"] if match["paren"] is not None else match["plain"]
             delim = "()" if match["paren"] is not None else match["delim"]
             indent = len(match["indent"].expandtabs(4))
-            style, value = _style_and_number(enumerator, last_style.get(indent))
+            previous = last_style.get(indent)
+            style, value = _style_and_number(enumerator, previous[0] if previous and previous[1] == delim else None)
             capital_period = (len(enumerator) == 1 and enumerator.isupper() and delim == "."
                               and len(match["space"].expandtabs(4)) < 2)
             if style and not capital_period and not (style == "decimal" and delim != "()"):
@@ -115,7 +116,7 @@ def rewrite_markers(state: StateCore) -> None:
                     replacement = "0" * (len(marker) - len(replacement)) + replacement
                 lines[number] = match["indent"] + replacement + line[match.end("marker"):]
                 styles[number] = (style, delim)
-                last_style[indent] = style
+                last_style[indent] = (style, delim)
                 in_list = True
                 previous_blank = False
                 continue

@@ -288,6 +288,14 @@ class BookRenderer(RendererHTML):
         """
         return " " if env["context"].note_depth else "\n"
 
+    def ordered_list_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A list's start (``4.``, ``iv.``, ``(d)``) in print too: WeasyPrint does not read ``start`` itself."""
+        markup = self.renderToken(tokens, idx, options, env)
+        start = tokens[idx].attrGet("start")
+        if env["context"].target == PRINT and start is not None and str(start).lstrip("-").isdigit():
+            markup = markup.replace("<ol", f'<ol style="counter-reset: list-item {int(start) - 1}"', 1)
+        return markup
+
     def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         """A task list's check box, read out with the item's text that the label wraps."""
         checked = ' checked="checked"' if tokens[idx].meta.get("checked") else ""
