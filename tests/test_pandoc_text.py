@@ -103,3 +103,48 @@ def test_hard_wrapped_source_prints_as_pandoc_reads_it(project, target):
     assert not any("\n" in note.strip() for note in notes)
     if target == "print":
         assert "First line of the note, second line of the note, third line." in body
+
+
+HEADINGS = [
+    "Introduction", "Introduction", "introduction-1", "Introduction", "Über die Revolution", "Ça va?",
+    "Δημοκρατία και ελευθερία", "Русская революция 1917", "1956", "1956: The Year", "3.14 and π",
+    "snake_case_heading", "dotted.name.here", "Dash — and – hyphen-minus", "Tabs\tand  spaces",
+    "C++ & C#", "¿Qué pasó?", "Ελληνικά: λέξεις", "日本語の見出し", "中文标题", "עברית", "العربية",
+    "ⅷ roman numeral", "x² + y²", "½ of it", "emoji 🎉 here", "Mixed CASE Words", "trailing period.",
+    "-leading dash", "_leading underscore", ".leading dot", "it’s “quoted”", "a/b|c (d)", "100% sure",
+    "naïve café", "Łódź and Kraków", "İstanbul", "ß and ẞ", "",
+]
+
+
+def test_heading_ids_match_pandoc_on_many_headings():
+    """Pandoc's auto_identifiers on headings of many scripts, numbers, punctuation and duplicates."""
+    markdown = "# Book\n\n" + "".join(f"## {text}\n\nText.\n\n" for text in HEADINGS)
+    expected = [line for line in pandoc_outline(markdown).body if line.startswith("h2")]
+    actual = [line for line in bookbuild_outline(markdown).body if line.startswith("h2")]
+    assert len(actual) == len(HEADINGS)
+    assert actual == expected
+
+
+def test_example_lists_and_header_references_work_across_chapters(project):
+    from bookbuild.config import load_config
+    from bookbuild.errors import Report
+    from bookbuild.manuscript import parse_manuscript
+    from bookbuild.project import locate_project
+    from bookbuild.render.book import BuildInfo, render_book
+    from bookbuild.editions import EDITIONS
+    import datetime as dt
+
+    root = project({"manuscript/01.md": "# One\n\n(@) First example.\n(@second) Second.\n\n"
+                                        "See [The other chapter].\n",
+                    "manuscript/02.md": "# The other chapter\n\n(@) Third, numbered on from the first "
+                                        "chapter.\n\nBack to [One] and [nothing here].\n"})
+    project_ = locate_project(root)
+    config = load_config(project_)
+    manuscript = parse_manuscript(project_, config, Report(stream=None))
+    book = render_book(manuscript, None, config, EDITIONS["student"], "epub",
+                       BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+    one, two = (chapter.body_html for chapter in book.chapters)
+    assert '<a href="#the-other-chapter">The other chapter</a>' in one
+    assert '<ol start="3" class="example"' in two or '<ol class="example" start="3"' in two \
+        or ('start="3"' in two and 'class="example"' in two)
+    assert '<a href="#one">One</a>' in two and "[nothing here]" in two
