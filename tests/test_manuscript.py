@@ -37,7 +37,7 @@ def test_titles_ids_kinds_and_numbers(project):
     intro, thaw, rajk = manuscript.chapters
     assert (intro.kind, intro.number, intro.short_title, intro.id) == ("front", None, "Intro", "how-to-use-this-booklet")
     assert (thaw.number, thaw.id, rajk.number) == (1, "thaw", 2)
-    assert [h.id for h in thaw.headings] == ["thaw", "the-secret-speech", "the-secret-speech-2"]
+    assert [h.id for h in thaw.headings] == ["thaw", "the-secret-speech", "the-secret-speech-1"]
 
 
 def test_citations_in_reading_order_with_locations(project):
@@ -101,12 +101,13 @@ def test_invalid_utf8_names_the_byte(project):
 
 
 def test_front_matter_mistakes(project):
-    root = project({"manuscript/01.md": "---\nkind: preface\nauthor: me\n---\n\n# T\n",
+    root = project({"manuscript/01.md": "---\nkind: preface\nautor: me\n---\n\n# T\n",
                     "manuscript/02.md": "---\ntitle: [unclosed\n---\n\n# T\n"})
     assert problems_of(lambda: parse(root)) == [
         "manuscript/01.md:2: error: 'kind' must be one of front, chapter, back, not 'preface'",
-        "manuscript/01.md:3: error: unknown front matter key 'author'\n"
-        "  hint: known keys: title, short-title, id, kind, audience, handout",
+        "manuscript/01.md:3: error: unknown front matter key 'autor'\n"
+        "  hint: known keys: title, short-title, id, kind, audience, handout; and Pandoc's metadata "
+        "(title, subtitle, author, date, lang, abstract, bibliography, csl, …)",
         "manuscript/02.md:2: error: a list in brackets is never closed, or lacks a comma between its items\n"
         "  hint: write it as: title: [unclosed]",
     ]

@@ -17,7 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import BookbuildError, Diagnostics, SourceLocation, closest
+from .errors import BookbuildError, Diagnostics, Problem, SourceLocation, closest
+from .metadata import BookMetadata, read_metadata
 from .project import Project
 
 PAPER_SIZES = {
@@ -84,6 +85,8 @@ class BookConfig:
     accessibility: MappingProxyType = field(default_factory=lambda: _table_with_defaults(ACCESSIBILITY_OPTIONS, {}))
     # Where each key was written, for error messages of later stages.
     locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+    # What could not be used of the book's Pandoc metadata, for the pipeline to report.
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
 
     def location_of(self, key: str) -> SourceLocation | None:
@@ -619,7 +622,7 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
     folder = project.manuscript_dir
     chapters = config.chapters
     if not chapters:
-        chapters = tuple(path.name for path in sorted(folder.glob("*.md")) if path.name.lower() != "readme.md")
+        chapters = discover_chapters(folder)
         if not chapters:
             diagnostics.error(config.source or project.location(folder), "no chapters: the manuscript folder "
                               "has no *.md files", hint="add chapter files or list them under 'chapters'")
@@ -634,6 +637,7 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
         for name in duplicates:
             diagnostics.error(config.location_of("chapters"), f"chapter '{name}' is listed twice")
         chapters = tuple(usable)
+    config = _with_metadata(config, read_metadata(project, chapters))
     bibliography = config.bibliography
     if bibliography:
         before = len(diagnostics.problems)
@@ -663,7 +667,10 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
 
     title = config.title
     if "title" not in config.locations:
-        title = (_first_heading(folder / chapters[0]) if chapters else None) or project.root.name
+        # Like Pandoc: the metadata's title (metadata.yaml, a YAML or title block; merged above with its
+        # location), failing that the first heading of the first chapter that is not front matter.
+        body = [name for name in chapters if not front_matter_name(name)] or list(chapters)
+        title = (_first_heading(folder / body[0]) if body else None) or project.root.name
     identifier = config.identifier or "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "bookbuild:" + title))
     return replace(config, title=title, identifier=identifier, chapters=chapters, bibliography=bibliography,
                    cover=cover, language=language)
@@ -677,6 +684,38 @@ def unlisted_chapters(config: BookConfig, project: Project) -> list[Path]:
     listed = {(project.manuscript_dir / name).resolve() for name in config.chapters}
     return [path for path in sorted(project.manuscript_dir.glob("*.md"))
             if path.name.lower() != "readme.md" and path.resolve() not in listed]
+
+
+# Files named like front matter, in the order books print them: they come first and are not numbered.
+FRONT_MATTER_NAMES = ("half-title", "title", "copyright", "dedication", "epigraph", "contents", "toc", "foreword",
+                      "preface", "acknowledgments", "acknowledgements", "abstract", "abbreviations")
+
+
+def front_matter_name(file_name: str) -> str | None:
+    """The front-matter part a chapter file is named for ('00-Dedication.md' -> 'dedication'), or None."""
+    stem = re.sub(r"^[\d\s._-]+", "", Path(file_name).stem).lower().replace("_", "-").replace(" ", "-")
+    return stem if stem in FRONT_MATTER_NAMES else None
+
+
+def discover_chapters(folder: Path) -> tuple[str, ...]:
+    """The chapters of a folder without a chapter list: front matter first, then every *.md file in name order."""
+    names = sorted(path.name for path in folder.glob("*.md") if path.name.lower() != "readme.md")
+    front = sorted((name for name in names if front_matter_name(name) and not re.match(r"^\d", name)),
+                   key=lambda name: FRONT_MATTER_NAMES.index(front_matter_name(name) or ""))
+    return tuple(front + [name for name in names if name not in front])
+
+
+def _with_metadata(config: BookConfig, metadata: BookMetadata) -> BookConfig:
+    """Fill in what book.toml left out from the book's Pandoc metadata (book.toml wins)."""
+    changes: dict[str, Any] = {}
+    locations = dict(config.locations)
+    by_key = {option.key: option for option in OPTIONS}
+    for key, value in metadata.values.items():
+        if key in config.locations or key not in by_key:
+            continue
+        changes[attribute_name(key)] = value
+        locations[key] = metadata.locations[key]
+    return replace(config, **changes, locations=locations, warnings=config.warnings + metadata.warnings)
 
 
 def _check_source_file(folder: Path, name: str, what: str, where: SourceLocation | None, project: Project,

@@ -10,21 +10,28 @@ are checked.  Every problem in every chapter is reported at once.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from markdown_it.token import Token
 
-from .config import BookConfig, explain_yaml_error, repeated_yaml_keys, slugify
+from .config import BookConfig, explain_yaml_error, front_matter_name, repeated_yaml_keys, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation, CitationItem
+from .markdown.header_references import heading_key, resolve_header_references
+from .markdown.identifiers import pandoc_identifier, unique_identifier
+from .markdown.pandoc_differences import pandoc_differences
+from .metadata import (BOOK_KEYS, IGNORED_KEYS, is_book_metadata, title_block, with_yaml_end_as_dashes,
+                       without_title_block)
 from .project import Project
 
 CHAPTER_KINDS = ("front", "chapter", "back")
@@ -47,6 +54,7 @@ class Heading:
     id: str
     text: str
     location: SourceLocation
+    markdown: str = ""  # the heading's text as written, which Pandoc's implicit header references match
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,15 @@ class Chapter:
     headings: tuple[Heading, ...]
     citations: tuple[Citation, ...]
     ids: frozenset[str]
+    title_classes: tuple[str, ...] = ()  # the classes of the title heading, such as 'unnumbered'
 
     @property
     def file_stem(self) -> str:
-        return self.id
+        """The chapter's file name in an EPUB: its id, or an ASCII form of it (ids may hold any letter)."""
+        if self.id.isascii() and re.fullmatch(r"[A-Za-z0-9_.-]+", self.id):
+            return self.id
+        digest = hashlib.sha1(self.id.encode("utf-8")).hexdigest()[:8]
+        return f"{slugify(self.id) or 'chapter'}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report,
     """
     diagnostics = Diagnostics() if problems is None else problems
     parsed: list[SourceFile] = []
+    examples: dict = {"count": 0, "labels": {}}  # Pandoc's example lists are numbered through the book
     for index, name in enumerate(config.chapters):
         path = project.manuscript_dir / name
         try:
@@ -120,7 +134,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report,
         except BookbuildError as error:
             diagnostics.extend(error)
             continue
-        parsed.append(_parse_file(index, path, source, project, config, diagnostics))
+        parsed.append(_parse_file(index, path, source, project, config, diagnostics, examples))
     if len(parsed) < len(config.chapters):
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
@@ -144,14 +158,19 @@ class SourceFile:
 
 
 def _parse_file(index: int, path: Path, source: str, project: Project, config: BookConfig,
-                diagnostics: Diagnostics) -> SourceFile:
+                diagnostics: Diagnostics, examples: dict | None = None) -> SourceFile:
     location = project.location(path)
-    env: dict = {}
-    tokens = make_parser(config.language).parse(source, env)
+    env: dict = {"examples": examples if examples is not None else {"count": 0, "labels": {}}}
+    block = title_block(source)
+    text = with_yaml_end_as_dashes(without_title_block(source))
+    tokens = make_parser(config.language).parse(text, env)
     front_matter: dict[str, Any] = {}
     if tokens and tokens[0].type == "front_matter":
         front_matter = _read_front_matter(tokens[0], location, diagnostics)
         tokens = tokens[1:]
+    if block is not None or is_book_metadata(front_matter):
+        # Pandoc's document metadata: its title is the book's (see metadata.py), not this chapter's.
+        front_matter = {key: value for key, value in front_matter.items() if key != "title"}
     if not any(token.type not in ("footnote_block_open", "footnote_block_close") for token in tokens):
         diagnostics.error(location, "chapter is empty", hint="write some text, or remove the file from 'chapters'")
     return SourceFile(index, path, location, source, front_matter, tokens, env)
@@ -176,9 +195,12 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
     for key, value in data.items():
         line = next((first_line + n for n, text in enumerate(lines) if text.startswith(f"{key}:")), first_line)
         where = replace(location, line=line)
+        if key in BOOK_KEYS or key in IGNORED_KEYS:
+            continue  # Pandoc's metadata: read as the book's settings, or reported as ignored (metadata.py)
         if key not in FRONT_MATTER_KEYS:
             diagnostics.error(where, f"unknown front matter key '{key}'",
-                              hint="known keys: " + ", ".join(FRONT_MATTER_KEYS))
+                              hint="known keys: " + ", ".join(FRONT_MATTER_KEYS) + "; and Pandoc's metadata "
+                              "(title, subtitle, author, date, lang, abstract, bibliography, csl, …)")
         elif key == "kind" and value not in CHAPTER_KINDS:
             diagnostics.error(where, f"'kind' must be one of {', '.join(CHAPTER_KINDS)}, not '{value}'")
         elif key == "handout" and not isinstance(value, bool):
@@ -199,16 +221,45 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
     chapters: list[Chapter] = []
     number = 0
     for parsed in files:
-        kind = parsed.front_matter.get("kind", "chapter")
+        kind = parsed.front_matter.get("kind") or _inferred_kind(parsed, numbered=number > 0)
         if kind == "chapter":
             number += 1
         chapters.append(_analyse_chapter(parsed, number if kind == "chapter" else None, kind,
                                          used_ids, diagnostics, report))
     manuscript = Manuscript(chapters=tuple(chapters), ids=used_ids, files=tuple(files), project=project,
                             remote_images=remote_images)
+    _resolve_header_references(manuscript)
     for chapter in manuscript.chapters:
         _check_links_and_images(chapter, manuscript, project, diagnostics)
     return manuscript
+
+
+def _resolve_header_references(manuscript: Manuscript) -> None:
+    """Point Pandoc's implicit header references (``[General options]``) at the heading of that text."""
+    headings: dict[str, str] = {}
+    for chapter in manuscript.chapters:
+        for heading in chapter.headings:
+            headings.setdefault(heading_key(heading.markdown or heading.text), heading.id)
+    for chapter in manuscript.chapters:
+        inlines = {id(inline): inline for inline, _, _ in iter_inline(chapter.tokens, chapter.footnotes)}
+        title = Token("inline", "", 0, children=chapter.title_tokens)
+        resolve_header_references([title, *inlines.values()], headings)
+
+
+def _inferred_kind(parsed: SourceFile, numbered: bool) -> str:
+    """A chapter's kind when its front matter does not say, as a Pandoc book implies it.
+
+    A file named like front matter (dedication, preface, acknowledgments…) is
+    front matter; so is a chapter whose heading is unnumbered (``# Preface {-}``)
+    before the first numbered chapter, and after it such a chapter is back matter.
+    """
+    if front_matter_name(parsed.path.name):
+        return "front"
+    tokens = parsed.tokens
+    if tokens and tokens[0].type == "heading_open" and tokens[0].tag == "h1" and \
+            "unnumbered" in str(tokens[0].attrGet("class") or "").split():
+        return "back" if numbered else "front"
+    return "chapter"
 
 
 def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids: dict[str, SourceLocation],
@@ -216,9 +267,12 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     tokens, footnotes = _split_footnotes(copy_tokens(parsed.tokens))
     location = parsed.location
     lines = parsed.source.split("\n")
+    for line, message, hint in pandoc_differences(parsed.source, parsed.tokens):
+        report.warn(replace(location, line=line), message, hint=hint)
 
     # The title: the first level-1 heading, or the front matter's title.
     title_tokens: list[Token] = []
+    title_classes: tuple[str, ...] = ()
     title = parsed.front_matter.get("title") or ""
     explicit_id = parsed.front_matter.get("id")
     title_location = location
@@ -228,16 +282,18 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
         title_tokens = tokens[1].children or []
         title = title or _plain_text(title_tokens)
         explicit_id = explicit_id or heading.attrGet("id")
+        title_classes = tuple(str(heading.attrGet("class") or "").split())
         title_location = replace(location, line=heading.map[0] + 1 if heading.map else None)
         body = tokens[3:]
     elif not title:
         title = Path(parsed.path).stem.lstrip("0123456789-_ ").replace("-", " ").strip().capitalize() or "Untitled"
         report.warn(location, "chapter has no title", hint="start the file with a level-1 heading: '# Title'")
-    chapter_id = _claim_id(str(explicit_id) if explicit_id else (slugify(title) or f"chapter-{parsed.index + 1}"),
+    chapter_id = _claim_id(str(explicit_id) if explicit_id else pandoc_identifier(title),
                            explicit_id is not None, title_location, used_ids, diagnostics)
     ids = {chapter_id}
 
-    headings: list[Heading] = [Heading(1, chapter_id, title, title_location)]
+    headings: list[Heading] = [Heading(1, chapter_id, title, title_location,
+                                       tokens[1].content if title_tokens else title)]
     for index, token in enumerate(body):
         explicit = token.attrGet("id")
         token_location = replace(location, line=token.map[0] + 1) if token.map else location
@@ -246,11 +302,11 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
             if token.tag == "h1":
                 report.warn(token_location, "a second level-1 heading in one chapter",
                             hint="start a new chapter file, or use '##' for a section")
-            heading_id = _claim_id(str(explicit) if explicit else (slugify(text) or "section"),
+            heading_id = _claim_id(str(explicit) if explicit else pandoc_identifier(text),
                                    explicit is not None, token_location, used_ids, diagnostics)
             token.attrSet("id", heading_id)
             ids.add(heading_id)
-            headings.append(Heading(int(token.tag[1]), heading_id, text, token_location))
+            headings.append(Heading(int(token.tag[1]), heading_id, text, token_location, body[index + 1].content))
         elif explicit and token.nesting >= 0:
             ids.add(_claim_id(str(explicit), True, token_location, used_ids, diagnostics))
         if token.type == "div_open" and not token.meta.get("closed", True):
@@ -277,14 +333,14 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
         front_matter=parsed.front_matter, tokens=body, title_tokens=title_tokens, footnotes=footnotes,
         id=chapter_id, title=title, short_title=parsed.front_matter.get("short-title") or title,
         kind=kind, number=number, audience=parsed.front_matter.get("audience"),
-        headings=tuple(headings), citations=(), ids=frozenset(ids),
+        headings=tuple(headings), citations=(), ids=frozenset(ids), title_classes=title_classes,
     )
     return replace(chapter, citations=tuple(collect_citations(chapter, lines)))
 
 
 def _claim_id(wanted: str, explicit: bool, location: SourceLocation, used: dict[str, SourceLocation],
               diagnostics: Diagnostics) -> str:
-    """Reserve an id book-wide: explicit duplicates are errors, generated ones get a number."""
+    """Reserve an id book-wide: explicit duplicates are errors, generated ones get a number as Pandoc's do."""
     if explicit:
         if wanted in used:
             diagnostics.error(location, f"duplicate id '{wanted}'",
@@ -292,10 +348,7 @@ def _claim_id(wanted: str, explicit: bool, location: SourceLocation, used: dict[
         else:
             used[wanted] = location
         return wanted
-    candidate, counter = wanted, 2
-    while candidate in used:
-        candidate = f"{wanted}-{counter}"
-        counter += 1
+    candidate = unique_identifier(wanted, used)
     used[candidate] = location
     return candidate
 
@@ -439,10 +492,10 @@ def _check_links_and_images(chapter: Chapter, manuscript: Manuscript, project: P
 def internal_target(href: str, chapter_files: dict[str, Chapter]) -> str | None:
     """The id a link points to inside the book, or None for an external link."""
     if href.startswith("#"):
-        return href[1:]
+        return unquote(href[1:])  # markdown-it percent-encodes letters outside ASCII
     match = re.fullmatch(r"([^:/?#]+\.md)(?:#(.*))?", href)
     if match and match[1] in chapter_files:
-        return match[2] or chapter_files[match[1]].id
+        return unquote(match[2]) if match[2] else chapter_files[match[1]].id
     return None
 
 

@@ -24,6 +24,7 @@ from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audi
                        load_editions, select_edition, split_material)
 from .leaks import HiddenMaterial, check_output, hidden_material
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
+from .known_classes import report_unknown_classes
 from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
@@ -98,6 +99,8 @@ def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: 
     project = locate_project(project_dir, out_dir)
     config, config_problems = read_config(project)
     problems.problems.extend(config_problems.problems)
+    for warning in config.warnings:
+        report.warn(warning.location, warning.message, warning.hint)
     _collect(problems, load_editions, config, project)
     for path in unlisted_chapters(config, project):
         report.warn(project.location(path), f"'{path.name}' is not listed in book.toml's chapters: it is left "
@@ -113,6 +116,7 @@ def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: 
             _collect(problems, parse_manuscript, project, config, report)
     if manuscript is not None:
         _collect(problems, check_audiences, manuscript, config, project)
+        report_unknown_classes(manuscript, config, report)
     bibliography = (_collect(problems, load_bibliography, project.manuscript_dir / config.bibliography, project,
                              report)
                     if config.bibliography else {})

@@ -3,7 +3,9 @@
 CommonMark plus: YAML front matter, tables, strikethrough, footnotes,
 definition lists, heading attributes (``{#id .class}``), inline attributes and
 bracketed spans (``[answer]{.teacher}``), fenced divs (``::: note``), figures,
-smart typography and Pandoc citations.
+smart typography and Pandoc citations; Pandoc's superscript, subscript
+and task lists (``pandoc_inline``); fancy and example lists (``fancy_lists``);
+implicit header references (``header_references``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
+from .fancy_lists import fancy_lists_plugin
 from .fenced_divs import fenced_div_plugin
+from .header_references import header_references_plugin
 from .line_blocks import line_block_plugin
 from .math import math_plugin
+from .pandoc_inline import pandoc_inline_plugin
 from .pandoc_tables import pandoc_tables_plugin
 from .raw import raw_plugin
 from .typography import typography_plugin
@@ -65,4 +70,7 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)
     md.use(typography_plugin)
+    md.use(pandoc_inline_plugin)
+    md.use(fancy_lists_plugin)
+    md.use(header_references_plugin)
     return md

@@ -9,6 +9,11 @@ Understood forms::
     @key                          author in text
     @key [p. 30]                  author in text with a locator
     @{odd key}                    a key with unusual characters
+    [@a, 59, qtd. in @b, 105-6]   a citation nested in another's suffix
+    [*see* @a, p. 4, *passim*]    Markdown in prefixes and suffixes
+
+Prefixes and suffixes are safe HTML (``markupsafe.Markup``): their emphasis
+is kept, as Pandoc keeps it, and the citation stage does not escape it again.
 
 The token's ``meta["items"]`` holds :class:`CitationItem` values and
 ``meta["mode"]`` is ``"normal"`` or ``"author-in-text"``.  ``meta["offset"]``
@@ -22,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 from markdown_it.rules_inline import StateInline
 
 from ..errors import SourceLocation
@@ -123,7 +129,13 @@ def _split_items(content: str) -> list[str] | None:
     return parts
 
 
-def _parse_item(part: str) -> CitationItem | None:
+def _parse_items(part: str, md: MarkdownIt | None = None) -> list[CitationItem] | None:
+    """The cited works of one ';'-separated part: its key, and any citation nested in its suffix.
+
+    ``@a, 59, qtd. in @b, 105-6`` cites *a* at 59 and *b* at 105-6 with the prefix
+    "qtd. in", as Pandoc finds a citation in another's suffix.  Prefixes and
+    suffixes keep their Markdown (``*see*``), rendered by :func:`render_affix`.
+    """
     for match in _KEY_RE.finditer(part):
         start = match.start()
         suppress = start > 0 and part[start - 1] == "-"
@@ -133,10 +145,56 @@ def _parse_item(part: str) -> CitationItem | None:
         if prefix and not prefix[-1].isspace() and prefix[-1] not in "([":
             continue
         key = match["braced"] or match["plain"]
-        label, locator, suffix = parse_locator(part[match.end():])
-        return CitationItem(key=key, prefix=prefix.strip(), locator=locator, label=label, suffix=suffix,
-                            suppress_author=suppress)
+        rest = part[match.end():]
+        nested_at = _nested_key(rest)
+        label, locator, suffix = parse_locator(rest if nested_at is None else rest[:nested_at])
+        nested: list[CitationItem] = []
+        if nested_at is not None:
+            nested = _parse_items(suffix.lstrip(",; ") + " " + rest[nested_at:], md) or []
+            suffix = ""
+        item = CitationItem(key=key, prefix=render_affix(prefix.strip(), md), locator=locator, label=label,
+                            suffix=render_affix(suffix, md), suppress_author=suppress)
+        return [item, *nested]
     return None
+
+
+def _nested_key(text: str) -> int | None:
+    """Where a citation nested in a suffix starts ('@b' after a space), or None."""
+    for match in _KEY_RE.finditer(text):
+        start = match.start()
+        if start > 0 and text[start - 1] == "-":
+            start -= 1
+        if start == 0 or text[start - 1].isspace():
+            return start
+    return None
+
+
+_AFFIX_TAGS = {"em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>", "strong_close": "</strong>",
+               "s_open": "<del>", "s_close": "</del>", "sup_open": "<sup>", "sup_close": "</sup>",
+               "sub_open": "<sub>", "sub_close": "</sub>"}
+
+
+def render_affix(text: str, md: MarkdownIt | None) -> str:
+    """A citation prefix or suffix with its Markdown emphasis as safe HTML (``Markup``), as Pandoc reads it.
+
+    Only phrasing that a citation can carry is kept (emphasis, strong, code,
+    deletions, super- and subscripts); anything else prints as its text.
+    """
+    if not text or md is None or not re.search(r"[*_`~^\\&]", text):
+        return Markup(escape(text)) if text else text
+    children: list = []
+    md.inline.parse(text, md, {}, children)
+    parts = []
+    for child in children:
+        if child.type in _AFFIX_TAGS:
+            parts.append(_AFFIX_TAGS[child.type])
+        elif child.type == "code_inline":
+            parts.append(f"<code>{escape(child.content)}</code>")
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "text" or not child.type.endswith(("_open", "_close")):
+            parts.append(str(escape(child.content)))
+    return Markup("".join(parts))
 
 
 def _find_closing_bracket(src: str, start: int) -> int:
@@ -182,9 +240,10 @@ def bracketed_citation(state: StateInline, silent: bool) -> bool:
     parts = _split_items(content)
     if parts is None:
         return False
-    items = [_parse_item(part) for part in parts]
-    if any(item is None for item in items):
+    parsed = [_parse_items(part, state.md) for part in parts]
+    if any(found is None for found in parsed):
         return False
+    items = [item for found in parsed for item in found]
     if not silent:
         token = state.push("citation", "", 0)
         token.content = src[start:end + 1]
@@ -213,6 +272,7 @@ def in_text_citation(state: StateInline, silent: bool) -> bool:
         inner = src[open_at + 1:close_at] if close_at != -1 else ""
         if close_at != -1 and "@" not in inner and src[close_at + 1:close_at + 2] not in ("(", "["):
             label, locator, suffix = parse_locator(inner)
+            suffix = render_affix(suffix, state.md)
             pos = close_at + 1
     if not silent:
         token = state.push("citation", "", 0)

@@ -110,7 +110,7 @@ def render_book(manuscript: Manuscript, citations: CitationResult | None, config
             id=chapter.id, kind=chapter.kind, number=chapter.number, title=chapter.title,
             short_title=chapter.short_title, title_html=title_html, body_html=body_html,
             notes=tuple(context.notes), headings=chapter.headings,
-            file_name=f"{chapter.id}.xhtml", source=chapter,
+            file_name=f"{chapter.file_stem}.xhtml", source=chapter,
         ))
     if config.cover:
         cover: str | None = remember(manuscript.project.manuscript_dir / config.cover)

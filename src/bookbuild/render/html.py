@@ -173,6 +173,9 @@ class BookRenderer(RendererHTML):
             rendered = context.citations.citations.get(token.meta.get("id", ""))
             if rendered is None or rendered.note is None or rendered.text:
                 continue
+            if index > 0 and tokens[index - 1].type == "softbreak":
+                # A citation at the start of a source line: the line break is a space, and goes like one.
+                tokens[index - 1] = Token("text", "", 0, content="")
             before = tokens[index - 1] if index > 0 else None
             after = tokens[index + 1] if index + 1 < len(tokens) else None
             if before is not None and before.type == "text":
@@ -351,6 +354,38 @@ class BookRenderer(RendererHTML):
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return self._math(tokens[idx], env, block=True)
+
+    # -- Pandoc text extensions: strikeout, task lists ----------------------
+
+    def s_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "<del>"  # Pandoc's strikeout is a deletion
+
+    def s_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "</del>"
+
+    def softbreak(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A line break of the source is a space, as in Pandoc; in a note it must be one.
+
+        A newline in a page-bottom footnote is printed as a line break, so a
+        note written over several source lines would keep the source's lines.
+        """
+        return " " if env["context"].note_depth else "\n"
+
+    def ordered_list_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A list's start (``4.``, ``iv.``, ``(d)``) in print too: WeasyPrint does not read ``start`` itself."""
+        markup = self.renderToken(tokens, idx, options, env)
+        start = tokens[idx].attrGet("start")
+        if env["context"].target == PRINT and start is not None and str(start).lstrip("-").isdigit():
+            markup = markup.replace("<ol", f'<ol style="counter-reset: list-item {int(start) - 1}"', 1)
+        return markup
+
+    def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        """A task list's check box, read out with the item's text that the label wraps."""
+        checked = ' checked="checked"' if tokens[idx].meta.get("checked") else ""
+        return f'<label><input type="checkbox" disabled="disabled"{checked}/>'
+
+    def task_label_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return "</label>"
 
     # -- raw HTML ----------------------------------------------------------
 
