@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
-from .bibliography import load_bibliography
+from .bibliography import load_bibliography, report_problems
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, load_config
@@ -86,8 +86,16 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     check_audiences(manuscript, config)
     bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
+    report_problems(bibliography, cited_keys(manuscript, config), report)
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
     return Sources(project, config, manuscript, bibliography, style, build_info())
+
+
+def cited_keys(manuscript: Manuscript, config: BookConfig) -> frozenset[str] | None:
+    """The keys the book cites or lists with ``nocite``; None when ``nocite`` lists every entry ("*")."""
+    if "*" in config.nocite:
+        return None
+    return frozenset(item.key for citation in manuscript.citations for item in citation.items) | set(config.nocite)
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
