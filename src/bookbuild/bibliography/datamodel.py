@@ -125,7 +125,7 @@ def fold_fields(raw: RawEntry, problems: Problems) -> RawEntry:
     if implied and "type" not in values:
         values["type"] = implied
         lines["type"] = raw.line
-    return RawEntry(raw.key, entry_type, raw.line, values, lines)
+    return RawEntry(raw.key, entry_type, raw.line, values, lines, source_type=raw.type)
 
 
 def key_list(value: str) -> list[str]:
@@ -173,7 +173,7 @@ def resolve_xdata(entries: Mapping[str, RawEntry], problems: Problems) -> dict[s
                 continue
             values[name] = merged(parent, seen + (raw.key,)).values[source_field] if source not in seen \
                 else parent.values[source_field]
-        result = RawEntry(raw.key, raw.type, raw.line, values, lines)
+        result = RawEntry(raw.key, raw.type, raw.line, values, lines, raw.source_type)
         done[raw.key] = result
         return result
 
@@ -225,4 +225,21 @@ def inherit(raw: RawEntry, entries: Mapping[str, RawEntry], problems: Problems,
             continue
         values[name] = value
         lines[name] = parent.lines.get(name)
-    return RawEntry(raw.key, raw.type, raw.line, values, lines)
+    return RawEntry(raw.key, raw.type, raw.line, values, lines, raw.source_type)
+
+
+def set_from_members(raw: RawEntry, entries: Mapping[str, RawEntry], problems: Problems) -> RawEntry:
+    """A @set entry with the type and fields of its first member (biber sorts and labels a set by it)."""
+    members = key_list(raw.values.get("entryset", ""))
+    first = next((entries[key] for key in members if key in entries), None)
+    if first is None:
+        problems.warn(raw.line, f"the @set entry '{raw.key}' has no member in this file", key=raw.key)
+        return raw
+    first = inherit(first, entries, problems)
+    values = dict(raw.values)
+    lines = dict(raw.lines)
+    for name, value in first.values.items():
+        if name not in values and name not in NOT_INHERITED:
+            values[name] = value
+            lines[name] = first.lines.get(name)
+    return RawEntry(raw.key, first.type, raw.line, values, lines, source_type="set")

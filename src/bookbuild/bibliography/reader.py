@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from ..errors import BookbuildError, Problem, Report
 from ..project import Project
-from .datamodel import fold_fields, inherit, key_list, resolve_xdata
+from .datamodel import fold_fields, inherit, key_list, resolve_xdata, set_from_members
 from .dates import is_placeholder, parse_date, parse_month, parse_season
 from .latex import decode, latex_to_plain, preamble_macros
 from .links import normalise_doi, normalise_url, verbatim
@@ -43,6 +43,7 @@ IGNORED_FIELDS = {"file": "a link to a file on the author's computer (Zotero, Ja
                   "bdsk-url-1": "reference manager data", "bdsk-url-2": "reference manager data",
                   "bdsk-file-1": "reference manager data", "ids": "other keys of the entry",
                   "xdata": "its fields are merged in", "crossref": "its fields are merged in",
+                  "entryset": "a set is shown as its first member",
                   "execute": "LaTeX code is never run"}
 DATE_FIELDS = frozenset({"date", "origdate", "eventdate", "urldate"})
 # Fields whose words a style may change the case of; in a non-English entry they are protected.
@@ -69,10 +70,12 @@ def parse_bibliography(text: str, where, path: Path | None = None) -> Bibliograp
         if raw.type == "xdata":
             continue  # @xdata entries only lend their fields
         merged = inherit(raw, with_xdata, problems)
+        if merged.type == "set":
+            merged = set_from_members(merged, with_xdata, problems)
         references[key] = make_reference(merged, macros, problems)
     for reference in references.values():
         for field_name, keys in (("xref", (reference.xref,) if reference.xref else ()),
-                                 ("related", reference.related)):
+                                 ("related", reference.related), ("entryset", reference.entryset)):
             for other in keys:
                 if other not in references:
                     problems.warn(reference.location.line if reference.location else None,
@@ -181,9 +184,10 @@ def make_reference(raw: RawEntry, macros: Mapping[str, tuple[int, str]], problem
         langid=langid,
         options=MappingProxyType(options),
         related=tuple(key_list(raw.values.get("related", ""))),
+        entryset=tuple(key_list(raw.values.get("entryset", ""))),
         crossref=raw.values.get("crossref", "").strip(),
         xref=raw.values.get("xref", "").strip(),
-        source_type=raw.type,
+        source_type=raw.source_type or raw.type,
         unused=MappingProxyType(unused),
     )
 

@@ -46,6 +46,7 @@ class RawEntry:
     line: int | None
     values: dict[str, str]  # evaluated, still LaTeX; field names lowercase, as written
     lines: dict[str, int | None]
+    source_type: str = ""  # the type as written, when folding changed it ("phdthesis", "set")
 
 
 @dataclass
