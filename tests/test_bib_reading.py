@@ -448,3 +448,50 @@ def test_biblatex_examples_are_read_without_error_and_every_entry_renders(style)
     assert len(forms) == len(bibliography) > 90
     for key, rendered in forms.items():
         assert rendered["bib"] and rendered["first"] and rendered["subsequent"], key
+
+
+# --------------------------------------------------------------------------- what bibtexparser alone would lose
+
+
+def test_lines_stay_right_after_a_block_that_cannot_be_parsed(tmp_path):
+    path = tmp_path / "r.bib"
+    path.write_text(textwrap.dedent("""\
+        @book{a,
+          title = "A {"quoted"} word",
+          note = "More {"quotes"} here",
+          year = 2000
+        }
+        @book{b,
+          title = {B},
+          month = {Smarch},
+          year = 2001
+        }
+    """), encoding="utf-8")
+    bibliography = load_bibliography(path)
+    assert bibliography["a"].text("title") == 'A "quoted" word'
+    assert bibliography["a"].text("note") == 'More "quotes" here'
+    assert bibliography["a"].location.line == 1
+    assert bibliography["b"].location.line == 6
+    assert warnings_of(bibliography) == [f"{path}:8: warning: cannot read the month 'Smarch' of entry 'b'; "
+                                         "it is left out"]
+
+
+def test_month_ranges_and_days_in_the_month_field(tmp_path):
+    path = tmp_path / "m.bib"
+    path.write_text("@article{a, title = {A}, year = 1990, month = {May/June}}\n"
+                    "@article{b, title = {B}, year = 1990, month = {July--August}}\n"
+                    "@article{c, title = {C}, year = 1990, month = {September 4}}\n", encoding="utf-8")
+    bibliography = load_bibliography(path)
+    assert not bibliography.problems
+    assert bibliography["a"].date == Date(1990, 5, end=Date(1990, 6))
+    assert bibliography["b"].date == Date(1990, 7, end=Date(1990, 8))
+    assert bibliography["c"].date == Date(1990, 9, 4)
+
+
+def test_empty_fields_and_other_date_like_fields_are_quiet(tmp_path):
+    path = tmp_path / "e.bib"
+    path.write_text("@online{a, title = {A}, url = {}, doi = {}, year = 2000, bibdate = {Tue Dec 14 1993}}\n",
+                    encoding="utf-8")
+    bibliography = load_bibliography(path)
+    assert not bibliography.problems
+    assert bibliography["a"].text("bibdate") == "Tue Dec 14 1993"

@@ -406,8 +406,9 @@ def test_missing_file(tmp_path):
 def test_file_that_is_not_utf8(tmp_path):
     path = tmp_path / "refs.bib"
     path.write_bytes(b"@book{a, title = {Caf\xe9}}\n")
-    assert problems(path) == [f"{path}:1: error: the bibliography is not UTF-8 text\n"
-                              "  hint: save the file with UTF-8 encoding"]
+    assert problems(path) == [f"{path}:1: warning: the bibliography is not UTF-8 text; it is read as Latin-1 "
+                              "(Windows-1252)\n  hint: save the file with UTF-8 encoding"]
+    assert load_bibliography(path)["a"].text("title") == "Café"
 
 
 def test_bom_and_crlf_are_accepted(tmp_path):

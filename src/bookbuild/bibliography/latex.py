@@ -54,7 +54,8 @@ _STYLE_MACROS = {
     "mkbibquote": "quote", "enquote": "quote", "textquote": "quote", "mkpageprefix": "",
     "url": "verbatim", "path": "verbatim", "nolinkurl": "verbatim", "href": "href",
     "foreignlanguage": "foreign", "hyphenation": "drop", "noopsort": "drop", "sortnoop": "drop", "SortNoop": "drop",
-    "index": "drop", "label": "drop", "autocap": "", "mkbibordinal": "", "mkbibmonth": "", "RN": "", "Rn": "",
+    "index": "drop", "label": "drop", "autocap": "", "acro": "smallcaps", "textsmaller": "", "pkg": "",
+    "cs": "", "macro": "", "file": "", "pgm": "", "ssf": "", "nth": "", "mkbibordinal": "", "mkbibmonth": "", "RN": "", "Rn": "",
     "textcite": "", "cite": "", "citetitle": "italic",
 }
 _NAMED = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX",
@@ -65,7 +66,21 @@ _NAMED = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "XeTeX": "XeTeX",
           "addperiod": ".", "addspace": " ", "addnbspace": "\u00a0", "addthinspace": "\u202f", "bibrangedash": "–",
           "textnumero": "№", "nopp": "", "bibstring": "", "isdot": "", "nbhy": "\u2011", "break": "",
           "newline": " ", "linebreak": " ", "allowbreak": "", "kern": "", "relax": "", "ignorespaces": "",
-          "empty": "", "unskip": "", "null": "", "protect": "", "textquotesingle": "'", "textquotedbl": '"'}
+          "empty": "", "unskip": "", "null": "", "protect": "", "textquotesingle": "'", "textquotedbl": '"',
+          # Logos and symbols bibliographies of the TeX world use.
+          "emdash": "—", "endash": "–", "Dash": "—", "dash": "—", "pounds": "£", "textsterling": "£", "S": "§",
+          "P": "¶", "thinspace": "\u2009", "enspace": "\u2002", "quad": "\u2003", "qquad": "\u2003\u2003",
+          "METAFONT": "METAFONT", "MF": "METAFONT", "MP": "MetaPost", "METAPOST": "MetaPost",
+          "AmSTeX": "AMS-TeX", "AMSTEX": "AMS-TeX", "AmSLaTeX": "AMS-LaTeX", "SLiTeX": "SLiTeX",
+          "pdfTeX": "pdfTeX", "pdfLaTeX": "pdfLaTeX", "PS": "PostScript", "POSTSCRIPT": "PostScript",
+          "TUB": "TUGboat", "TUG": "TUG", "CTAN": "CTAN", "PDF": "PDF", "XML": "XML", "HTML": "HTML",
+          "AllTeX": "(La)TeX", "TikZ": "TikZ", "eTeX": "ε-TeX", "Omega": "Omega",
+          "WEB": "WEB", "CMR": "CMR", "VAX": "VAX",
+          # Font size and family switches, spacing and penalties: nothing to print.
+          "tt": "", "sf": "", "rm": "", "small": "", "footnotesize": "", "scriptsize": "", "tiny": "",
+          "large": "", "Large": "", "LARGE": "", "normalsize": "", "normalfont": "", "ttfamily": "",
+          "sffamily": "", "mdseries": "", "par": " ", "penalty": "", "spacefactor": "", "smash": "",
+          "nobreak": "", "hfil": "", "hfill": "", "strut": "", "ignorespacesafterend": ""}
 
 
 def _context():

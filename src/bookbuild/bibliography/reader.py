@@ -54,13 +54,14 @@ def load_bibliography(path: Path, project: Project | None = None) -> Bibliograph
     """Read the .bib file at *path*: every entry that can be read, and the problems of the others."""
     path = Path(path)
     where = where_in(path, project)
-    text = read_text(path, where)
-    return parse_bibliography(text, where, path=path)
-
-
-def parse_bibliography(text: str, where, path: Path | None = None) -> Bibliography:
-    """Turn the text of a .bib file into a Bibliography; *where(line)* makes a SourceLocation."""
     problems = Problems(where)
+    text = read_text(path, where, problems)
+    return parse_bibliography(text, where, path=path, problems=problems)
+
+
+def parse_bibliography(text: str, where, path: Path | None = None, problems: Problems | None = None) -> Bibliography:
+    """Turn the text of a .bib file into a Bibliography; *where(line)* makes a SourceLocation."""
+    problems = problems if problems is not None else Problems(where)
     raw_file = read_blocks(text, problems)
     macros = preamble_macros(raw_file.preambles)
     folded = {key: fold_fields(raw, problems) for key, raw in raw_file.entries.items()}
@@ -104,6 +105,8 @@ def make_reference(raw: RawEntry, macros: Mapping[str, tuple[int, str]], problem
     for name, value in raw.values.items():
         if name in IGNORED_FIELDS:
             unused[name] = IGNORED_FIELDS[name]
+        elif not value.strip() or not value.replace("{", "").replace("}", "").strip():
+            unused[name] = "empty"
         elif name in NAME_FIELDS:
             name_list, name_problems = read_names(value, macros, useprefix)
             for problem in name_problems:
@@ -135,7 +138,7 @@ def make_reference(raw: RawEntry, macros: Mapping[str, tuple[int, str]], problem
                 unused[name] = problem
         elif name in VERBATIM_FIELDS:
             fields[name] = RichText.plain(verbatim(value))
-        elif name in DATE_FIELDS or (name.endswith("date") and name not in ("sortdate",)):
+        elif name in DATE_FIELDS:
             text = verbatim(value)
             date = parse_date(text)
             if date is None:
@@ -213,10 +216,21 @@ def _year_month_date(raw: RawEntry, fields: dict[str, RichText], unused: dict[st
         return None
     month = None
     season = ""
+    end_month = None
+    day_in_month = None
     if month_text:
         month = parse_month(month_text)
         if month is None:
             season = parse_season(month_text)
+        if month is None and not season:
+            # "May/June", "July–August": a range of months; "September 4": a month and a day.
+            pieces = re.split(r"\s*(?:/|–|--?|—)\s*", month_text)
+            if len(pieces) == 2 and parse_month(pieces[0]) and parse_month(pieces[1]):
+                month, end_month = parse_month(pieces[0]), parse_month(pieces[1])
+            else:
+                match = re.fullmatch(r"(\w+)\.?\s+(\d{1,2})", month_text)
+                if match and parse_month(match.group(1)) and 1 <= int(match.group(2)) <= 31:
+                    month, day_in_month = parse_month(match.group(1)), int(match.group(2))
         if month is None and not season:
             if is_placeholder(month_text):
                 warn("month", f"the month '{month_text}' of entry '{raw.key}' is a placeholder; it is left out")
@@ -233,8 +247,9 @@ def _year_month_date(raw: RawEntry, fields: dict[str, RichText], unused: dict[st
         return Date(literal=year_text)
     if date.month is None and not date.season and date.end is None and (month or season):
         day_text = str(fields.get("day", RichText())).strip()
-        day = int(day_text) if day_text.isdigit() and month and 1 <= int(day_text) <= 31 else None
-        return Date(date.year, month, day, approximate=date.approximate, uncertain=date.uncertain,
+        day = int(day_text) if day_text.isdigit() and month and 1 <= int(day_text) <= 31 else day_in_month
+        end = Date(date.year, end_month) if end_month else None
+        return Date(date.year, month, day, end=end, approximate=date.approximate, uncertain=date.uncertain,
                     unspecified=date.unspecified, season=season)
     return date
 

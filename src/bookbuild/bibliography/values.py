@@ -69,8 +69,12 @@ class RawFile:
     preambles: list[str]
 
 
-def read_text(path: Path, where) -> str:
-    """The text of the .bib file; a file that cannot be read at all is an error."""
+def read_text(path: Path, where, problems: Problems | None = None) -> str:
+    """The text of the .bib file; a file that cannot be read at all is an error.
+
+    A file that is not UTF-8 is read as Windows-1252 (Latin-1), as many older
+    .bib files are written, with a warning.
+    """
     try:
         if path.stat().st_size > MAX_BIBLIOGRAPHY_BYTES:
             raise BookbuildError.at(where(), f"the bibliography is larger than "
@@ -84,14 +88,20 @@ def read_text(path: Path, where) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise BookbuildError.at(where(line), "the bibliography is not UTF-8 text",
-                                hint="save the file with UTF-8 encoding") from None
+        if problems is None:
+            raise BookbuildError.at(where(line), "the bibliography is not UTF-8 text",
+                                    hint="save the file with UTF-8 encoding") from None
+        text = data.decode("cp1252", errors="replace")
+        problems.warn(line, "the bibliography is not UTF-8 text; it is read as Latin-1 (Windows-1252)",
+                      hint="save the file with UTF-8 encoding")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_blocks(text: str, problems: Problems) -> RawFile:
     """Every entry of *text* with its values evaluated, and the @preamble text."""
     library = bibtexparser.parse_string(text, parse_stack=[])
+    _LINES.clear()
+    _LINES.update(_true_lines(text, library.blocks))
     strings = _evaluate_strings(library, problems)
     entries: dict[str, RawEntry] = {}
     preambles: list[str] = []
@@ -109,7 +119,7 @@ def read_blocks(text: str, problems: Problems) -> RawFile:
             if isinstance(entry, Entry):
                 _add_entry(entry, strings, entries, problems)
         elif isinstance(block, ParsingFailedBlock):
-            _report_failed_block(block, problems)
+            _report_failed_block(block, problems, strings, entries, text)
         elif isinstance(block, Preamble):
             value, _ = evaluate(str(block.value), strings)
             preambles.append(value)
@@ -118,8 +128,45 @@ def read_blocks(text: str, problems: Problems) -> RawFile:
     return RawFile(entries, preambles)
 
 
+# bibtexparser's line numbers drift after a block it could not parse; these are counted from the text itself.
+_LINES: dict[int, int] = {}
+
+
+def _true_lines(text: str, blocks) -> dict[int, int]:
+    """{id(block): its 0-based first line}, found by looking for each block's own text in order."""
+    lines: dict[int, int] = {}
+    cursor = 0
+    for block in blocks:
+        raw = getattr(block, "raw", None) or ""
+        prefix = raw.strip()[:80]
+        if not prefix:
+            continue
+        found = text.find(prefix, cursor)
+        if found < 0:
+            continue
+        lines[id(block)] = text.count("\n", 0, found)
+        cursor = found + len(prefix)
+    return lines
+
+
+def _line0(block) -> int | None:
+    if block is None:
+        return None
+    if id(block) in _LINES:
+        return _LINES[id(block)]
+    return block.start_line
+
+
 def _line(block) -> int | None:
-    return block.start_line + 1 if block is not None and block.start_line is not None else None
+    line = _line0(block)
+    return line + 1 if line is not None else None
+
+
+def _field_line(fld, entry) -> int | None:
+    """The 1-based line of a field, moved by as much as its entry's line was."""
+    if fld.start_line is None or entry.start_line is None or _line0(entry) is None:
+        return _line(entry)
+    return fld.start_line + (_line0(entry) - entry.start_line) + 1
 
 
 def _add_entry(entry: Entry, strings: dict[str, str], entries: dict[str, RawEntry], problems: Problems) -> None:
@@ -135,7 +182,7 @@ def _add_entry(entry: Entry, strings: dict[str, str], entries: dict[str, RawEntr
     lines: dict[str, int | None] = {}
     for fld in entry.fields:
         name = fld.key.strip().lower()
-        field_line = fld.start_line + 1 if fld.start_line is not None else line
+        field_line = _field_line(fld, entry)
         if name in values:
             problems.warn(field_line, f"duplicate field '{name}' in entry '{key}'; the first is used", key=key,
                           hint=f"first given at {problems.where(lines[name])}")
@@ -154,13 +201,23 @@ def _add_entry(entry: Entry, strings: dict[str, str], entries: dict[str, RawEntr
 
 _ENTRY_HEAD = re.compile(r"\s*@\s*(\w+)\s*([{(])\s*([^\s,{}()=]*)\s*,?")
 _FIELD_START = re.compile(r"^\s*([\w:.+-]+)\s*=")
+_NEW_ENTRY = re.compile(r"\n\s*@\s*\w+\s*[{(]")
 
 
-def _report_failed_block(block: ParsingFailedBlock, problems: Problems) -> None:
+def _report_failed_block(block: ParsingFailedBlock, problems: Problems, strings: dict[str, str],
+                         entries: dict[str, RawEntry], text: str) -> None:
     raw = block.raw or ""
     head = _ENTRY_HEAD.match(raw)
     key = head.group(3) if head else ""
     kind = head.group(1).lower() if head else ""
+    if head and key and kind not in ("comment", "preamble", "string") and key not in entries \
+            and _line0(block) is not None:
+        source = "\n".join(text.split("\n")[_line0(block):_line0(block) + 2000])
+        source_head = _ENTRY_HEAD.match(source)
+        fields = _lenient_fields(source, source_head) if source_head else None
+        if fields is not None:
+            _add_lenient_entry(kind, key, _line(block), fields, strings, entries, problems)
+            return
     if kind in ("comment", "preamble", "string") and not key:
         problems.warn(_line(block), f"cannot read an @{kind} block; it is left out")
         return
@@ -182,6 +239,82 @@ def _report_failed_block(block: ParsingFailedBlock, problems: Problems) -> None:
     reason = reason.strip().rstrip(".")
     reason = reason[:1].lower() + reason[1:]
     problems.fatal(line, f"cannot read {what}: {reason}", key=key, hint="this entry was not read")
+
+
+def _lenient_fields(raw: str, head: re.Match) -> list[tuple[str, str, int]] | None:
+    """The fields of an entry bibtexparser gave up on, read as BibTeX reads them, or None if it is malformed.
+
+    BibTeX allows what bibtexparser does not, such as a double quote inside
+    braces inside a quoted value ("A {"quoted"} word").  Returns
+    [(name, value expression, line offset)]; None unless every value is closed
+    and the entry ends with its closing delimiter.
+    """
+    closing = "}" if head.group(2) == "{" else ")"
+    if not head.group(0).rstrip().endswith(","):
+        return None
+    text = raw
+    pos = head.end()
+    fields: list[tuple[str, str, int]] = []
+    while True:
+        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+            pos += 1
+        if pos >= len(text):
+            return None
+        if text[pos] == closing:
+            return fields
+        match = re.compile(r"([^\s=,{}\"#%()]+)\s*=\s*").match(text, pos)
+        if not match:
+            return None
+        name = match.group(1)
+        start = match.end()
+        end = _value_end(text, start, closing)
+        if end is None or _NEW_ENTRY.search(text, start, end):
+            return None  # never closed, or it ran into the next entry
+        fields.append((name, text[start:end].strip(), text[:pos].count("\n")))
+        pos = end
+
+
+def _value_end(text: str, pos: int, closing: str) -> int | None:
+    """Where the value expression starting at *pos* ends (at a top-level ',' or the closing delimiter)."""
+    depth = 0
+    in_quotes = False
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return pos if closing == "}" and not in_quotes else None
+            depth -= 1
+        elif char == '"' and depth == 0:
+            in_quotes = not in_quotes
+        elif depth == 0 and not in_quotes and (char == "," or char == closing):
+            return pos
+        pos += 1
+    return None
+
+
+def _add_lenient_entry(kind: str, key: str, line: int | None, fields: list[tuple[str, str, int]],
+                       strings: dict[str, str], entries: dict[str, RawEntry], problems: Problems) -> None:
+    values: dict[str, str] = {}
+    lines: dict[str, int | None] = {}
+    for name, expression, offset in fields:
+        name = name.strip().lower()
+        field_line = line + offset if line is not None else None
+        if name in values:
+            problems.warn(field_line, f"duplicate field '{name}' in entry '{key}'; the first is used", key=key,
+                          hint=f"first given at {problems.where(lines[name])}")
+            continue
+        value, undefined = evaluate(expression, strings)
+        for macro in undefined:
+            problems.warn(field_line, f"undefined macro '{macro}' in field '{name}' of entry '{key}'; "
+                          "it is read as empty", key=key, hint="define it with @string or write the value in braces")
+        values[name] = value
+        lines[name] = field_line
+    entries[key] = RawEntry(key, kind, line, values, lines)
 
 
 def _find_unclosed_field(raw: str, head: re.Match) -> tuple[int, str] | None:
