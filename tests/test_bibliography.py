@@ -30,9 +30,12 @@ def write_bib(folder: Path, text: str, name: str = "refs.bib") -> Path:
 
 
 def problems(path: Path, project: Project | None = None) -> list[str]:
-    with pytest.raises(BookbuildError) as caught:
-        load_bibliography(path, project)
-    return [problem.format() for problem in caught.value.problems]
+    """Every problem found in reading *path*: "error" for an entry that could not be read, else "warning"."""
+    try:
+        bibliography = load_bibliography(path, project)
+    except BookbuildError as error:
+        return [problem.format() for problem in error.problems]
+    return [found.problem.format() for found in bibliography.problems]
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +209,9 @@ def test_duplicate_key_shows_both_lines(tmp_path):
         @book{gati2006, title = {Two}}
     """)
     assert problems(path) == [
-        f"{path}:3: error: duplicate key 'gati2006'\n  hint: first defined at {path}:1",
+        f"{path}:3: warning: duplicate key 'gati2006'; the first entry is used\n  hint: first defined at {path}:1",
     ]
+    assert load_bibliography(path)["gati2006"].text("title") == "One"
 
 
 def test_paths_are_relative_to_the_project(tmp_path):
@@ -220,7 +224,7 @@ def test_paths_are_relative_to_the_project(tmp_path):
         @book{gati2006, title = {Two}}
     """, name="references.bib")
     assert problems(path, project) == [
-        "manuscript/references.bib:2: error: duplicate key 'gati2006'\n"
+        "manuscript/references.bib:2: warning: duplicate key 'gati2006'; the first entry is used\n"
         "  hint: first defined at manuscript/references.bib:1",
     ]
 
@@ -233,8 +237,10 @@ def test_duplicate_field(tmp_path):
         }
     """)
     assert problems(path) == [
-        f"{path}:3: error: duplicate field 'title' in entry 'a'\n  hint: first given at {path}:2",
+        f"{path}:3: warning: duplicate field 'title' in entry 'a'; the first is used\n"
+        f"  hint: first given at {path}:2",
     ]
+    assert load_bibliography(path)["a"].text("title") == "One"
 
 
 def test_duplicate_field_of_the_same_spelling_and_duplicate_string(tmp_path):
@@ -247,8 +253,9 @@ def test_duplicate_field_of_the_same_spelling_and_duplicate_string(tmp_path):
         }
     """)
     assert problems(path) == [
-        f"{path}:2: error: duplicate @string 'ceu'\n  hint: first defined at {path}:1",
-        f"{path}:5: error: duplicate field 'title' in entry 'a'\n  hint: first given at {path}:4",
+        f"{path}:2: warning: duplicate @string 'ceu'; the first is used\n  hint: first defined at {path}:1",
+        f"{path}:5: warning: duplicate field 'title' in entry 'a'; the first is used\n"
+        f"  hint: first given at {path}:4",
     ]
 
 
@@ -295,7 +302,9 @@ def test_unclosed_brace_inside_quotes(tmp_path):
     path = write_bib(tmp_path, """
         @book{a, title = "An {odd title"}
     """)
-    assert problems(path) == [f"{path}:1: error: unclosed brace in field 'title' of entry 'a'"]
+    assert problems(path) == [f"{path}:1: warning: the braces of field 'title' in entry 'a' do not pair up; "
+                              "the stray ones are dropped"]
+    assert load_bibliography(path)["a"].text("title") == "An odd title"
 
 
 def test_an_entry_that_cannot_be_read_is_not_dropped_silently(tmp_path):
@@ -319,9 +328,10 @@ def test_undefined_macro_with_the_closest_one_as_hint(tmp_path):
         @book{b, title = {T}, publisher = nowhere}
     """)
     assert problems(path) == [
-        f"{path}:4: error: undefined macro 'stanfrod' in field 'publisher' of entry 'gati2006'\n"
+        f"{path}:4: warning: undefined macro 'stanfrod' in field 'publisher' of entry 'gati2006'; "
+        "it is read as empty\n"
         "  hint: did you mean 'stanford'?",
-        f"{path}:6: error: undefined macro 'nowhere' in field 'publisher' of entry 'b'\n"
+        f"{path}:6: warning: undefined macro 'nowhere' in field 'publisher' of entry 'b'; it is read as empty\n"
         "  hint: define it with @string or write the value in braces",
     ]
 
@@ -334,7 +344,7 @@ def test_a_name_that_cannot_be_split(tmp_path):
         }
     """)
     assert problems(path) == [
-        f"{path}:2: error: cannot split the name 'Doe, John, Jr., Extra' in field 'author' of entry 'a': "
+        f"{path}:2: warning: cannot split the name 'Doe, John, Jr., Extra' in field 'author' of entry 'a': "
         "too many commas\n"
         "  hint: write 'Family, Given', 'Family, Jr., Given' or 'Given Family', separated by ' and '; "
         "put a body's name in double braces: {{United Nations}}",
@@ -345,9 +355,8 @@ def test_an_empty_name_in_a_list(tmp_path):
     path = write_bib(tmp_path, """
         @book{a, author = {Doe, J. and and Roe, R.}, title = {T}}
     """)
-    assert problems(path)[0].startswith(
-        f"{path}:1: error: cannot split the name 'Doe, J. and and Roe, R.' in field 'author' of entry 'a': "
-        "an empty name in the list")
+    assert problems(path)[0].startswith(f"{path}:1: warning: an empty name in field 'author' of entry 'a'")
+    assert [str(name) for name in load_bibliography(path)["a"].names["author"]] == ["J. Doe", "R. Roe"]
 
 
 def test_unknown_crossref(tmp_path):
@@ -359,7 +368,8 @@ def test_unknown_crossref(tmp_path):
         }
     """)
     assert problems(path) == [
-        f"{path}:4: error: unknown crossref 'parnet' in entry 'child'\n  hint: did you mean 'parent'?",
+        f"{path}:4: warning: unknown crossref 'parnet' in entry 'child'; it inherits nothing\n"
+        "  hint: did you mean 'parent'?",
     ]
 
 
@@ -369,11 +379,14 @@ def test_bad_date_and_month(tmp_path):
         @book{b, title = {T}, year = 1956, month = {Marsch}}
     """)
     assert problems(path) == [
-        f"{path}:1: error: cannot read the date '1956-13-01' in field 'date' of entry 'a'\n"
+        f"{path}:1: warning: cannot read the date '1956-13-01' in field 'date' of entry 'a'; it is left out\n"
         "  hint: write YYYY, YYYY-MM or YYYY-MM-DD; a range as YYYY/YYYY",
-        f"{path}:2: error: cannot read the month 'Marsch' in entry 'b'\n"
-        "  hint: write a number from 1 to 12 or a month macro such as mar",
+        f"{path}:2: warning: cannot read the month 'Marsch' of entry 'b'; it is left out\n"
+        "  hint: write a number from 1 to 12, a month macro such as mar, or a season such as Winter",
     ]
+    bibliography = load_bibliography(path)
+    assert bibliography["a"].date is None
+    assert bibliography["b"].date == Date(1956)
 
 
 def test_all_problems_are_reported_at_once_in_line_order(tmp_path):
@@ -383,7 +396,7 @@ def test_all_problems_are_reported_at_once_in_line_order(tmp_path):
         @book{c, author = {A, B, C, D}, title = {T}}
     """)
     reported = problems(path)
-    assert [line.split(": error")[0] for line in reported] == [f"{path}:1", f"{path}:2", f"{path}:3"]
+    assert [line.split(": warning")[0] for line in reported] == [f"{path}:1", f"{path}:2", f"{path}:3"]
 
 
 def test_missing_file(tmp_path):
@@ -393,8 +406,9 @@ def test_missing_file(tmp_path):
 def test_file_that_is_not_utf8(tmp_path):
     path = tmp_path / "refs.bib"
     path.write_bytes(b"@book{a, title = {Caf\xe9}}\n")
-    assert problems(path) == [f"{path}:1: error: the bibliography is not UTF-8 text\n"
-                              "  hint: save the file with UTF-8 encoding"]
+    assert problems(path) == [f"{path}:1: warning: the bibliography is not UTF-8 text; it is read as Latin-1 "
+                              "(Windows-1252)\n  hint: save the file with UTF-8 encoding"]
+    assert load_bibliography(path)["a"].text("title") == "Café"
 
 
 def test_bom_and_crlf_are_accepted(tmp_path):

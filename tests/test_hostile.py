@@ -129,13 +129,14 @@ CASES = [
          expect="manuscript/refs.bib:1"),
     Case("bib duplicate keys", {"manuscript/01.md": "# A\n\nText [@a].\n",
                                 "manuscript/refs.bib": "@book{a, title={A}}\n@book{a, title={B}}\n"},
-         expect="manuscript/refs.bib:2: error: duplicate key 'a'"),
+         expect="manuscript/refs.bib:2: error: duplicate key 'a'; the first entry is used",
+         args=("check", "--strict")),
     Case("bib deep braces", {"manuscript/01.md": "# A\n\nText [@a].\n",
                              "manuscript/refs.bib": "@book{a, author={Deep, A.}, title=" + "{" * 300 + "x" + "}" * 300 +
                              ", publisher={P}, year={2000}}\n"}),
     Case("bib undefined macro", {"manuscript/01.md": "# A\n\nText [@a].\n",
                                  "manuscript/refs.bib": "@book{a, title={A}, publisher=nowhere, year={2000}}\n"},
-         expect="manuscript/refs.bib:1"),
+         expect="manuscript/refs.bib:1: error: undefined macro 'nowhere'", args=("check", "--strict")),
     Case("unknown citation key", {"manuscript/01.md": "# A\n\nText [@gati2007].\n",
                                   "manuscript/refs.bib": "@book{gati2006, author={Gati, Charles}, title={F},"
                                                          " year={2006}}\n"},

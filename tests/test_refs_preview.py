@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.citations.preview import plain_text, run_refs
-from bookbuild.errors import BookbuildError
+from bookbuild.errors import BookbuildError, Report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "citations"
 
@@ -34,7 +34,7 @@ def test_json_has_every_entry_with_three_html_forms(loose_folder):
     output = json.loads(run_refs(Path("refs.bib"), "chicago-notes-bibliography", True, Path.cwd()))
     expected = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
     assert list(output) == list(expected["chicago-notes-bibliography"])
-    assert all(set(forms) == {"first", "subsequent", "bib"} for forms in output.values())
+    assert all(set(forms) == {"first", "subsequent", "bib", "unused"} for forms in output.values())
     assert output["gati2006"]["first"].startswith('<a class="citation" href="#ref-gati2006">Charles Gati, <i>')
     assert output["gati2006"]["subsequent"] == \
         '<a class="citation" href="#ref-gati2006">Gati, <i>Failed Illusions</i></a>, 15.'
@@ -69,9 +69,14 @@ def test_unknown_style(loose_folder):
 
 def test_a_bad_file_is_shown_as_given(loose_folder):
     (loose_folder / "bad.bib").write_text("@book{a, title = {A}}\n@book{a, title = {B}}\n", encoding="utf-8")
-    assert error_lines(lambda: run_refs(Path("bad.bib"), "apa", False, Path.cwd())) == [
-        "bad.bib:2: error: duplicate key 'a'\n  hint: first defined at bad.bib:1",
+    report = Report()
+    output = run_refs(Path("bad.bib"), "apa", False, Path.cwd(), report=report)
+    assert [warning.format() for warning in report.warnings] == [
+        "bad.bib:2: warning: duplicate key 'a'; the first entry is used\n  hint: first defined at bad.bib:1",
     ]
+    assert "  bib:        *A*. (n.d.)." in output
+    assert error_lines(lambda: run_refs(Path("bad.bib"), "apa", False, Path.cwd(), report=Report(strict=True))) \
+        == ["bad.bib:2: error: duplicate key 'a'; the first entry is used\n  hint: first defined at bad.bib:1"]
     assert error_lines(lambda: run_refs(Path("missing.bib"), "apa", False, Path.cwd())) == [
         "missing.bib: error: bibliography file not found",
     ]
@@ -93,12 +98,14 @@ def test_inside_a_project_paths_are_relative_to_it_and_its_styles_are_found(tmp_
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
     monkeypatch.chdir(root)
-    assert error_lines(lambda: run_refs(Path("manuscript/references.bib"), "tiny", False, Path.cwd())) == [
-        "manuscript/references.bib:2: error: duplicate key 'a'\n"
+    report = Report()
+    run_refs(Path("manuscript/references.bib"), "tiny", False, Path.cwd(), report=report)
+    assert [warning.format() for warning in report.warnings] == [
+        "manuscript/references.bib:2: warning: duplicate key 'a'; the first entry is used\n"
         "  hint: first defined at manuscript/references.bib:1",
     ]
     (root / "manuscript/references.bib").write_text("@book{a, title = {A}, year = 2001}\n", encoding="utf-8")
     output = json.loads(run_refs(root / "manuscript" / "references.bib", "tiny", True, root))
     assert output == {"a": {"first": '<a class="citation" href="#ref-a">a</a>',
-                            "subsequent": '<a class="citation" href="#ref-a">a</a>', "bib": "A"}}
+                            "subsequent": '<a class="citation" href="#ref-a">a</a>', "bib": "A", "unused": {}}}
     assert os.getcwd() == str(root)

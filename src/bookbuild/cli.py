@@ -191,7 +191,7 @@ def _run_new(args: argparse.Namespace, report: Report) -> int:
 def _run_refs(args: argparse.Namespace, report: Report) -> int:
     from .citations.preview import run_refs
 
-    print(run_refs(Path(args.bib), args.style, args.json, Path.cwd()))
+    print(run_refs(Path(args.bib), args.style, args.json, Path.cwd(), report=report))
     return 0
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
-from .bibliography import load_bibliography
+from .bibliography import load_bibliography, report_problems
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
@@ -117,9 +117,10 @@ def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: 
     if manuscript is not None:
         _collect(problems, check_audiences, manuscript, config, project)
         report_unknown_classes(manuscript, config, report)
-    bibliography = (_collect(problems, load_bibliography, project.manuscript_dir / config.bibliography, project,
-                             report)
+    bibliography = (_collect(problems, load_bibliography, project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
+    if manuscript is not None and bibliography is not None:
+        _collect(problems, report_problems, bibliography, cited_keys(manuscript, config), report)
     style = _collect(problems, load_style, config.citation_style, project, config.language,
                      config.location_of("citation-style"))
     if manuscript is None or bibliography is None or style is None:
@@ -181,6 +182,13 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
     if "handouts" in targets:
         _collect(problems, handout_settings, sources.config)
         _collect(problems, handout_documents, sources, report)
+
+
+def cited_keys(manuscript: Manuscript, config: BookConfig) -> frozenset[str] | None:
+    """The keys the book cites or lists with ``nocite``; None when ``nocite`` lists every entry ("*")."""
+    if "*" in config.nocite:
+        return None
+    return frozenset(item.key for citation in manuscript.citations for item in citation.items) | set(config.nocite)
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:

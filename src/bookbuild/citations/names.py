@@ -2,7 +2,9 @@
 
 A particle ("von", "de la") is shown with the name but dropped from the
 short form and from sorting, as biblatex does by default: "Ludwig von
-Mises", "Mises, Ludwig von", "Mises".  A body's name is always shown whole.
+Mises", "Mises, Ludwig von", "Mises".  With biblatex's ``useprefix`` (a
+name's or an entry's option) it belongs to the family name: "von Mises,
+Ludwig", "von Mises", sorted under V.  A body's name is always shown whole.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ def format_name(name: Name, inverted: bool, short: bool, use_initials: bool,
     if name.literal:
         return name.literal
     if short:
-        return name.family
+        return f"{name.particle} {name.family}" if name.useprefix and name.particle else name.family
     given = initials(name.given, initialize_with) if use_initials and name.given else name.given
+    if inverted and name.useprefix and name.particle:
+        text = f"{name.particle} {name.family}"
+        if given:
+            text += sort_separator + given
+        if name.suffix:
+            text += sort_separator + name.suffix
+        return text
     if inverted:
         rest = " ".join(part for part in (given, name.particle) if part)
         text = name.family
@@ -144,4 +153,6 @@ def sort_text(text: str) -> str:
 def name_sort_key(name: Name) -> tuple[str, str]:
     if name.literal:
         return (sort_text(re.sub(r"^(The|A|An)\s+", "", name.literal)), "")
+    if name.useprefix and name.particle:
+        return (sort_text(f"{name.particle} {name.family}"), sort_text(name.given))
     return (sort_text(name.family), sort_text(" ".join(part for part in (name.given, name.particle) if part)))

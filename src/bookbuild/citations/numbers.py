@@ -32,8 +32,12 @@ def _one_range(text: str, range_format: str, delimiter: str) -> str:
     if first_prefix != second_prefix and second_prefix:
         return f"{first_prefix}{first}{delimiter}{second_prefix}{second}"
     if len(second) < len(first):
-        # Already abbreviated in the source ("321-28"): expand it before applying the style's rule.
-        second = first[: len(first) - len(second)] + second
+        # Already abbreviated in the source ("321-28"): expand it before applying the style's rule; when the
+        # expansion would not be a later page ("2016--01", a date or an issue span), keep what was written.
+        expanded = first[: len(first) - len(second)] + second
+        if int(expanded) <= int(first):
+            return f"{first_prefix}{first}{delimiter}{second_prefix}{second}"
+        second = expanded
     if int(second) <= int(first) or range_format in ("expanded", "as-written"):
         end = second
     else:

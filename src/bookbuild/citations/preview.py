@@ -5,6 +5,12 @@ note in a note style, the in-text citation otherwise); "subsequent", a later
 citation with page locator 15 after every other entry was cited once; and
 "bib", its bibliography entry.  As JSON, each is HTML; as text, each is the
 plain text of the HTML with italics shown as *…*.
+
+Each entry also lists the fields that did not make it into any of the three:
+those the reader could not use (a DOI that is no DOI, a reference manager's
+file link), with the reason, and those the style's templates never read.
+The problems found in reading the file are warnings (``--strict``: errors),
+also for entries that could not be read at all: the listing shows the rest.
 """
 
 from __future__ import annotations
@@ -12,22 +18,30 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
-from ..bibliography import load_bibliography
-from ..errors import BookbuildError
+from ..bibliography import Bibliography, load_bibliography
+from ..errors import BookbuildError, Report
 from ..markdown.citation_syntax import Citation, CitationItem
 from ..project import Project, locate_project
 from .resolve import resolve_citations
 from .styles import load_style
 
 
-def run_refs(bib_path: Path, style: str, as_json: bool, project_root: Path | None, language: str = "en") -> str:
-    """The text ``bookbuild refs FILE.bib --style NAME [--json]`` prints."""
+def run_refs(bib_path: Path, style: str, as_json: bool, project_root: Path | None, language: str = "en",
+             report: Report | None = None) -> str:
+    """The text ``bookbuild refs FILE.bib --style NAME [--json]`` prints; the file's problems go to *report*."""
     project = _project_at(project_root)
     bib_project = project if project is not None and _inside(Path(bib_path), project.root) else None
     bibliography = load_bibliography(Path(bib_path), bib_project)
     citation_style = load_style(style, project, language)
+    if report is not None:
+        for found in bibliography.problems:
+            report.warn(found.problem.location, found.problem.message, found.problem.hint)
+        report.raise_if_strict()
     renderings = render_entries(bibliography, citation_style)
     if as_json:
         return json.dumps(renderings, ensure_ascii=False, indent=2)
@@ -36,12 +50,78 @@ def run_refs(bib_path: Path, style: str, as_json: bool, project_root: Path | Non
         lines.append(key)
         for form in ("first", "subsequent", "bib"):
             lines.append(f"  {form + ':':<12}{plain_text(forms[form])}")
+        if forms["unused"]:
+            lines.append(f"  {'unused:':<12}{unused_text(forms['unused'])}")
         lines.append("")
+    unread = sorted({found.key for found in bibliography.problems if found.fatal and found.key})
+    if unread:
+        lines.append(f"not read: {', '.join(unread)}")
     return "\n".join(lines).rstrip("\n")
 
 
-def render_entries(bibliography, style) -> dict[str, dict[str, str]]:
-    """{key: {"first": html, "subsequent": html, "bib": html}} for every entry, in file order."""
+# Fields the reader itself turns into something else: the date, the casing language, name options, parents.
+_READ_BY_THE_READER = frozenset({"langid", "options", "date", "year", "month", "day", "crossref", "xdata", "ids",
+                                 "editoratype", "editorbtype", "editorctype"})
+NOT_USED_BY_STYLE = "not used by this style"
+
+
+def unused_text(unused: Mapping[str, str]) -> str:
+    """"series, origdate; file (a link to a file…)": the fields the style did not read, then the others."""
+    by_style = [name for name, reason in unused.items() if reason == NOT_USED_BY_STYLE]
+    others = [f"{name} ({reason})" for name, reason in unused.items() if reason != NOT_USED_BY_STYLE]
+    return "; ".join(part for part in (", ".join(by_style), "; ".join(others)) if part)
+
+
+class _Recording(Mapping):
+    """A mapping that notes which keys were looked up."""
+
+    def __init__(self, data: Mapping, seen: set[str]):
+        self._data = data
+        self._seen = seen
+
+    def __getitem__(self, key):
+        self._seen.add(key)
+        return self._data[key]
+
+    def get(self, key, default=None):
+        self._seen.add(key)
+        return self._data.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._seen.add(key)
+        return key in self._data
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def render_entries(bibliography, style) -> dict[str, dict]:
+    """{key: {"first": html, "subsequent": html, "bib": html, "unused": {field: reason}}} for every entry."""
+    seen: dict[str, set[str]] = {key: set() for key in bibliography}
+    tracked = Bibliography(
+        {key: replace(reference, fields=_Recording(reference.fields, seen[key]),
+                      names=_Recording(reference.names, seen[key]), dates=_Recording(reference.dates, seen[key]))
+         for key, reference in bibliography.items()},
+        path=getattr(bibliography, "path", None), shown_path=getattr(bibliography, "shown_path", ""))
+    forms = _render(tracked, style)
+    for key, reference in bibliography.items():
+        unused = dict(reference.unused)
+        present = list(reference.fields) + list(reference.names) + [name for name in reference.dates
+                                                                    if name not in reference.fields]
+        for name in present:
+            if name in _READ_BY_THE_READER or name in seen[key] or name in unused:
+                continue
+            if name == "urldate" and "url" in seen[key]:
+                continue  # read with the URL it belongs to
+            unused[name] = NOT_USED_BY_STYLE
+        forms[key]["unused"] = dict(MappingProxyType(unused))
+    return forms
+
+
+def _render(bibliography, style) -> dict[str, dict]:
     keys = list(bibliography)
     citations = [Citation(id=f"first-{index}", items=(CitationItem(key=key, locator="12"),))
                  for index, key in enumerate(keys)]

@@ -30,8 +30,9 @@ from typing import Any
 
 import yaml
 
-from .bibliography import Bibliography, Date, Name, NameList, Reference, RichText, Span
-from .errors import BookbuildError, Diagnostics, Report, SourceLocation
+from ..errors import BookbuildError, Problem, SourceLocation
+from .dates import parse_date
+from .model import Bibliography, Date, EntryProblem, Name, NameList, Reference, RichText, Span
 
 CSL_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -99,25 +100,27 @@ def is_csl_file(path: Path) -> bool:
     return path.suffix.lower() in CSL_SUFFIXES
 
 
-class _Problems(Diagnostics):
-    """Errors collected to raise together, and warnings passed on to the build's report."""
+class _Problems:
+    """The problems of the items, kept with the bibliography as the .bib reader keeps its own: a problem of
+    an item the book cites is reported when the book is built (see ``report_problems``)."""
 
-    def __init__(self, report: Report | None):
-        super().__init__()
-        self.report = report
+    def __init__(self) -> None:
+        self.found: list[EntryProblem] = []
 
-    def warning(self, location: SourceLocation | None, message: str, hint: str | None = None) -> None:
-        if self.report is not None:
-            self.report.warn(location, message, hint)
+    def error(self, location: SourceLocation | None, message: str, hint: str | None = None, key: str = "") -> None:
+        self.found.append(EntryProblem(Problem(location, message, hint), key, fatal=True))
+
+    def warning(self, location: SourceLocation | None, message: str, hint: str | None = None, key: str = "") -> None:
+        self.found.append(EntryProblem(Problem(location, message, hint, severity="warning"), key))
 
 
-def load_csl_bibliography(path: Path, where: Callable[[int | None], SourceLocation], text: str,
-                          report: Report | None = None) -> Bibliography:
-    """Read the CSL JSON or YAML *text* of *path*; raise a BookbuildError listing every problem.
+def load_csl_bibliography(path: Path, where: Callable[[int | None], SourceLocation], text: str) -> Bibliography:
+    """Read the CSL JSON or YAML *text* of *path*: every item that can be read, and the problems of the others.
 
-    Warnings (an unknown type or variable, a date that cannot be read) go to *report*.
+    A file that is not JSON (or YAML) at all is an error at once; an item without an id, or that is not an
+    object, is left out with a warning (nothing can cite it); an unknown type or variable is a warning.
     """
-    diagnostics = _Problems(report)
+    diagnostics = _Problems()
     if path.suffix.lower() == ".json":
         items = list(_json_items(text, where))
     else:
@@ -130,13 +133,13 @@ def load_csl_bibliography(path: Path, where: Callable[[int | None], SourceLocati
         if reference is None:
             continue
         if reference.key in references:
-            diagnostics.error(where(line), f"duplicate id '{reference.key}'",
-                              hint=f"first defined at {where(first_line[reference.key])}")
+            diagnostics.warning(where(line), f"duplicate id '{reference.key}': the first item with it is used",
+                                hint=f"first defined at {where(first_line[reference.key])}", key=reference.key)
             continue
         references[reference.key] = reference
         first_line[reference.key] = line
-    diagnostics.raise_if_any()
-    return Bibliography(references, path=path, shown_path=str(where(None).path))
+    return Bibliography(references, path=path, shown_path=str(where(None).path),
+                        problems=tuple(diagnostics.found))
 
 
 # --------------------------------------------------------------------------- reading the file
@@ -225,12 +228,13 @@ _UPPER_VARIABLES = {"doi": "DOI", "url": "URL", "isbn": "ISBN", "issn": "ISSN", 
 
 def _reference(item: Any, line: int, where, diagnostics: _Problems, markdown: bool = False) -> Reference | None:
     if not isinstance(item, dict):
-        diagnostics.error(where(line), "an item of the bibliography is not a set of variables",
+        diagnostics.warning(where(line), "an item of the bibliography is not a set of variables: left out",
                           hint="each item is an object such as {\"id\": \"gati2006\", \"type\": \"book\", …}")
         return None
     key = str(item.get("id", "")).strip()
     if not key:
-        diagnostics.error(where(line), "an item has no 'id'", hint="give it the key the manuscript cites it by")
+        diagnostics.warning(where(line), "an item has no 'id': left out",
+                            hint="give it the key the manuscript cites it by")
         return None
     csl_type = str(item.get("type", "")).strip()
     entry_type, subtype = TYPES.get(csl_type, ("misc", ""))
@@ -285,8 +289,21 @@ def _reference(item: Any, line: int, where, diagnostics: _Problems, markdown: bo
     if "date" in dates:
         fields["year"] = RichText.plain(str(dates["date"].year) if dates["date"].year is not None
                                         else dates["date"].literal)
+    language = str(item.get("language", "")).strip()
     return Reference(key=key, type=entry_type, fields=MappingProxyType(fields), names=MappingProxyType(names),
-                     date=dates.get("date"), urldate=dates.get("urldate"), location=where(line))
+                     date=dates.get("date"), urldate=dates.get("urldate"), location=where(line),
+                     dates=MappingProxyType(dict(dates)), langid=_langid(language), source_type=csl_type)
+
+
+# CSL gives an item's language as a BCP 47 tag; biblatex's langid is a language name.
+_LANGIDS = {"en": "english", "de": "german", "fr": "french", "hu": "magyar", "es": "spanish", "it": "italian",
+            "pl": "polish", "cs": "czech", "ro": "romanian", "nl": "dutch", "pt": "portuguese", "ru": "russian"}
+
+
+def _langid(tag: str) -> str:
+    if not tag:
+        return ""
+    return _LANGIDS.get(tag.split("-")[0].lower(), tag.lower())
 
 
 def _thesis_type(genre: str) -> str:
@@ -332,8 +349,6 @@ _SEASONS = {1: 21, 2: 22, 3: 23, 4: 24, "spring": 21, "summer": 22, "autumn": 23
 
 
 def _date(value: Any, variable: str, key: str, line: int, where, diagnostics: _Problems) -> Date | None:
-    from .bibliography import parse_date
-
     if isinstance(value, dt.date):
         return Date(value.year, value.month, value.day)
     if isinstance(value, str):
