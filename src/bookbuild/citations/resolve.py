@@ -4,7 +4,8 @@ For each citation the style decides what stands in the text and what goes
 into a footnote (see :class:`~bookbuild.citations.model.RenderedCitation`):
 
 * note styles: the first citation of a work is a full note, later ones a
-  short note (per chapter when the style says so; never "ibid.");
+  short note (per chapter when the style says so; never "ibid."); a
+  citation inside the author's own footnote is set in parentheses there;
 * in-text styles: "(Gati 2006, 12)", "Gati (2006, 12)", "(2006, 12)";
   works of one author and year get "2006a", "2006b" if the style asks.
 
@@ -204,8 +205,9 @@ class _Renderer:
             parts.append(_with_affixes(self.render(form, item.key, cite), item))
         body = Markup(escape(settings.citation_delimiter)).join(parts)
         if citation.in_note:
-            # Inside the author's own footnote: no capital and no final period of our own.
-            return RenderedCitation(text=str(self._tidy(body)), note=None)
+            # Inside the author's own footnote the citation is set in parentheses, with no capital and no
+            # final period of its own, as CSL processors set it.
+            return RenderedCitation(text=str(self._tidy(Markup("(") + body + Markup(")"))), note=None)
         if citation.items and citation.items[0].prefix:
             body = capitalize_first_letter(body)
         note = str(self._tidy(body + Markup(escape(settings.citation_suffix))))

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,12 +57,14 @@ from .locale import Locale, TermError, load_locale
 from .names import format_names
 from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
 from .punctuation import capitalize_first_letter, tidy
-from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case
+from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case, to_rich
 from .views import CiteView, EntryView
 
 SHIPPED_STYLES = Path(__file__).parent / "styles"
 DEFAULT_STYLE = "chicago-notes-bibliography"
-_NOT_STYLES = {"locales"}
+_NOT_STYLES = {"locales", "_shared"}
+# Whether the work being rendered is in English: title_case and sentence_case leave other languages as written.
+_RECASE = ContextVar("recase", default=True)
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ class CitationStyle:
     def render(self, form: str, work: EntryView, cite: CiteView | None = None, author: Markup | str = "") -> Markup:
         """One work in one form, as clean HTML."""
         template = self.template(form, work.type, work.kind)
+        token = _RECASE.set(work.english)
         try:
             html = template.render(work=work, cite=cite, author=Markup(author) if author else Markup(""))
         except (jinja2.TemplateError, TermError, ValueError, TypeError, AttributeError) as error:
@@ -158,6 +162,8 @@ class CitationStyle:
             if problem is None:
                 raise  # a shipped template failed: a bug
             raise problem from error
+        finally:
+            _RECASE.reset(token)
         return tidy(html, self.locale.close_quote, self.locale.punctuation_in_quote)
 
     def _project_problem(self, error: Exception, filename: str | None, line: int | None) -> BookbuildError | None:
@@ -392,7 +398,9 @@ def _make_environment(style: CitationStyle) -> Environment:
     # Sandboxed: a project's style templates can format values, not reach into Python.
     environment = SandboxedEnvironment(
         bytecode_cache=template_cache(style.cache_dir),
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]),
+        # Style folders first; then the shipped styles' folder, so that "_shared/macros.j2" is found.
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]
+                            + [FileSystemLoader(str(SHIPPED_STYLES))]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -476,8 +484,8 @@ def _make_environment(style: CitationStyle) -> Environment:
         join_nonempty=join_nonempty,
         sentences=sentences,
         capfirst=capfirst,
-        title_case=title_case,
-        sentence_case=sentence_case,
+        title_case=lambda value: title_case(value) if _RECASE.get() else to_rich(value),
+        sentence_case=lambda value: sentence_case(value) if _RECASE.get() else to_rich(value),
         main_title=main_title,
         date=date,
         pages=pages,

@@ -28,6 +28,9 @@ TYPE_KINDS = {
     "online": "webpage",
 }
 _NO_NAMES = NameList()
+# biblatex's (babel's and polyglossia's) names of English.
+_ENGLISH = frozenset({"english", "american", "british", "canadian", "australian", "newzealand", "usenglish",
+                      "ukenglish", "en"})
 _EMPTY = RichText()
 
 
@@ -191,6 +194,13 @@ class EntryView:
         if kind.lower() in terms and self._locale.has_term(terms[kind.lower()]):
             return self._locale.term(terms[kind.lower()])
         return kind
+
+    @property
+    def english(self) -> bool:
+        """Whether the work is in English (its ``langid``, else ``hyphenation``, is English or absent):
+        only English titles are recased, as CSL processors do."""
+        language = str(self.field("langid") or self.field("hyphenation")).strip().lower()
+        return not language or language in _ENGLISH or language.startswith("en-") or language == "en"
 
     # Links.
     @property
