@@ -454,9 +454,9 @@ def _make_environment(style: CitationStyle) -> Environment:
         return page_range(str(value), settings.page_range_format, locale.range_delimiter)
 
     def link(value) -> Markup:
-        """A DOI or URL as a link; given a work, its DOI (preferred) or URL."""
+        """A DOI or URL as a link; given a work, its DOI (preferred), URL or eprint."""
         if isinstance(value, EntryView):
-            url = f"https://doi.org/{value.doi}" if value.doi else value.url
+            url = value.link_url
         else:
             url = str(value).strip()
         if not url:
