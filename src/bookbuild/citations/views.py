@@ -228,7 +228,7 @@ class EntryView:
                  "techreport": "techreport", "patent": "patent"}
         if kind.lower() in terms and self._locale.has_term(terms[kind.lower()]):
             return self._locale.term(terms[kind.lower()])
-        return kind
+        return _TYPE_WORDS.get(kind.lower(), kind)  # biblatex's keys ("resreport"), else as written
 
     @property
     def english(self) -> bool:
