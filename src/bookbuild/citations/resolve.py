@@ -137,22 +137,27 @@ class _Renderer:
         if settings.add_title_when_ambiguous:
             self._ambiguous_authors = {key for keys in by_author.values() if len(keys) > 1 for key in keys}
         if settings.year_suffix:
+            # Works are ambiguous when their citations read the same ("Kullback 1997"; a reprint cited as
+            # "Kullback [1959] 1997" is not); their letters follow the order of the bibliography, as in CSL.
+            by_citation: dict[str, list[str]] = {}
+            for key in self.used:
+                by_citation.setdefault(self._plain_citation(key), []).append(key)
             changed = False
-            for keys in by_author.values():
-                by_year: dict[str, list[str]] = {}
-                for key in keys:
-                    by_year.setdefault(self.views[key].year, []).append(key)
-                for same_year in by_year.values():
-                    if len(same_year) < 2:
-                        continue
-                    ordered = sorted(same_year, key=lambda k: (self._title_key(self.bibliography[k]), k))
-                    for index, key in enumerate(ordered):
-                        view = self.views[key]
-                        self.views[key] = EntryView(view.reference, self.style.locale, view.anchor,
-                                                    year_suffix=_suffix(index))
-                        changed = True
+            for same in by_citation.values():
+                if len(same) < 2:
+                    continue
+                for index, key in enumerate(sorted(same, key=lambda k: self._sort_keys[k] + ((k,),))):
+                    view = self.views[key]
+                    self.views[key] = EntryView(view.reference, self.style.locale, view.anchor,
+                                                year_suffix=_suffix(index))
+                    changed = True
             if changed:
                 self._cache.clear()
+
+    def _plain_citation(self, key: str) -> str:
+        cite = CiteView()
+        html = self.render("cite", key, cite, self._author(key, cite))
+        return re.sub(r"<[^>]*>", "", str(html))
 
     # ---------------------------------------------------------------- rendering
 
