@@ -60,8 +60,8 @@ def resolve_citations(
     renderer = _Renderer(style, bibliography, list(used))
     rendered = {citation.id: renderer.citation(citation) for citation in citations}
     entries = tuple(
-        BibliographyEntry(key=key, anchor=renderer.anchors[key], html=str(renderer.bibliography_entry(key)))
-        for key in renderer.sorted_keys()
+        BibliographyEntry(key=key, anchor=renderer.anchors[key], html=str(html))
+        for key, html in renderer.bibliography_entries()
     )
     return CitationResult(
         citations=rendered,
@@ -246,6 +246,23 @@ class _Renderer:
 
     def bibliography_entry(self, key: str) -> Markup:
         return self.render("bibliography", key, None)
+
+    def bibliography_entries(self) -> list[tuple[str, Markup]]:
+        """(key, html) of each entry in the style's order; with ``subsequent-author-substitute``, an entry by the
+        same creators as the one before is told so (its template prints "———" for them)."""
+        entries = []
+        previous = None
+        for key in self.sorted_keys():
+            view = self.views[key]
+            creators = view.creators()
+            if self.style.settings.subsequent_author_substitute and creators and creators == previous:
+                repeated = EntryView(view.reference, self.style.locale, view.anchor, view.year_suffix,
+                                     repeats_author=True)
+                entries.append((key, self.style.render("bibliography", repeated, None)))
+            else:
+                entries.append((key, self.bibliography_entry(key)))
+            previous = creators
+        return entries
 
     # ---------------------------------------------------------------- sorting
 

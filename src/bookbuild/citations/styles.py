@@ -80,6 +80,7 @@ class StyleSettings:
     first_note_per_chapter: bool = False  # a work's first citation in each chapter is a full note
     year_suffix: bool = False  # "2006a", "2006b" for works of one author and year
     add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
+    subsequent_author_substitute: str = ""  # "———": what stands for the creators of the entry before
     citation_prefix: str = ""
     citation_suffix: str = ""
     citation_delimiter: str = "; "
@@ -98,6 +99,8 @@ _SETTINGS = {
     "year-suffix": ("year_suffix", bool, "tell apart works of one author and year with 2006a, 2006b"),
     "add-title-when-ambiguous": ("add_title_when_ambiguous", bool, "add the title when two cited works share an "
                                  "author"),
+    "subsequent-author-substitute": ("subsequent_author_substitute", str, 'what replaces the creators of a '
+                                     'bibliography entry by the same creators as the one before ("———")'),
 }
 _CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
 _SORT_KEYS = ("author", "year", "title")

@@ -85,7 +85,8 @@ def _joined(first: RichText, second: RichText, separator: str = ": ") -> RichTex
 class EntryView:
     """A Reference as the templates see it: ``{{ work.title }}``, ``{{ work.editor | names }}``."""
 
-    def __init__(self, reference: Reference, locale: Locale, anchor: str, year_suffix: str = ""):
+    def __init__(self, reference: Reference, locale: Locale, anchor: str, year_suffix: str = "",
+                 repeats_author: bool = False):
         self.reference = reference
         self._locale = locale
         self.key = reference.key
@@ -93,6 +94,12 @@ class EntryView:
         self.kind = kind_of(reference.type)
         self.anchor = anchor
         self.year_suffix = year_suffix
+        # In the bibliography: the entry before has the same creators (MLA prints "———" for them).
+        self.repeats_author = repeats_author
+
+    def creators(self) -> NameList:
+        """Who made the work, as a bibliography entry opens: the authors, else the editors, else the translators."""
+        return self.author or self.editor or self.translator
 
     def field(self, name: str) -> RichText:
         """Any field by its biblatex name, or empty text."""
