@@ -127,9 +127,31 @@ class _Renderer:
         html = self._author(key, CiteView())
         return re.sub(r"<[^>]*>", "", str(html))
 
+    def _with(self, key: str, **changes) -> None:
+        """Replace the view of *key* by one with *changes* (year_suffix, repeats_author, tell_apart)."""
+        view = self.views[key]
+        values = {"year_suffix": view.year_suffix, "repeats_author": view.repeats_author,
+                  "tell_apart": view.tell_apart, **changes}
+        self.views[key] = EntryView(view.reference, self.style.locale, view.anchor, **values)
+        self._cache.clear()
+
     def _disambiguate(self) -> None:
         settings = self.style.settings
-        if not (settings.year_suffix or settings.add_title_when_ambiguous) or self.style.note_style:
+        if self.style.note_style:
+            return
+        if settings.initials_for_shared_surnames:
+            # Different people of one surname: the first creator is named with initials (APA 8.20, CSL's
+            # given-name disambiguation).
+            people: dict[str, set[tuple[str, str]]] = {}
+            for key in self.used:
+                person = _first_person(self.views[key])
+                if person is not None:
+                    people.setdefault(person[0], set()).add(person)
+            for key in self.used:
+                person = _first_person(self.views[key])
+                if person is not None and len(people[person[0]]) > 1:
+                    self._with(key, tell_apart=True)
+        if not (settings.year_suffix or settings.add_title_when_ambiguous):
             return
         by_author: dict[str, list[str]] = {}
         for key in self.used:
@@ -142,17 +164,11 @@ class _Renderer:
             by_citation: dict[str, list[str]] = {}
             for key in self.used:
                 by_citation.setdefault(self._plain_citation(key), []).append(key)
-            changed = False
             for same in by_citation.values():
                 if len(same) < 2:
                     continue
                 for index, key in enumerate(sorted(same, key=lambda k: self._sort_keys[k] + ((k,),))):
-                    view = self.views[key]
-                    self.views[key] = EntryView(view.reference, self.style.locale, view.anchor,
-                                                year_suffix=_suffix(index))
-                    changed = True
-            if changed:
-                self._cache.clear()
+                    self._with(key, year_suffix=_suffix(index))
 
     def _plain_citation(self, key: str) -> str:
         cite = CiteView()
@@ -257,7 +273,7 @@ class _Renderer:
             creators = view.creators()
             if self.style.settings.subsequent_author_substitute and creators and creators == previous:
                 repeated = EntryView(view.reference, self.style.locale, view.anchor, view.year_suffix,
-                                     repeats_author=True)
+                                     repeats_author=True, tell_apart=view.tell_apart)
                 entries.append((key, self.style.render("bibliography", repeated, None)))
             else:
                 entries.append((key, self.bibliography_entry(key)))
@@ -292,6 +308,15 @@ class _Renderer:
     @staticmethod
     def _title_key(reference: Reference) -> str:
         return sort_text(_ARTICLES.sub("", reference.text("title")))
+
+
+def _first_person(view: EntryView) -> tuple[str, str] | None:
+    """(surname, given names) of the work's first creator; None for a body or a work without creators."""
+    creators = view.creators()
+    if not creators or creators.names[0].literal:
+        return None
+    name = creators.names[0]
+    return (sort_text(name.family), sort_text(" ".join(part for part in (name.given, name.particle) if part)))
 
 
 def _suffix(index: int) -> str:

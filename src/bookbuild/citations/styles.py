@@ -48,13 +48,14 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from ..bibliography import Date, NameList, RichText
+from ..bibliography import Date, Name, NameList, RichText
 from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
 from ..render.templates import template_cache
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
+from .names import initials as given_initials
 from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
 from .punctuation import capitalize_first_letter, tidy
 from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case, to_rich
@@ -81,6 +82,7 @@ class StyleSettings:
     year_suffix: bool = False  # "2006a", "2006b" for works of one author and year
     add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
     subsequent_author_substitute: str = ""  # "———": what stands for the creators of the entry before
+    initials_for_shared_surnames: bool = False  # (J. Smith 2001; M. Smith 2003)
     citation_prefix: str = ""
     citation_suffix: str = ""
     citation_delimiter: str = "; "
@@ -101,6 +103,8 @@ _SETTINGS = {
                                  "author"),
     "subsequent-author-substitute": ("subsequent_author_substitute", str, 'what replaces the creators of a '
                                      'bibliography entry by the same creators as the one before ("———")'),
+    "initials-for-shared-surnames": ("initials_for_shared_surnames", bool, "name a cited author with initials when "
+                                     "another cited author has the same surname"),
 }
 _CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
 _SORT_KEYS = ("author", "year", "title")
@@ -401,7 +405,7 @@ class _StyleSandbox(SandboxedEnvironment):
     """The sandbox, told that the public attributes of the values bookbuild hands to templates are safe (the
     general check, run on every attribute a template reads, is the larger part of rendering time)."""
 
-    _OWN_VALUES = (EntryView, CiteView, RichText, NameList, Date, StyleSettings)
+    _OWN_VALUES = (EntryView, CiteView, RichText, NameList, Name, Date, StyleSettings)
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         if isinstance(obj, self._OWN_VALUES):
@@ -502,6 +506,7 @@ def _make_environment(style: CitationStyle) -> Environment:
         title_case=lambda value: title_case(value) if _RECASE.get() else to_rich(value),
         sentence_case=lambda value: sentence_case(value) if _RECASE.get() else to_rich(value),
         main_title=main_title,
+        initials=lambda value: given_initials(str(value)),
         date=date,
         pages=pages,
         edition=lambda value: edition(str(value), locale),
