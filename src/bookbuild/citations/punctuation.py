@@ -67,7 +67,7 @@ def tidy(html: str, close_quote: str = "”", punctuation_in_quote: bool = True)
 def capitalize_first_letter(html: str) -> Markup:
     """*html* with the first letter of its text in capitals ("see Gati" -> "See Gati")."""
     position = 0
-    for match in re.finditer(r"<[^>]*>|&[#\w]+;|.", str(html), re.S):
+    for match in re.finditer(r"<[^>]*>|&[#\w]+;|.", str(html), re.DOTALL):
         token = match.group()
         if len(token) == 1 and token.isalpha():
             position = match.start()

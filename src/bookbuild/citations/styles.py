@@ -58,7 +58,14 @@ from .names import format_names
 from .names import initials as given_initials
 from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
 from .punctuation import capitalize_first_letter, tidy
-from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case, to_rich
+from .titles import (
+    capitalize_first,
+    main_title,
+    quote_marks,
+    sentence_case,
+    title_case,
+    to_rich,
+)
 from .views import CiteView, EntryView
 
 SHIPPED_STYLES = Path(__file__).parent / "styles"
