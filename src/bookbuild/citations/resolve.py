@@ -131,13 +131,23 @@ class _Renderer:
         """Replace the view of *key* by one with *changes* (year_suffix, repeats_author, tell_apart)."""
         view = self.views[key]
         values = {"year_suffix": view.year_suffix, "repeats_author": view.repeats_author,
-                  "tell_apart": view.tell_apart, **changes}
+                  "tell_apart": view.tell_apart, "disambiguate": view.disambiguate, **changes}
         self.views[key] = EntryView(view.reference, self.style.locale, view.anchor, **values)
         self._cache.clear()
 
     def _disambiguate(self) -> None:
         settings = self.style.settings
         if self.style.note_style:
+            # Works whose short notes would read the same are told so; their short notes add publisher and
+            # year (or version and date), as CSL's disambiguation does.
+            by_short_note: dict[str, list[str]] = {}
+            for key in self.used:
+                html = self.render("short-note", key, CiteView(position="subsequent"))
+                by_short_note.setdefault(re.sub(r"<[^>]*>", "", str(html)), []).append(key)
+            for same in by_short_note.values():
+                if len(same) > 1:
+                    for key in same:
+                        self._with(key, disambiguate=True)
             return
         if settings.initials_for_shared_surnames:
             # Different people of one surname: the first creator is named with initials (APA 8.20, CSL's
@@ -273,7 +283,8 @@ class _Renderer:
             creators = view.creators()
             if self.style.settings.subsequent_author_substitute and creators and creators == previous:
                 repeated = EntryView(view.reference, self.style.locale, view.anchor, view.year_suffix,
-                                     repeats_author=True, tell_apart=view.tell_apart)
+                                     repeats_author=True, tell_apart=view.tell_apart,
+                                     disambiguate=view.disambiguate)
                 entries.append((key, self.style.render("bibliography", repeated, None)))
             else:
                 entries.append((key, self.bibliography_entry(key)))

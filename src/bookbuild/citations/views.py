@@ -86,7 +86,7 @@ class EntryView:
     """A Reference as the templates see it: ``{{ work.title }}``, ``{{ work.editor | names }}``."""
 
     def __init__(self, reference: Reference, locale: Locale, anchor: str, year_suffix: str = "",
-                 repeats_author: bool = False, tell_apart: bool = False):
+                 repeats_author: bool = False, tell_apart: bool = False, disambiguate: bool = False):
         self.reference = reference
         self._locale = locale
         self.key = reference.key
@@ -98,6 +98,8 @@ class EntryView:
         self.repeats_author = repeats_author
         # In citations: another cited author has the same surname, so the first creator is named with initials.
         self.tell_apart = tell_apart
+        # In note styles: another cited work's short note would read the same, so this one says more.
+        self.disambiguate = disambiguate
 
     def creators(self) -> NameList:
         """Who made the work, as a bibliography entry opens: the authors, else the editors, else the translators."""
