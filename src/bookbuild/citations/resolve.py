@@ -306,6 +306,10 @@ class _Renderer:
                 parts.append((0, date.year or 0) if date and date.year is not None else (1, 0))
             elif what == "title":
                 parts.append(self._title_key(reference))
+            elif what == "main-title":
+                main, volume = reference.text("maintitle"), reference.text("volume")
+                prefix = sort_text(_ARTICLES.sub("", main)) + " " + volume.zfill(8) + " " if main and volume else ""
+                parts.append(prefix + self._title_key(reference))
         return tuple(parts)
 
     def _author_key(self, reference: Reference) -> tuple:

@@ -102,7 +102,8 @@ _SETTINGS = {
     "based-on": ("based_on", str, "a style whose templates and settings fill in what this one lacks"),
     "bibliography-title": ("bibliography_title", str, 'the heading of the bibliography: a term such as "references"'),
     "page-range-format": ("page_range_format", str, "expanded, minimal, minimal-two, chicago or as-written"),
-    "bibliography-sort": ("bibliography_sort", list, 'sort keys of the bibliography: "author", "year", "title"'),
+    "bibliography-sort": ("bibliography_sort", list, 'sort keys of the bibliography: "author", "year", "title", '
+                          '"main-title"'),
     "first-note-per-chapter": ("first_note_per_chapter", bool, "give a full note at a work's first citation in "
                                "each chapter"),
     "year-suffix": ("year_suffix", bool, "tell apart works of one author and year with 2006a, 2006b"),
@@ -114,7 +115,8 @@ _SETTINGS = {
                                      "another cited author has the same surname"),
 }
 _CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
-_SORT_KEYS = ("author", "year", "title")
+# "main-title": a volume of a multivolume work sorts under the main work's title and its volume, as APA prints it.
+_SORT_KEYS = ("author", "year", "title", "main-title")
 
 
 class CitationStyle:
