@@ -112,5 +112,20 @@ bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run.py --chapters 20 60 --repeat 3
 
+# How close the citation styles come to Pandoc citeproc with the official CSL styles: the tables of
+# tools/citediff on biblatex's example bibliography (from Debian's texlive-bibtex-extra, fetched here,
+# never committed) and on our own fixtures, written to docs/citations.md.
+CITEDIFF_BIB := build/citediff/biblatex-examples.bib
+.PHONY: citations-report
+citations-report: setup $(CITEDIFF_BIB)
+	$(BIN)/python tools/citediff/citediff.py $(CITEDIFF_BIB) tests/fixtures/citations/fixture.bib tests/fixtures/bib/*.bib \
+	  --forms first,subsequent,bib,in-note,suppress-author --preamble tools/citediff/preamble.md --markdown docs/citations.md
+
+$(CITEDIFF_BIB):
+	rm -rf build/citediff/deb && mkdir -p build/citediff/deb
+	cd build/citediff/deb && apt-get download texlive-bibtex-extra && dpkg-deb -x texlive-bibtex-extra_*.deb extracted
+	cp "$$(find build/citediff/deb/extracted -name biblatex-examples.bib | head -n 1)" $@
+	rm -rf build/citediff/deb
+
 clean:
 	rm -rf build

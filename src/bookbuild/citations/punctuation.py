@@ -2,7 +2,8 @@
 
 Templates join pieces with fixed punctuation ("Title. Publisher, 2006."),
 so when a piece already ends with a period ("Jr.", "eds.") or a question mark,
-a period is doubled; and American usage puts a period or comma inside a
+a period is doubled; a straight apostrophe is a typewriter's stand-in for
+the typographic one (’); and American usage puts a period or comma inside a
 closing quotation mark ("“The Road to Budapest, 1956,” in …").  These rules
 are applied to the text only: tags are set aside first, so attribute values
 (link targets) are never changed.
@@ -43,6 +44,8 @@ def tidy(html: str, close_quote: str = "”", punctuation_in_quote: bool = True)
         return chr(_MARK_BASE + len(tags) - 1)
 
     text = _TAG.sub(stand_in, str(html)) if "<" in html else str(html)
+    if "'" in text or "&#39;" in text:
+        text = text.replace("&#39;", "'").replace("'", "’")  # the typographic apostrophe ("Hemingway’s")
     text = _SPACES.sub(" ", text)
     text = _SPACE_BEFORE_PUNCTUATION.sub(r"\2", text)
     if tags:
@@ -64,7 +67,7 @@ def tidy(html: str, close_quote: str = "”", punctuation_in_quote: bool = True)
 def capitalize_first_letter(html: str) -> Markup:
     """*html* with the first letter of its text in capitals ("see Gati" -> "See Gati")."""
     position = 0
-    for match in re.finditer(r"<[^>]*>|&[#\w]+;|.", str(html), re.S):
+    for match in re.finditer(r"<[^>]*>|&[#\w]+;|.", str(html), re.DOTALL):
         token = match.group()
         if len(token) == 1 and token.isalpha():
             position = match.start()

@@ -4,7 +4,8 @@ For each citation the style decides what stands in the text and what goes
 into a footnote (see :class:`~bookbuild.citations.model.RenderedCitation`):
 
 * note styles: the first citation of a work is a full note, later ones a
-  short note (per chapter when the style says so; never "ibid.");
+  short note (per chapter when the style says so; never "ibid."); a
+  citation inside the author's own footnote is set in parentheses there;
 * in-text styles: "(Gati 2006, 12)", "Gati (2006, 12)", "(2006, 12)";
   works of one author and year get "2006a", "2006b" if the style asks.
 
@@ -59,8 +60,8 @@ def resolve_citations(
     renderer = _Renderer(style, bibliography, list(used))
     rendered = {citation.id: renderer.citation(citation) for citation in citations}
     entries = tuple(
-        BibliographyEntry(key=key, anchor=renderer.anchors[key], html=str(renderer.bibliography_entry(key)))
-        for key in renderer.sorted_keys()
+        BibliographyEntry(key=key, anchor=renderer.anchors[key], html=str(html))
+        for key, html in renderer.bibliography_entries()
     )
     return CitationResult(
         citations=rendered,
@@ -126,9 +127,41 @@ class _Renderer:
         html = self._author(key, CiteView())
         return re.sub(r"<[^>]*>", "", str(html))
 
+    def _with(self, key: str, **changes) -> None:
+        """Replace the view of *key* by one with *changes* (year_suffix, repeats_author, tell_apart)."""
+        view = self.views[key]
+        values = {"year_suffix": view.year_suffix, "repeats_author": view.repeats_author,
+                  "tell_apart": view.tell_apart, "disambiguate": view.disambiguate, **changes}
+        self.views[key] = EntryView(view.reference, self.style.locale, view.anchor, **values)
+        self._cache.clear()
+
     def _disambiguate(self) -> None:
         settings = self.style.settings
-        if not (settings.year_suffix or settings.add_title_when_ambiguous) or self.style.note_style:
+        if self.style.note_style:
+            # Works whose short notes would read the same are told so; their short notes add publisher and
+            # year (or version and date), as CSL's disambiguation does.
+            by_short_note: dict[str, list[str]] = {}
+            for key in self.used:
+                html = self.render("short-note", key, CiteView(position="subsequent"))
+                by_short_note.setdefault(re.sub(r"<[^>]*>", "", str(html)), []).append(key)
+            for same in by_short_note.values():
+                if len(same) > 1:
+                    for key in same:
+                        self._with(key, disambiguate=True)
+            return
+        if settings.initials_for_shared_surnames:
+            # Different people of one surname: the first creator is named with initials (APA 8.20, CSL's
+            # given-name disambiguation).
+            people: dict[str, set[tuple[str, str]]] = {}
+            for key in self.used:
+                person = _first_person(self.views[key])
+                if person is not None:
+                    people.setdefault(person[0], set()).add(person)
+            for key in self.used:
+                person = _first_person(self.views[key])
+                if person is not None and len(people[person[0]]) > 1:
+                    self._with(key, tell_apart=True)
+        if not (settings.year_suffix or settings.add_title_when_ambiguous):
             return
         by_author: dict[str, list[str]] = {}
         for key in self.used:
@@ -136,22 +169,21 @@ class _Renderer:
         if settings.add_title_when_ambiguous:
             self._ambiguous_authors = {key for keys in by_author.values() if len(keys) > 1 for key in keys}
         if settings.year_suffix:
-            changed = False
-            for keys in by_author.values():
-                by_year: dict[str, list[str]] = {}
-                for key in keys:
-                    by_year.setdefault(self.views[key].year, []).append(key)
-                for same_year in by_year.values():
-                    if len(same_year) < 2:
-                        continue
-                    ordered = sorted(same_year, key=lambda k: (self._title_key(self.bibliography[k]), k))
-                    for index, key in enumerate(ordered):
-                        view = self.views[key]
-                        self.views[key] = EntryView(view.reference, self.style.locale, view.anchor,
-                                                    year_suffix=_suffix(index))
-                        changed = True
-            if changed:
-                self._cache.clear()
+            # Works are ambiguous when their citations read the same ("Kullback 1997"; a reprint cited as
+            # "Kullback [1959] 1997" is not); their letters follow the order of the bibliography, as in CSL.
+            by_citation: dict[str, list[str]] = {}
+            for key in self.used:
+                by_citation.setdefault(self._plain_citation(key), []).append(key)
+            for same in by_citation.values():
+                if len(same) < 2:
+                    continue
+                for index, key in enumerate(sorted(same, key=lambda k: self._sort_keys[k] + ((k,),))):
+                    self._with(key, year_suffix=_suffix(index))
+
+    def _plain_citation(self, key: str) -> str:
+        cite = CiteView()
+        html = self.render("cite", key, cite, self._author(key, cite))
+        return re.sub(r"<[^>]*>", "", str(html))
 
     # ---------------------------------------------------------------- rendering
 
@@ -204,8 +236,9 @@ class _Renderer:
             parts.append(_with_affixes(self.render(form, item.key, cite), item))
         body = Markup(escape(settings.citation_delimiter)).join(parts)
         if citation.in_note:
-            # Inside the author's own footnote: no capital and no final period of our own.
-            return RenderedCitation(text=str(self._tidy(body)), note=None)
+            # Inside the author's own footnote the citation is set in parentheses, with no capital and no
+            # final period of its own, as CSL processors set it.
+            return RenderedCitation(text=str(self._tidy(Markup("(") + body + Markup(")"))), note=None)
         if citation.items and citation.items[0].prefix:
             body = capitalize_first_letter(body)
         note = str(self._tidy(body + Markup(escape(settings.citation_suffix))))
@@ -240,6 +273,24 @@ class _Renderer:
     def bibliography_entry(self, key: str) -> Markup:
         return self.render("bibliography", key, None)
 
+    def bibliography_entries(self) -> list[tuple[str, Markup]]:
+        """(key, html) of each entry in the style's order; with ``subsequent-author-substitute``, an entry by the
+        same creators as the one before is told so (its template prints "———" for them)."""
+        entries = []
+        previous = None
+        for key in self.sorted_keys():
+            view = self.views[key]
+            creators = view.creators()
+            if self.style.settings.subsequent_author_substitute and creators and creators == previous:
+                repeated = EntryView(view.reference, self.style.locale, view.anchor, view.year_suffix,
+                                     repeats_author=True, tell_apart=view.tell_apart,
+                                     disambiguate=view.disambiguate)
+                entries.append((key, self.style.render("bibliography", repeated, None)))
+            else:
+                entries.append((key, self.bibliography_entry(key)))
+            previous = creators
+        return entries
+
     # ---------------------------------------------------------------- sorting
 
     def sorted_keys(self) -> list[str]:
@@ -255,6 +306,10 @@ class _Renderer:
                 parts.append((0, date.year or 0) if date and date.year is not None else (1, 0))
             elif what == "title":
                 parts.append(self._title_key(reference))
+            elif what == "main-title":
+                main, volume = reference.text("maintitle"), reference.text("volume")
+                prefix = sort_text(_ARTICLES.sub("", main)) + " " + volume.zfill(8) + " " if main and volume else ""
+                parts.append(prefix + self._title_key(reference))
         return tuple(parts)
 
     def _author_key(self, reference: Reference) -> tuple:
@@ -268,6 +323,15 @@ class _Renderer:
     @staticmethod
     def _title_key(reference: Reference) -> str:
         return sort_text(_ARTICLES.sub("", reference.text("title")))
+
+
+def _first_person(view: EntryView) -> tuple[str, str] | None:
+    """(surname, given names) of the work's first creator; None for a body or a work without creators."""
+    creators = view.creators()
+    if not creators or creators.names[0].literal:
+        return None
+    name = creators.names[0]
+    return (sort_text(name.family), sort_text(" ".join(part for part in (name.given, name.particle) if part)))
 
 
 def _suffix(index: int) -> str:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,21 +48,31 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from ..bibliography import NameList, RichText
+from ..bibliography import Date, Name, NameList, RichText
 from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
 from ..render.templates import template_cache
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
+from .names import initials as given_initials
 from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
 from .punctuation import capitalize_first_letter, tidy
-from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case
+from .titles import (
+    capitalize_first,
+    main_title,
+    quote_marks,
+    sentence_case,
+    title_case,
+    to_rich,
+)
 from .views import CiteView, EntryView
 
 SHIPPED_STYLES = Path(__file__).parent / "styles"
 DEFAULT_STYLE = "chicago-notes-bibliography"
-_NOT_STYLES = {"locales"}
+_NOT_STYLES = {"locales", "_shared"}
+# Whether the work being rendered is in English: title_case and sentence_case leave other languages as written.
+_RECASE = ContextVar("recase", default=True)
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,8 @@ class StyleSettings:
     first_note_per_chapter: bool = False  # a work's first citation in each chapter is a full note
     year_suffix: bool = False  # "2006a", "2006b" for works of one author and year
     add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
+    subsequent_author_substitute: str = ""  # "———": what stands for the creators of the entry before
+    initials_for_shared_surnames: bool = False  # (J. Smith 2001; M. Smith 2003)
     citation_prefix: str = ""
     citation_suffix: str = ""
     citation_delimiter: str = "; "
@@ -89,15 +102,21 @@ _SETTINGS = {
     "based-on": ("based_on", str, "a style whose templates and settings fill in what this one lacks"),
     "bibliography-title": ("bibliography_title", str, 'the heading of the bibliography: a term such as "references"'),
     "page-range-format": ("page_range_format", str, "expanded, minimal, minimal-two, chicago or as-written"),
-    "bibliography-sort": ("bibliography_sort", list, 'sort keys of the bibliography: "author", "year", "title"'),
+    "bibliography-sort": ("bibliography_sort", list, 'sort keys of the bibliography: "author", "year", "title", '
+                          '"main-title"'),
     "first-note-per-chapter": ("first_note_per_chapter", bool, "give a full note at a work's first citation in "
                                "each chapter"),
     "year-suffix": ("year_suffix", bool, "tell apart works of one author and year with 2006a, 2006b"),
     "add-title-when-ambiguous": ("add_title_when_ambiguous", bool, "add the title when two cited works share an "
                                  "author"),
+    "subsequent-author-substitute": ("subsequent_author_substitute", str, 'what replaces the creators of a '
+                                     'bibliography entry by the same creators as the one before ("———")'),
+    "initials-for-shared-surnames": ("initials_for_shared_surnames", bool, "name a cited author with initials when "
+                                     "another cited author has the same surname"),
 }
 _CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
-_SORT_KEYS = ("author", "year", "title")
+# "main-title": a volume of a multivolume work sorts under the main work's title and its volume, as APA prints it.
+_SORT_KEYS = ("author", "year", "title", "main-title")
 
 
 class CitationStyle:
@@ -150,6 +169,7 @@ class CitationStyle:
     def render(self, form: str, work: EntryView, cite: CiteView | None = None, author: Markup | str = "") -> Markup:
         """One work in one form, as clean HTML."""
         template = self.template(form, work.type, work.kind)
+        token = _RECASE.set(work.english)
         try:
             html = template.render(work=work, cite=cite, author=Markup(author) if author else Markup(""))
         except (jinja2.TemplateError, TermError, ValueError, TypeError, AttributeError) as error:
@@ -158,6 +178,8 @@ class CitationStyle:
             if problem is None:
                 raise  # a shipped template failed: a bug
             raise problem from error
+        finally:
+            _RECASE.reset(token)
         return tidy(html, self.locale.close_quote, self.locale.punctuation_in_quote)
 
     def _project_problem(self, error: Exception, filename: str | None, line: int | None) -> BookbuildError | None:
@@ -388,11 +410,25 @@ def _check_project_templates(style: CitationStyle, project_folders: Sequence[Pat
 # --------------------------------------------------------------------------- the template language
 
 
+class _StyleSandbox(SandboxedEnvironment):
+    """The sandbox, told that the public attributes of the values bookbuild hands to templates are safe (the
+    general check, run on every attribute a template reads, is the larger part of rendering time)."""
+
+    _OWN_VALUES = (EntryView, CiteView, RichText, NameList, Name, Date, StyleSettings)
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if isinstance(obj, self._OWN_VALUES):
+            return not attr.startswith("_")
+        return super().is_safe_attribute(obj, attr, value)
+
+
 def _make_environment(style: CitationStyle) -> Environment:
     # Sandboxed: a project's style templates can format values, not reach into Python.
-    environment = SandboxedEnvironment(
+    environment = _StyleSandbox(
         bytecode_cache=template_cache(style.cache_dir),
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]),
+        # Style folders first; then the shipped styles' folder, so that "_shared/macros.j2" is found.
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]
+                            + [FileSystemLoader(str(SHIPPED_STYLES))]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -446,9 +482,9 @@ def _make_environment(style: CitationStyle) -> Environment:
         return page_range(str(value), settings.page_range_format, locale.range_delimiter)
 
     def link(value) -> Markup:
-        """A DOI or URL as a link; given a work, its DOI (preferred) or URL."""
+        """A DOI or URL as a link; given a work, its DOI (preferred), URL or eprint."""
         if isinstance(value, EntryView):
-            url = f"https://doi.org/{value.doi}" if value.doi else value.url
+            url = value.link_url
         else:
             url = str(value).strip()
         if not url:
@@ -476,9 +512,10 @@ def _make_environment(style: CitationStyle) -> Environment:
         join_nonempty=join_nonempty,
         sentences=sentences,
         capfirst=capfirst,
-        title_case=title_case,
-        sentence_case=sentence_case,
+        title_case=lambda value: title_case(value) if _RECASE.get() else to_rich(value),
+        sentence_case=lambda value: sentence_case(value) if _RECASE.get() else to_rich(value),
         main_title=main_title,
+        initials=lambda value: given_initials(str(value)),
         date=date,
         pages=pages,
         edition=lambda value: edition(str(value), locale),

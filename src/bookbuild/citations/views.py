@@ -26,13 +26,51 @@ TYPE_KINDS = {
     "report": "report",
     "thesis": "thesis",
     "online": "webpage",
+    "patent": "patent",
 }
 _NO_NAMES = NameList()
+# biblatex's (babel's and polyglossia's) names of English.
+_ENGLISH = frozenset({"english", "american", "british", "canadian", "australian", "newzealand", "usenglish",
+                      "ukenglish", "en"})
 _EMPTY = RichText()
 
 
+# biblatex's localisation keys for the ``type`` field, and the terms they are.
+_TYPE_TERMS = {"mastersthesis": "mathesis", "resreport": "resreport", "patentus": "patentus"}
+# Words for the keys a locale may not have (English: biblatex's own strings).
+_TYPE_WORDS = {
+    "resreport": "research report", "techreport": "technical report", "phdthesis": "PhD thesis",
+    "mathesis": "master’s thesis", "candthesis": "Candidate thesis", "software": "computer software",
+    "patent": "patent", "patentus": "U.S. patent", "patenteu": "European patent", "patentfr": "French patent",
+    "patentde": "German patent", "patentuk": "British patent", "patreq": "patent request",
+    "patrequs": "U.S. patent request", "patreqeu": "European patent request",
+    "patreqfr": "French patent request", "patreqde": "German patent request", "patrequk": "British patent request",
+}
+_EPRINT_URLS = {
+    "arxiv": "https://arxiv.org/abs/{}", "jstor": "https://www.jstor.org/stable/{}",
+    "pubmed": "https://www.ncbi.nlm.nih.gov/pubmed/{}", "hdl": "https://hdl.handle.net/{}",
+    "googlebooks": "https://books.google.com?id={}",
+}
+
+
+def _split_list(text: RichText, word: str = " and ") -> tuple[RichText, ...]:
+    """A biblatex list field split at " and " (never inside braces)."""
+    parts: list[list[Span]] = [[]]
+    for span in text.spans:
+        if span.protected or word not in span.text:
+            parts[-1].append(span)
+            continue
+        for index, piece in enumerate(span.text.split(word)):
+            if index:
+                parts.append([])
+            if piece:
+                parts[-1].append(Span(piece, span.protected, span.italic, span.bold, span.smallcaps))
+    return tuple(RichText(tuple(part)) for part in parts if RichText(tuple(part)))
+
+
 def kind_of(entry_type: str) -> str:
-    """The family of templates for an entry type: book, chapter, article, paper, report, thesis, webpage, misc."""
+    """The family of templates for an entry type: book, chapter, article, paper, report, thesis, webpage, patent,
+    misc."""
     return TYPE_KINDS.get(entry_type, "misc")
 
 
@@ -47,7 +85,8 @@ def _joined(first: RichText, second: RichText, separator: str = ": ") -> RichTex
 class EntryView:
     """A Reference as the templates see it: ``{{ work.title }}``, ``{{ work.editor | names }}``."""
 
-    def __init__(self, reference: Reference, locale: Locale, anchor: str, year_suffix: str = ""):
+    def __init__(self, reference: Reference, locale: Locale, anchor: str, year_suffix: str = "",
+                 repeats_author: bool = False, tell_apart: bool = False, disambiguate: bool = False):
         self.reference = reference
         self._locale = locale
         self.key = reference.key
@@ -55,6 +94,16 @@ class EntryView:
         self.kind = kind_of(reference.type)
         self.anchor = anchor
         self.year_suffix = year_suffix
+        # In the bibliography: the entry before has the same creators (MLA prints "———" for them).
+        self.repeats_author = repeats_author
+        # In citations: another cited author has the same surname, so the first creator is named with initials.
+        self.tell_apart = tell_apart
+        # In note styles: another cited work's short note would read the same, so this one says more.
+        self.disambiguate = disambiguate
+
+    def creators(self) -> NameList:
+        """Who made the work, as a bibliography entry opens: the authors, else the editors, else the translators."""
+        return self.author or self.editor or self.translator
 
     def field(self, name: str) -> RichText:
         """Any field by its biblatex name, or empty text."""
@@ -190,9 +239,69 @@ class EntryView:
                  "techreport": "techreport", "patent": "patent"}
         if kind.lower() in terms and self._locale.has_term(terms[kind.lower()]):
             return self._locale.term(terms[kind.lower()])
-        return kind
+        return _TYPE_WORDS.get(kind.lower(), kind)  # biblatex's keys ("resreport"), else as written
+
+    @property
+    def english(self) -> bool:
+        """Whether the work is in English (its ``langid``, else ``hyphenation``, is English or absent):
+        only English titles are recased, as CSL processors do."""
+        language = str(self.field("langid") or self.field("hyphenation")).strip().lower()
+        return not language or language in _ENGLISH or language.startswith("en-") or language == "en"
+
+    @property
+    def publishers(self) -> tuple[RichText, ...]:
+        """The publishers: biblatex's ``publisher`` is a list ("Deutscher Taschenbuch-Verlag and Walter de
+        Gruyter"); a braced "{and}" is part of a name."""
+        return _split_list(self.field("publisher"))
+
+    @property
+    def version(self) -> RichText:
+        return self.field("version")
+
+    @property
+    def origyear(self) -> str:
+        """The year of the original edition of a reprint (``origdate``, or BibTeX's ``origyear``)."""
+        text = str(self.field("origdate") or self.field("origyear")).strip()
+        return text[:4] if text[:4].isdigit() else text
+
+    @property
+    def origpublisher(self) -> RichText:
+        return self.field("origpublisher")
+
+    @property
+    def editor_is_translator(self) -> bool:
+        """The same people edited and translated the work ("ed. and trans. Kalman P. Bland")."""
+        return bool(self.editor) and self.editor == self.translator
+
+    @property
+    def kind_words(self) -> str:
+        """A report's, patent's or thesis's kind in words, from its ``type`` field ("technical report",
+        "U.S. patent"); a word the locale does not know is shown as written."""
+        kind = str(self.field("type")).strip()
+        key = _TYPE_TERMS.get(kind.lower(), kind.lower())
+        if self._locale.has_term(key):
+            return self._locale.term(key)
+        if self._locale.has_term(kind.lower()):
+            return self._locale.term(kind.lower())
+        return _TYPE_WORDS.get(key, kind)
 
     # Links.
+    @property
+    def eprint_url(self) -> str:
+        """An ``eprint`` of a known ``eprinttype`` as a URL (arXiv, JSTOR, PubMed, Handle, Google Books)."""
+        eprint = str(self.field("eprint")).strip()
+        kind = str(self.field("eprinttype")).strip().lower()
+        if not eprint or kind not in _EPRINT_URLS:
+            return ""
+        return _EPRINT_URLS[kind].format(eprint)
+
+    @property
+    def link_url(self) -> str:
+        """Where a reader finds the work: its DOI, else its URL, else its eprint."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.url or self.eprint_url
+
     @property
     def doi(self) -> str:
         text = str(self.field("doi")).strip()
