@@ -91,3 +91,49 @@ def test_no_sentence_is_copied_from_the_seed():
     names = ("u s department of state",)  # a name is not a sentence
     shared = {s for s in shingles(seed_text) & shingles(booklet) if not any(n in " ".join(s) for n in names)}
     assert not shared, sorted(" ".join(s) for s in shared)[:5]
+
+
+def _chapters() -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8")
+            for path in sorted((SAMPLE / "manuscript").glob("0[1-6]-*.md"))}
+
+
+def _extracts(text: str) -> list[tuple[str, str]]:
+    """The chapter's source extracts: (label such as "3A", the box's text)."""
+    boxes = re.findall(r'^::: \{\.source title="Source (\d[A-Z]): [^"]*"\}\n(.*?)^:::$', text, re.M | re.S)
+    return [(label, body) for label, body in boxes if "\n> " in "\n" + body]
+
+
+def test_every_chapter_has_one_to_three_translated_extracts_with_a_citation_and_a_question():
+    total = 0
+    for name, text in _chapters().items():
+        extracts = _extracts(text)
+        assert 1 <= len(extracts) <= 3, name
+        questions = text.split("::: questions", 1)[1].split(":::", 1)[0]
+        for label, body in extracts:
+            assert re.search(r"^\*Translated for this booklet from the \w+ (original|text)", body, re.M), (name, label)
+            assert "[@" in body.split("**Who, when, where:**", 1)[1], (name, label)  # the original is cited
+            assert f"Source {label}" in questions or f"Sources {label}" in questions \
+                or re.search(rf"Sources \d[A-Z] and {label}", questions), (name, label)
+        total += len(extracts)
+    assert total >= 12
+
+
+def test_every_timeline_entry_and_table_row_has_a_note():
+    for path in sorted((SAMPLE / "manuscript").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for box in re.findall(r"^::: timeline\n(.*?)^:::$", text, re.M | re.S):
+            for entry in box.strip().splitlines():
+                assert "[@" in entry, (path.name, entry)
+        rows = [line for line in text.splitlines()
+                if line.startswith("| ") and not line.startswith(("| Date | Event", "| What was counted"))]
+        for row in rows:
+            assert "[@" in row, (path.name, row)
+
+
+def test_the_bibliography_holds_real_works_and_the_state_department_page_by_its_address(sample):
+    *_, bibliography, _ = sample
+    assert len(bibliography) >= 24
+    text = (SAMPLE / "manuscript" / "references.bib").read_text(encoding="utf-8")
+    assert "https://history.state.gov/milestones/1953-1960/hungary-1956" in text
+    assert not re.search(r"url\s*=\s*\{https?://(www\.)?state\.gov/?\}", text)  # never the bare home page
