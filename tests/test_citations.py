@@ -585,7 +585,11 @@ def test_tidy_punctuation():
 # --------------------------------------------------------------------------- speed
 
 
-def test_sixty_works_and_a_thousand_citations_resolve_quickly(tmp_path, bibliography):
+def test_resolving_citations_grows_linearly_with_their_number(tmp_path, bibliography):
+    """A thousand citations of sixty works cost about four times what 250 do, not sixteen (no quadratic step).
+
+    Timed as a ratio within one process, the best of three runs each, so a busy machine does not fail it.
+    """
     text = (FIXTURES / "fixture.bib").read_text(encoding="utf-8")
     body = text.split('@string{stanford = "Stanford University Press"}')[1]
     for copy in (2, 3):
@@ -595,12 +599,22 @@ def test_sixty_works_and_a_thousand_citations_resolve_quickly(tmp_path, bibliogr
     big = load_bibliography(path)
     keys = list(big)
     assert len(keys) == 60
-    citations = [citation(f"c{n}", cite(keys[n * 7 % 60], locator=str(n % 300 + 1)), chapter=str(n // 100))
-                 for n in range(1000)]
+
+    def citations(count: int):
+        return [citation(f"c{n}", cite(keys[n * 7 % 60], locator=str(n % 300 + 1)), chapter=str(n // 100))
+                for n in range(count)]
+
     for name in ("chicago-notes-bibliography", "apa"):
         style = load_style(name)
-        start = time.perf_counter()
-        result = resolve_citations(citations, big, style)
-        elapsed = time.perf_counter() - start
-        assert len(result.citations) == 1000 and len(result.bibliography) == 60
-        assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
+
+        def best(count: int) -> float:
+            runs = []
+            for _ in range(3):
+                start = time.perf_counter()
+                result = resolve_citations(citations(count), big, style)
+                runs.append(time.perf_counter() - start)
+            assert len(result.citations) == count and len(result.bibliography) == 60
+            return min(runs)
+
+        ratio = best(1000) / best(250)
+        assert ratio < 8, f"{name}: 1000 citations took {ratio:.1f} times as long as 250"
