@@ -58,6 +58,7 @@ class Sources:
     bibliography: object  # bookbuild.bibliography.Bibliography
     style: object  # bookbuild.citations.CitationStyle
     build: BuildInfo
+    labels: dict = field(default_factory=dict, compare=False)  # the theme's words in the book's language
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
     editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
                                                                          repr=False)
@@ -87,7 +88,8 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
     bibliography = (load_bibliography(project.manuscript_dir / config.bibliography, project)
                     if config.bibliography else {})
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
-    return Sources(project, config, manuscript, bibliography, style, build_info())
+    labels = load_labels(config.language, project, report, config.location_of("language"))
+    return Sources(project, config, manuscript, bibliography, style, build_info(), labels=labels)
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
@@ -97,7 +99,7 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
     manuscript = select_edition(sources.manuscript, edition, report)
     report_skipped_heading_levels(manuscript, report)
     if edition.answer_key:
-        manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
+        manuscript = add_answer_key(manuscript, sources.labels)
     citations = resolve_citations(manuscript.citations, sources.bibliography, sources.style,
                                   sources.config.nocite, sources.config.location_of("nocite"))
     sources.editions_done[edition.name] = (manuscript, citations)
@@ -107,7 +109,7 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
 def render(sources: Sources, edition: Edition, target: str, report: Report) -> RenderedBook:
     manuscript, citations = edition_manuscript(sources, edition, report)
     return render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
-                       sources.build)
+                       sources.build, labels=sources.labels)
 
 
 def output_path(sources: Sources, edition: Edition, extension: str, kind: str = "") -> Path:
@@ -311,7 +313,7 @@ def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]
     documents = []
     for handout in extract_handouts(editions, sources.manuscript.files):
         citations = resolve_citations(handout.citations, sources.bibliography, sources.style)
-        rendered = render_handout(handout, citations, sources.config, sources.build)
+        rendered = render_handout(handout, citations, sources.config, sources.build, sources.labels)
         documents.append((handout.name, handout_document(rendered, sources.project)))
     return documents
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import tomllib
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -136,7 +137,31 @@ def load_locale(language: str, extra_dirs: tuple[Path, ...] = (), shown=str) -> 
     available = available_locales(extra_dirs)
     tag = choose_locale_tag(language, available)
     data = _load_data(tag, available, shown, ())
-    return _make_locale(tag, data)
+    return _with_language_spacing(_make_locale(tag, data))
+
+
+@lru_cache(maxsize=32)
+def quotation_marks(language: str) -> tuple[str, str, str, str]:
+    """Opening and closing double, then single quotation marks of *language*, as the book's body text
+    and its citations both use them: ("„", "”", "»", "«") for Hungarian."""
+    locale = load_locale(language)
+    return (locale.open_quote, locale.close_quote, locale.open_inner_quote, locale.close_inner_quote)
+
+
+def _with_language_spacing(locale: Locale) -> Locale:
+    """French sets a narrow no-break space inside guillemets: « citation »."""
+    if locale.language != "fr":
+        return locale
+    spaced = {}
+    for name in ("open_quote", "open_inner_quote"):
+        mark = getattr(locale, name)
+        if mark in ("«", "‹"):
+            spaced[name] = mark + "\u202f"
+    for name in ("close_quote", "close_inner_quote"):
+        mark = getattr(locale, name)
+        if mark in ("»", "›"):
+            spaced[name] = "\u202f" + mark
+    return replace(locale, **spaced) if spaced else locale
 
 
 def _load_data(tag: str, available: Mapping[str, Path], shown, seen: tuple[str, ...]) -> dict:

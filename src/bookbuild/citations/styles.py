@@ -476,8 +476,9 @@ def _make_environment(style: CitationStyle) -> Environment:
         join_nonempty=join_nonempty,
         sentences=sentences,
         capfirst=capfirst,
-        title_case=title_case,
-        sentence_case=sentence_case,
+        # Title and sentence case are English rules (as in CSL): a book in another language keeps titles as written.
+        title_case=title_case if locale.language == "en" else _as_written,
+        sentence_case=sentence_case if locale.language == "en" else _as_written,
         main_title=main_title,
         date=date,
         pages=pages,
@@ -488,6 +489,10 @@ def _make_environment(style: CitationStyle) -> Environment:
     )
     environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale)
     return environment
+
+
+def _as_written(value):
+    return value
 
 
 def _present(value) -> bool:

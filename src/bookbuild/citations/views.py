@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..bibliography import Date, NameList, Reference, RichText, Span
 from .locale import Locale
+from .names import family_first
 from .titles import main_title
 
 # Which template stands in for an entry type that has none of its own.
@@ -65,7 +66,9 @@ class EntryView:
 
     def names(self, role: str) -> NameList:
         """The names of any role ("author", "editor", "translator", "compiler"…)."""
-        return self.reference.names.get(role, _NO_NAMES)
+        names = self.reference.names.get(role, _NO_NAMES)
+        work_language = str(self.field("langid") or self.field("language"))
+        return family_first(names, self._locale.language, work_language) if work_language else names
 
     # People.
     @property
