@@ -34,7 +34,7 @@ from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
-from .render.templates import load_labels
+from .render.templates import load_labels, report_missing_hyphenation
 from .preflight import preflight, report_findings
 from .writers import remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
@@ -89,6 +89,7 @@ def read_sources(project_dir: Path | str, out_dir: Path | str | None, report: Re
                     if config.bibliography else {})
     style = load_style(config.citation_style, project, config.language, config.location_of("citation-style"))
     labels = load_labels(config.language, project, report, config.location_of("language"))
+    report_missing_hyphenation(config.language, report, config.location_of("language"))
     return Sources(project, config, manuscript, bibliography, style, build_info(), labels=labels)
 
 

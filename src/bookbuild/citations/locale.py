@@ -301,3 +301,30 @@ def _locale_data(locale: Locale) -> dict:
         "date-parts": [list(part) for part in locale.date_parts],
         "limit-day-ordinals-to-day-1": locale.limit_day_ordinals_to_day_1,
     }
+
+
+# biblatex's language names that are not a language's English name.
+_BIBLATEX_LANGUAGES = {"american": "en", "british": "en", "usenglish": "en", "ukenglish": "en", "australian": "en",
+                       "canadian": "en", "newzealand": "en", "ngerman": "de", "austrian": "de", "naustrian": "de",
+                       "swissgerman": "de", "nswissgerman": "de", "magyar": "hu", "brazil": "pt", "brazilian": "pt",
+                       "portuges": "pt", "francais": "fr", "acadian": "fr", "canadien": "fr", "castilian": "es",
+                       "mexican": "es", "nynorsk": "nn", "norsk": "nb", "bahasa": "id"}
+
+
+@lru_cache(maxsize=256)
+def language_of(value: str) -> str:
+    """The primary language subtag a work's ``langid`` or ``language`` field names: "hungarian" -> "hu",
+    "ngerman" -> "de", "en-GB" -> "en"; "" when it names none.  English names of languages come from CLDR."""
+    text = value.strip().lower()
+    if not text:
+        return ""
+    if text in _BIBLATEX_LANGUAGES:
+        return _BIBLATEX_LANGUAGES[text]
+    import babel
+
+    try:
+        return babel.Locale.parse(text.replace("-", "_")).language
+    except (ValueError, babel.UnknownLocaleError):
+        pass
+    names = {name.lower(): code for code, name in babel.Locale("en").languages.items() if "_" not in code}
+    return names.get(text, "")

@@ -16,13 +16,11 @@ import re
 import unicodedata
 
 from ..bibliography import Name, NameList
-from .locale import Locale
+from .locale import Locale, language_of
 
 ORDERS = ("given-first", "family-first", "first-family-first")
 # Languages whose names are written family name first, without a comma, in their own texts.
 FAMILY_FIRST_LANGUAGES = frozenset({"hu"})
-# How a work's langid or language field names them.
-_LANGUAGE_NAMES = {"hungarian": "hu", "magyar": "hu", "hu": "hu", "hu-hu": "hu"}
 
 
 class FamilyFirstNames(NameList):
@@ -31,7 +29,7 @@ class FamilyFirstNames(NameList):
 
 def family_first(names: NameList, book_language: str, work_language: str) -> NameList:
     """*names* as FamilyFirstNames when the book and the work share a family-first language, else unchanged."""
-    language = _LANGUAGE_NAMES.get(work_language.strip().lower(), "")
+    language = language_of(work_language)
     if names and language and language == book_language and language in FAMILY_FIRST_LANGUAGES:
         return FamilyFirstNames(names.names, names.others)
     return names

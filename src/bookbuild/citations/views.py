@@ -8,10 +8,10 @@ dates are Dates.  An absent field is empty text, so templates can test
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..bibliography import Date, NameList, Reference, RichText, Span
-from .locale import Locale
+from .locale import Locale, language_of
 from .names import family_first
 from .titles import main_title
 
@@ -29,6 +29,8 @@ TYPE_KINDS = {
     "online": "webpage",
 }
 _NO_NAMES = NameList()
+_TITLE_FIELDS = frozenset({"title", "subtitle", "shorttitle", "booktitle", "booksubtitle", "maintitle",
+                           "mainsubtitle", "titleaddon"})
 _EMPTY = RichText()
 
 
@@ -58,8 +60,17 @@ class EntryView:
         self.year_suffix = year_suffix
 
     def field(self, name: str) -> RichText:
-        """Any field by its biblatex name, or empty text."""
-        return self.reference.get(name)
+        """Any field by its biblatex name, or empty text.  The titles of a work in another language than
+        English are kept as written: title and sentence case are English rules."""
+        value = self.reference.get(name)
+        if name in _TITLE_FIELDS and value and self.language not in ("", "en"):
+            return RichText(tuple(replace(span, protected=True) for span in value.spans))
+        return value
+
+    @property
+    def language(self) -> str:
+        """The work's language (primary subtag) from its ``langid`` or ``language`` field, or ""."""
+        return language_of(str(self.reference.get("langid") or self.reference.get("language")))
 
     def has(self, name: str) -> bool:
         return bool(self.reference.get(name)) or bool(self.reference.names.get(name))
@@ -67,8 +78,8 @@ class EntryView:
     def names(self, role: str) -> NameList:
         """The names of any role ("author", "editor", "translator", "compiler"…)."""
         names = self.reference.names.get(role, _NO_NAMES)
-        work_language = str(self.field("langid") or self.field("language"))
-        return family_first(names, self._locale.language, work_language) if work_language else names
+        language = self.language
+        return family_first(names, self._locale.language, language) if language else names
 
     # People.
     @property

@@ -233,6 +233,7 @@ def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | Non
         documents.append(EpubDocument("bibliography.xhtml", book.bibliography_title,
                                       render_template(environment, "epub/bibliography.xhtml.j2", project,
                                                       **values), "bibliography"))
+    documents = [replace(document, content=with_xml_lang(document.content)) for document in documents]
     if page_map is None:
         return resolve_cross_file_links(strip_block_numbers(documents))
     values["page_list"] = plan_page_markers(page_map, documents)
@@ -240,6 +241,24 @@ def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | Non
                  if document.role == "nav" else document for document in documents]
     documents = place_page_markers(documents, values["page_list"], page_map, book.labels["page_abbreviation"])
     return resolve_cross_file_links(documents)
+
+
+_START_TAG_RE = re.compile(r"<[A-Za-z][^<>]*>")
+_LANG_ATTRIBUTE_RE = re.compile(r'\slang="([^"]*)"')
+
+
+def with_xml_lang(xhtml: str) -> str:
+    """Every element with a ``lang`` also gets ``xml:lang``, as XHTML reading systems look for either."""
+    def add(match: re.Match) -> str:
+        tag = match[0]
+        if "xml:lang=" in tag:
+            return tag
+        found = _LANG_ATTRIBUTE_RE.search(tag)
+        if found is None:
+            return tag
+        return tag[:found.end()] + f' xml:lang="{found[1]}"' + tag[found.end():]
+
+    return _START_TAG_RE.sub(add, xhtml)
 
 
 def epub_stylesheet_names(project: Project) -> list[str]:

@@ -185,6 +185,16 @@ def load_labels(language: str, project: Project | None = None, report: Report | 
     return labels
 
 
+def report_missing_hyphenation(language: str, report: Report, where: SourceLocation | None = None) -> None:
+    """Warn when there are no hyphenation patterns for the book's language: justified text would be set unhyphenated."""
+    import pyphen
+
+    if pyphen.language_fallback(language.replace("-", "_")) is None:
+        report.warn(where, f"no hyphenation patterns for language '{language}': the text is set without hyphenation",
+                    hint="hyphenation patterns exist for: " + ", ".join(sorted({name.split("_")[0]
+                                                                              for name in pyphen.LANGUAGES})))
+
+
 @lru_cache(maxsize=16)
 def _theme_labels(language: str) -> dict[str, Any]:
     labels: dict[str, Any] = {}
