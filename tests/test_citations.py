@@ -461,7 +461,8 @@ def test_the_locale_follows_the_language_tag():
     assert load_style("apa", language="en-US").locale.tag == "en-US"
     assert load_style("apa", language="en-GB").locale.tag == "en-GB"
     assert load_style("apa", language="en-AU").locale.tag == "en-US"
-    assert load_style("apa", language="hu").locale.tag == "en-US"
+    assert load_style("apa", language="hu").locale.tag == "hu-HU"
+    assert load_style("apa", language="sw").locale.tag == "en-US"
 
 
 def test_british_quotation_marks_keep_punctuation_outside(bibliography):

@@ -18,6 +18,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from .manuscript import Chapter, Heading, Manuscript, copy_tokens, iter_inline
+from .render.templates import fill_label
 
 ANSWER_KEY_ID = "answer-key"
 ANSWERS_CLASS = "answers"
@@ -84,7 +85,7 @@ def add_answer_key(manuscript: Manuscript, labels: dict[str, Any]) -> Manuscript
         chapter = part.chapter
         heading_id = _unused_id(f"{key_id}-{chapter.id}", ids)
         ids[heading_id] = chapter.location
-        text = (f"{labels['chapter']} {chapter.number}: {chapter.short_title}" if chapter.number
+        text = (f"{fill_label(labels['chapter'], number=chapter.number)}: {chapter.short_title}" if chapter.number
                 else chapter.short_title)
         headings.append(Heading(2, heading_id, text, chapter.location))
         tokens.extend(_heading(heading_id, text))

@@ -37,7 +37,7 @@ from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
-from .render.templates import load_labels
+from .render.templates import load_labels, report_missing_hyphenation
 from .preflight import preflight, report_findings
 from .writers import check_output_folder, remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
@@ -61,6 +61,7 @@ class Sources:
     bibliography: object  # bookbuild.bibliography.Bibliography
     style: object  # bookbuild.citations.CitationStyle
     build: BuildInfo
+    labels: dict = field(default_factory=dict, compare=False)  # the theme's words in the book's language
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
     editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
                                                                          repr=False)
@@ -123,14 +124,16 @@ def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: 
         _collect(problems, report_problems, bibliography, cited_keys(manuscript, config), report)
     style = _collect(problems, load_style, config.citation_style, project, config.language,
                      config.location_of("citation-style"))
-    if manuscript is None or bibliography is None or style is None:
+    labels = _collect(problems, load_labels, config.language, project, report, config.location_of("language"))
+    report_missing_hyphenation(config.language, report, config.location_of("language"))
+    if manuscript is None or bibliography is None or style is None or labels is None:
         return None
     try:
         build = build_info()
     except BookbuildError as error:
         problems.extend(error)
         return None
-    return Sources(project, config, manuscript, bibliography, style, build)
+    return Sources(project, config, manuscript, bibliography, style, build, labels=labels)
 
 
 def _collect(problems: Diagnostics, stage, *args):
@@ -162,7 +165,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
             manuscript = select_edition(sources.manuscript, edition, report, found)
             report_skipped_heading_levels(manuscript, report)
             if edition.answer_key:
-                manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
+                manuscript = add_answer_key(manuscript, sources.labels)
             citations = _collect(found, cite_edition, manuscript, sources)
             problems.problems.extend(found.problems)
             if not found:
@@ -172,7 +175,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
                 continue
             try:
                 book = render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
-                                   sources.build)
+                                   sources.build, labels=sources.labels)
                 if target == PRINT:
                     print_document(book, sources.project)
                 else:
@@ -198,7 +201,7 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
     manuscript = select_edition(sources.manuscript, edition, report)
     report_skipped_heading_levels(manuscript, report)
     if edition.answer_key:
-        manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
+        manuscript = add_answer_key(manuscript, sources.labels)
     citations = cite_edition(manuscript, sources)
     sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
@@ -207,8 +210,7 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
 def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
     """One edition's cross-references (``@fig-map``) and citations, resolved."""
     references, works = split_crossrefs(manuscript.citations, sources.bibliography)
-    rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography,
-                                            load_labels(sources.config.language))
+    rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography, sources.labels)
     return with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
                                             sources.config.nocite, sources.config.location_of("nocite")),
                           rendered_references)
@@ -230,7 +232,7 @@ def write_checked(sources: Sources, edition: Edition, path: Path, data: bytes, k
 def render(sources: Sources, edition: Edition, target: str, report: Report) -> RenderedBook:
     manuscript, citations = edition_manuscript(sources, edition, report)
     return render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
-                       sources.build)
+                       sources.build, labels=sources.labels)
 
 
 def output_path(sources: Sources, edition: Edition, extension: str, kind: str = "") -> Path:
@@ -459,8 +461,8 @@ def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, E
         references, works = split_crossrefs(handout.citations, sources.bibliography)
         citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
                                    resolve_crossrefs(sources.manuscript, references, sources.bibliography,
-                                                     load_labels(sources.config.language)))
-        rendered = render_handout(handout, citations, sources.config, sources.build)
+                                                     sources.labels))
+        rendered = render_handout(handout, citations, sources.config, sources.build, sources.labels)
         documents.append((handout.name, handout_document(rendered, sources.project), handout.edition))
     return documents
 

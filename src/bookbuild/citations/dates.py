@@ -54,12 +54,19 @@ def _year(date: Date, locale: Locale) -> str:
     return str(date.year) + ("?" if date.uncertain else "")
 
 
+# The written-out forms that follow the locale's own order outside English ("2006. november 4.").
+_LOCALE_ORDERED = ("month-day-year", "day-month-year", "month-year")
+
+
 def _one(date: Date, locale: Locale, form: str, months: str) -> str:
     year = _year(date, locale)
     month = locale.month(date.month, months) if date.month else ""
     if not month and date.season:
         month = season_name(date.season, locale)
     day = str(date.day) if date.day and date.month else ""
+    if form in _LOCALE_ORDERED and locale.date_parts and locale.language != "en" and year:
+        return _in_locale_order(locale, {"year": year, "month": month, "day": day if form != "month-year" else ""},
+                                date.day)
     if form == "year":
         return year
     if form == "iso":
@@ -78,3 +85,17 @@ def _one(date: Date, locale: Locale, form: str, months: str) -> str:
     if month and day:
         return f"{month} {day}, {year}" if year else f"{month} {day}"
     return " ".join(part for part in (month, year) if part)
+
+
+def _in_locale_order(locale: Locale, values: dict[str, str], day_number: int | None) -> str:
+    """The parts in the order and with the punctuation of the CSL locale's text date."""
+    out = []
+    for name, form, prefix, suffix in locale.date_parts:
+        value = values.get(name, "")
+        if not value:
+            continue
+        if name == "day" and form == "ordinal" and day_number and (
+                day_number == 1 or not locale.limit_day_ordinals_to_day_1):
+            value = locale.ordinal(day_number)
+        out.append((prefix if out else "") + value + suffix)
+    return "".join(out).strip().rstrip(",").strip()

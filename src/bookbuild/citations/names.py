@@ -5,6 +5,11 @@ short form and from sorting, as biblatex does by default: "Ludwig von
 Mises", "Mises, Ludwig von", "Mises".  With biblatex's ``useprefix`` (a
 name's or an entry's option) it belongs to the family name: "von Mises,
 Ludwig", "von Mises", sorted under V.  A body's name is always shown whole.
+
+Hungarian names are written family name first ("Nagy Imre"), in running
+text, notes and bibliography alike, when the book is in Hungarian and the
+work is marked as Hungarian (``langid = {hungarian}``): such a list is a
+:class:`FamilyFirstNames`.
 """
 
 from __future__ import annotations
@@ -13,9 +18,23 @@ import re
 import unicodedata
 
 from ..bibliography import Name, NameList
-from .locale import Locale
+from .locale import Locale, language_of
 
 ORDERS = ("given-first", "family-first", "first-family-first")
+# Languages whose names are written family name first, without a comma, in their own texts.
+FAMILY_FIRST_LANGUAGES = frozenset({"hu"})
+
+
+class FamilyFirstNames(NameList):
+    """Names written family name first in the book's language: "Nagy Imre", "Rainer M. János"."""
+
+
+def family_first(names: NameList, book_language: str, work_language: str) -> NameList:
+    """*names* as FamilyFirstNames when the book and the work share a family-first language, else unchanged."""
+    language = language_of(work_language)
+    if names and language and language == book_language and language in FAMILY_FIRST_LANGUAGES:
+        return FamilyFirstNames(names.names, names.others)
+    return names
 DELIMITER_RULES = ("contextual", "always", "never", "after-inverted-name")
 
 
@@ -32,12 +51,15 @@ def initials(given: str, initialize_with: str = ". ") -> str:
 
 
 def format_name(name: Name, inverted: bool, short: bool, use_initials: bool,
-                sort_separator: str = ", ", initialize_with: str = ". ") -> str:
+                sort_separator: str = ", ", initialize_with: str = ". ", family_first: bool = False) -> str:
     if name.literal:
         return name.literal
     if short:
         return f"{name.particle} {name.family}" if name.useprefix and name.particle else name.family
     given = initials(name.given, initialize_with) if use_initials and name.given else name.given
+    if family_first:
+        # "Nagy Imre", "Rainer M. János": the same whether the style inverts names or not.
+        return " ".join(part for part in (name.particle, name.family, given, name.suffix) if part)
     if inverted and name.useprefix and name.particle:
         text = f"{name.particle} {name.family}"
         if given:
@@ -100,13 +122,15 @@ def format_names(
         use_last = et_al_use_last
     texts = []
     inverted_flags = []
+    eastern = isinstance(names, FamilyFirstNames)
     for index, name in enumerate(shown):
-        inverted = not short and (order == "family-first" or (order == "first-family-first" and index == 0))
+        inverted = not short and not eastern and (
+            order == "family-first" or (order == "first-family-first" and index == 0))
         inverted_flags.append(inverted and not name.literal)
-        texts.append(format_name(name, inverted, short, initials, sort_separator, initialize_with))
+        texts.append(format_name(name, inverted, short, initials, sort_separator, initialize_with, eastern))
     if truncated and use_last:
-        last = format_name(people[-1], order == "family-first" and not short, short, initials, sort_separator,
-                           initialize_with)
+        last = format_name(people[-1], order == "family-first" and not short and not eastern, short, initials,
+                           sort_separator, initialize_with, eastern)
         return delimiter.join(texts) + delimiter + "… " + last
     if truncated:
         et_al = locale.term("et-al")
@@ -150,9 +174,37 @@ def sort_text(text: str) -> str:
     return re.sub(r"[^\w\s]", "", stripped).casefold().strip()
 
 
-def name_sort_key(name: Name) -> tuple[str, str]:
+def name_sort_key(name: Name, collate=None) -> tuple:
+    """The sort key of a name; *collate* (from :func:`collation`) orders by a language's alphabet."""
+    key = collate or sort_text
     if name.literal:
-        return (sort_text(re.sub(r"^(The|A|An)\s+", "", name.literal)), "")
+        return (key(re.sub(r"^(The|A|An)\s+", "", name.literal)), key(""))
     if name.useprefix and name.particle:
-        return (sort_text(f"{name.particle} {name.family}"), sort_text(name.given))
-    return (sort_text(name.family), sort_text(" ".join(part for part in (name.given, name.particle) if part)))
+        return (key(f"{name.particle} {name.family}"), key(name.given))
+    return (key(name.family), key(" ".join(part for part in (name.given, name.particle) if part)))
+
+
+def collation(language: str):
+    """A sort key for text in *language*'s alphabetical order (Hungarian: cs after c, ö after o, zs after z),
+    by the Unicode CLDR collation rules through ICU; English keeps :func:`sort_text`."""
+    if language == "en":
+        return sort_text
+    collator = _collator(language)
+
+    def key(text: str) -> bytes:
+        return collator.getSortKey(re.sub(r"[^\w\s]", "", text).strip())
+
+    return key
+
+
+_COLLATORS: dict = {}
+
+
+def _collator(language: str):
+    import icu
+
+    if language not in _COLLATORS:
+        collator = icu.Collator.createInstance(icu.Locale(language))
+        collator.setStrength(icu.Collator.SECONDARY)  # letters and accents count, case does not
+        _COLLATORS[language] = collator
+    return _COLLATORS[language]

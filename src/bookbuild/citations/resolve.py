@@ -26,7 +26,7 @@ from ..bibliography import Bibliography, Reference
 from ..errors import Diagnostics, SourceLocation, closest
 from ..markdown.citation_syntax import Citation, CitationItem
 from .model import BibliographyEntry, CitationResult, RenderedCitation
-from .names import name_sort_key, sort_text
+from .names import collation, name_sort_key
 from .punctuation import capitalize_first_letter, tidy
 from .styles import CitationStyle
 from .views import CiteView, EntryView
@@ -316,13 +316,12 @@ class _Renderer:
         for role in ("author", "editor", "translator", "bookauthor"):
             names = reference.names.get(role)
             if names:
-                return tuple(name_sort_key(name) for name in names)
+                return tuple(name_sort_key(name, collation(self.style.locale.language)) for name in names)
         # No author: the title stands in its place.
-        return ((self._title_key(reference), ""),)
+        return ((self._title_key(reference), collation(self.style.locale.language)("")),)
 
-    @staticmethod
-    def _title_key(reference: Reference) -> str:
-        return sort_text(_ARTICLES.sub("", reference.text("title")))
+    def _title_key(self, reference: Reference):
+        return collation(self.style.locale.language)(_ARTICLES.sub("", reference.text("title")))
 
 
 def _first_person(view: EntryView) -> tuple[str, str] | None:

@@ -512,8 +512,11 @@ def _make_environment(style: CitationStyle) -> Environment:
         join_nonempty=join_nonempty,
         sentences=sentences,
         capfirst=capfirst,
-        title_case=lambda value: title_case(value) if _RECASE.get() else to_rich(value),
-        sentence_case=lambda value: sentence_case(value) if _RECASE.get() else to_rich(value),
+        # Title and sentence case are English rules (as in CSL): only an English work (its langid) in a book in
+        # English is recased; others keep their titles as written.
+        title_case=lambda value: title_case(value) if _RECASE.get() and locale.language == "en" else to_rich(value),
+        sentence_case=lambda value: (sentence_case(value) if _RECASE.get() and locale.language == "en"
+                                     else to_rich(value)),
         main_title=main_title,
         initials=lambda value: given_initials(str(value)),
         date=date,

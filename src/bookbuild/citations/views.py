@@ -8,10 +8,11 @@ dates are Dates.  An absent field is empty text, so templates can test
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..bibliography import Date, NameList, Reference, RichText, Span
-from .locale import Locale
+from .locale import Locale, language_of
+from .names import family_first
 from .titles import main_title
 
 # Which template stands in for an entry type that has none of its own.
@@ -32,6 +33,8 @@ _NO_NAMES = NameList()
 # biblatex's (babel's and polyglossia's) names of English.
 _ENGLISH = frozenset({"english", "american", "british", "canadian", "australian", "newzealand", "usenglish",
                       "ukenglish", "en"})
+_TITLE_FIELDS = frozenset({"title", "subtitle", "shorttitle", "booktitle", "booksubtitle", "maintitle",
+                           "mainsubtitle", "titleaddon"})
 _EMPTY = RichText()
 
 
@@ -106,15 +109,26 @@ class EntryView:
         return self.author or self.editor or self.translator
 
     def field(self, name: str) -> RichText:
-        """Any field by its biblatex name, or empty text."""
-        return self.reference.get(name)
+        """Any field by its biblatex name, or empty text.  The titles of a work in another language than
+        English are kept as written: title and sentence case are English rules."""
+        value = self.reference.get(name)
+        if name in _TITLE_FIELDS and value and self.language not in ("", "en"):
+            return RichText(tuple(replace(span, protected=True) for span in value.spans))
+        return value
+
+    @property
+    def language(self) -> str:
+        """The work's language (primary subtag) from its ``langid`` or ``language`` field, or ""."""
+        return language_of(str(self.reference.get("langid") or self.reference.get("language")))
 
     def has(self, name: str) -> bool:
         return bool(self.reference.get(name)) or bool(self.reference.names.get(name))
 
     def names(self, role: str) -> NameList:
         """The names of any role ("author", "editor", "translator", "compiler"…)."""
-        return self.reference.names.get(role, _NO_NAMES)
+        names = self.reference.names.get(role, _NO_NAMES)
+        language = self.language
+        return family_first(names, self._locale.language, language) if language else names
 
     # People.
     @property

@@ -18,6 +18,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from ..citations.locale import quotation_marks
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fancy_lists import fancy_lists_plugin
@@ -30,18 +31,6 @@ from .pandoc_tables import pandoc_tables_plugin
 from .raw import raw_plugin
 from .typography import typography_plugin
 
-# Opening and closing double, then single quotes, by primary language subtag.
-QUOTES = {
-    "en": "“”‘’",
-    "hu": ["„", "”", "»", "«"],
-    "de": "„“‚‘",
-    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
-    "es": "«»“”",
-    "it": "«»“”",
-    "pl": "„”‚’",
-    "cs": "„“‚‘",
-    "nl": "‘’‚’",
-}
 
 # Attributes a writer may set with {...}; anything else (event handlers,
 # style, src) is dropped, so attributes cannot inject behaviour or fetch files.
@@ -52,10 +41,10 @@ ALLOWED_ATTRIBUTES = ("id", "class", "title", "lang", "width", "height", "role",
 @lru_cache(maxsize=8)
 def make_parser(language: str = "en") -> MarkdownIt:
     """A markdown-it parser for chapters written in *language* (a BCP 47 tag)."""
-    primary = language.split("-")[0].lower()
+    # The same quotation marks as the book's citations and notes: the CSL locale of the language.
     md = MarkdownIt(
         "commonmark",
-        {"typographer": True, "quotes": QUOTES.get(primary, QUOTES["en"]), "html": True},
+        {"typographer": True, "quotes": list(quotation_marks(language)), "html": True},
     )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)

@@ -18,7 +18,7 @@ from typing import Any
 from .. import __version__
 from ..citations.model import BibliographyEntry, CitationResult
 from ..config import BookConfig
-from ..editions import Edition
+from ..editions import EDITIONS, Edition
 from ..manuscript import Chapter, Heading, Manuscript
 from ..pagemap import PageMap
 from ..project import Project
@@ -80,11 +80,46 @@ class RenderedBook:
     def date_label(self) -> str:
         return self.config.date or self.build.day
 
+    @property
+    def built_date(self) -> str:
+        """The build day written out in the book's language: "3 December 2026", "2026. december 3."."""
+        return long_date(self.build.date.date(), self.config.language)
+
+    @property
+    def published_date(self) -> str:
+        """book.toml's date, written out in the book's language when it is an ISO date ("2026-09" -> "September 2026")."""
+        return long_date(self.config.date, self.config.language)
+
+
+def long_date(value: dt.date | str, language: str) -> str:
+    """A date (or an ISO date, year-month or year in text) in words of *language*, by CLDR through Babel."""
+    import babel
+    from babel.dates import format_date, format_skeleton
+
+    try:
+        locale = babel.Locale.parse(language.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        locale = babel.Locale.parse("en")
+    if isinstance(value, dt.date):
+        return format_date(value, "long", locale=locale)
+    text = (value or "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return format_date(dt.date.fromisoformat(text), "long", locale=locale)
+        except ValueError:
+            return text
+    if re.fullmatch(r"\d{4}-\d{2}", text) and 1 <= int(text[5:]) <= 12:
+        return format_skeleton("yMMMM", dt.date(int(text[:4]), int(text[5:]), 1), locale=locale)
+    return text
+
 
 def render_book(manuscript: Manuscript, citations: CitationResult | None, config: BookConfig, edition: Edition,
-                target: str, build: BuildInfo, resource_url: Callable[[Path], str] | None = None) -> RenderedBook:
-    """Render every chapter of *manuscript* for *target* ("print" or "epub")."""
-    labels = load_labels(config.language)
+                target: str, build: BuildInfo, resource_url: Callable[[Path], str] | None = None,
+                labels: dict[str, Any] | None = None) -> RenderedBook:
+    """Render every chapter of *manuscript* for *target* ("print" or "epub"), in the words of *labels*."""
+    if labels is None:
+        labels = load_labels(config.language)
+    edition = edition_in_language(edition, labels)
     resources: dict[Path, str] = {}
 
     def default_url(path: Path) -> str:
@@ -122,6 +157,15 @@ def render_book(manuscript: Manuscript, citations: CitationResult | None, config
         bibliography_title=citations.bibliography_title if citations else labels["bibliography"],
         labels=labels, build=build, resources=resources, cover=cover,
     )
+
+
+def edition_in_language(edition: Edition, labels: dict[str, Any]) -> Edition:
+    """The edition with its label in the book's language, unless book.toml gave it a label of its own."""
+    built_in = EDITIONS.get(edition.name)
+    translated = labels.get("editions", {}).get(edition.name)
+    if built_in is not None and translated and edition.label == built_in.label:
+        return replace(edition, label=translated)
+    return edition
 
 
 def _resource_name(path: Path, taken: dict[Path, str]) -> str:
@@ -189,6 +233,7 @@ def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | Non
         documents.append(EpubDocument("bibliography.xhtml", book.bibliography_title,
                                       render_template(environment, "epub/bibliography.xhtml.j2", project,
                                                       **values), "bibliography"))
+    documents = [replace(document, content=with_xml_lang(document.content)) for document in documents]
     if page_map is None:
         return resolve_cross_file_links(strip_block_numbers(documents))
     values["page_list"] = plan_page_markers(page_map, documents)
@@ -196,6 +241,24 @@ def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | Non
                  if document.role == "nav" else document for document in documents]
     documents = place_page_markers(documents, values["page_list"], page_map, book.labels["page_abbreviation"])
     return resolve_cross_file_links(documents)
+
+
+_START_TAG_RE = re.compile(r"<[A-Za-z][^<>]*>")
+_LANG_ATTRIBUTE_RE = re.compile(r'\slang="([^"]*)"')
+
+
+def with_xml_lang(xhtml: str) -> str:
+    """Every element with a ``lang`` also gets ``xml:lang``, as XHTML reading systems look for either."""
+    def add(match: re.Match) -> str:
+        tag = match[0]
+        if "xml:lang=" in tag:
+            return tag
+        found = _LANG_ATTRIBUTE_RE.search(tag)
+        if found is None:
+            return tag
+        return tag[:found.end()] + f' xml:lang="{found[1]}"' + tag[found.end():]
+
+    return _START_TAG_RE.sub(add, xhtml)
 
 
 def epub_stylesheet_names(project: Project) -> list[str]:

@@ -20,7 +20,7 @@ from ..handouts import Handout
 from ..project import Project
 from .book import BuildInfo
 from .html import PRINT, Note, RenderContext, render_inline, render_tokens
-from .templates import load_labels, make_environment, render_template
+from .templates import fill_label, label_around, load_labels, make_environment, render_template
 
 HANDOUT_TEMPLATE = "handout.html.j2"
 SECTION_LABELS = {"keyterms": "keyterms", "timeline": "timeline", "questions": "questions", "answers": "answers",
@@ -65,8 +65,13 @@ class RenderedHandout:
         return words[self.audience] if self.kind == "worksheet" else words[f"{self.audience}_handout"]
 
     @property
+    def page_words(self) -> tuple[str, ...]:
+        """The footer's words around the page number and the page count: ("Page ", " of ", "")."""
+        return label_around(self.labels["handouts"]["page"], "page", "pages")
+
+    @property
     def chapter_label(self) -> str:
-        return f"{self.labels['chapter']} {self.number}: {self.title}" if self.number else self.title
+        return f"{fill_label(self.labels['chapter'], number=self.number)}: {self.title}" if self.number else self.title
 
     @property
     def footer(self) -> str:
@@ -83,9 +88,11 @@ class RenderedHandout:
         return any(section.questions for section in self.sections)
 
 
-def render_handout(handout: Handout, citations: CitationResult, config: BookConfig, build: BuildInfo) -> RenderedHandout:
-    """Render a handout's title and sections, in reading order, with its own notes."""
-    labels = load_labels(config.language)
+def render_handout(handout: Handout, citations: CitationResult, config: BookConfig, build: BuildInfo,
+                   labels: dict[str, Any] | None = None) -> RenderedHandout:
+    """Render a handout's title and sections, in reading order, with its own notes, in the words of *labels*."""
+    if labels is None:
+        labels = load_labels(config.language)
     chapter = handout.chapter
     context = RenderContext(target=PRINT, chapter=chapter, citations=citations, labels=labels,
                             resource_url=lambda path: path.as_uri())

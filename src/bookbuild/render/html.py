@@ -31,6 +31,7 @@ from ..images import css_size
 from ..manuscript import Chapter, plain_text
 from ..markdown.math import MathRendering
 from .sanitize import InlineHtmlBalancer, sanitize_block
+from .templates import label_around
 
 # Blocks of the main text that are numbered, so that a place in the printed
 # layout can be found again in the EPUB (page numbers, footnote placement).
@@ -410,6 +411,9 @@ class BookRenderer(RendererHTML):
             attributes["id"] = str(token.attrGet("id"))
         if "pageref" in classes and href[1:] in env["context"].front_ids:
             classes = classes + ["pageref-roman"]
+        if "pageref" in classes and env["context"].target == PRINT:
+            before, after = label_around(env["context"].labels["page_abbreviation"], "page")
+            attributes["data-page-before"], attributes["data-page-after"] = before, after
         if classes:
             attributes["class"] = " ".join(classes)
         if not href.startswith("#"):

@@ -36,6 +36,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from ..pagemap import CONTENTS, PageMap, PageStart
+from .templates import fill_label
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -302,4 +303,4 @@ def add_page_numbers(root: Any, page_map: PageMap, page_abbreviation: str) -> No
         if label is None:
             continue
         number = etree.SubElement(link, f"{{{XHTML_NS}}}span", {"class": "pageref-page"})
-        number.text = f" ({page_abbreviation} {label})"
+        number.text = f" ({fill_label(page_abbreviation, page=label)})"
