@@ -49,7 +49,13 @@ def test_csl_exports_render_as_their_bibtex_does(tmp_path, bib, to):
     from_bibtex = load_bibliography(bib)
     from_csl = load_bibliography(converted)
     assert list(from_csl) == list(from_bibtex)
-    skipped = NOT_CARRIED.get(bib.name, {})
+    skipped = dict(NOT_CARRIED.get(bib.name, {}))
+    # Pandoc's CSL export drops biblatex's langid, so a work in another language would be recased as English.
+    skipped.update({key: "langid is not exported" for key, reference in from_bibtex.items()
+                    if reference.langid and not reference.english})
+    # Nor does it keep the braces around a whole title ({{Le sang des Hongrois}}) that keep its case.
+    skipped.update({key: "a braced title's case is not exported" for key, reference in from_bibtex.items()
+                    if reference.get("title") and all(span.protected for span in reference.get("title").spans)})
     compared = 0
     for style_name in STYLES:
         style = load_style(style_name, None, "en-US")

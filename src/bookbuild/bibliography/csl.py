@@ -276,6 +276,11 @@ def _reference(item: Any, line: int, where, diagnostics: _Problems, markdown: bo
         if entry_type in ("online",):
             name = "organization"
         fields[name] = _as_written(rich(container))
+    if entry_type == "online" and "publisher" in fields and "organization" not in fields:
+        # A web page's publisher is biblatex's 'organization' (the site's owner).
+        fields["organization"] = fields.pop("publisher")
+    if entry_type == "misc" and "publisher" in fields and "howpublished" not in fields:
+        fields["howpublished"] = fields.pop("publisher")
     if entry_type in ("thesis", "report") and "publisher" in fields and "institution" not in fields:
         # CSL has one 'publisher'; biblatex calls a thesis's university and a report's issuer 'institution'.
         fields["institution"] = fields.pop("publisher")

@@ -26,7 +26,7 @@ from ..bibliography import Bibliography, Reference
 from ..errors import Diagnostics, SourceLocation, closest
 from ..markdown.citation_syntax import Citation, CitationItem
 from .model import BibliographyEntry, CitationResult, RenderedCitation
-from .names import collation, name_sort_key
+from .names import collation, name_sort_key, sort_text
 from .punctuation import capitalize_first_letter, tidy
 from .styles import CitationStyle
 from .views import CiteView, EntryView
