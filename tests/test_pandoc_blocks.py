@@ -244,3 +244,12 @@ def test_math_in_a_heading_keeps_its_source_in_the_plain_title(tmp_path):
     project = locate_project(root)
     manuscript = parse_manuscript(project, load_config(project), Report(stream=None))
     assert [heading.text for heading in manuscript.chapters[0].headings] == ["Energy E = mc^2", "Why x"]
+
+
+def test_an_overlong_formula_is_a_warning_not_a_long_wait(tmp_path):
+    report = Report(stream=None)
+    body = bookbuild_html(tmp_path, "A $" + "x+" * 3000 + "x$ b.\n", report, target=PRINT)
+    assert [w.message for w in report.warnings] == [
+        "formula 'x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x...' is longer than 5000 characters; "
+        "it is printed as its TeX source"]
+    assert '<span class="math-source inline"><code>$x+x+' in body
