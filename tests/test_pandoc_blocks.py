@@ -253,3 +253,23 @@ def test_an_overlong_formula_is_a_warning_not_a_long_wait(tmp_path):
         "formula 'x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x...' is longer than 5000 characters; "
         "it is printed as its TeX source"]
     assert '<span class="math-source inline"><code>$x+x+' in body
+
+
+def _widths(markup: str) -> list[list[float]]:
+    root = lxml_html.fromstring(f"<div>{markup}</div>")
+    tables = []
+    for table in root.xpath("//table"):
+        found = [float(re.search(r"width:\s*([\d.]+)%", col.get("style"))[1]) for col in table.xpath(".//col")]
+        total = sum(found)
+        tables.append([round(100 * width / total) for width in found] if total else [])
+    return tables
+
+
+@pytest.mark.parametrize("name", ["grid_tables", "multiline_tables", "simple_tables", "pipe_tables"])
+def test_relative_column_widths_as_in_pandoc(tmp_path, name):
+    """Grid and multiline tables keep Pandoc's relative column widths (within a point, after scaling to 100%)."""
+    source = (FIXTURES / f"{name}.md").read_text(encoding="utf-8")
+    expected, actual = _widths(pandoc_html(source)), _widths(bookbuild_html(tmp_path, source))
+    assert len(expected) == len(actual)
+    for theirs, ours in zip(expected, actual, strict=True):
+        assert len(theirs) == len(ours) and all(abs(a - b) <= 1 for a, b in zip(theirs, ours, strict=True))

@@ -294,6 +294,11 @@ class BookRenderer(RendererHTML):
             if label:
                 text = f'<span class="table-label">{html.escape(label)}:</span> {text}'
             out += f"<caption>{text}</caption>\n"
+        widths = token.meta.get("widths") if token.meta else None
+        if widths:
+            # Pandoc's relative widths of grid and multiline tables, scaled to the table's width.
+            out += "<colgroup>" + "".join(f'<col style="width: {100 * width:.0f}%"/>' for width in widths) \
+                + "</colgroup>\n"
         return out
 
     # -- code ----------------------------------------------------------------
