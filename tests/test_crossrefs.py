@@ -126,3 +126,10 @@ def test_a_reference_to_a_missing_id_is_an_error_with_a_hint(project):
         "manuscript/01-one.md:5:22: error: cross-reference to 'tbl-nothing', which is not an id in the book\n"
         "  hint: give the table an id in its caption: Table: Caption {#tbl-name}",
     ]
+
+
+def test_a_section_reference_to_a_chapter_prints_its_chapter_number(project):
+    second = "# Two {#sec-two}\n\nText.\n"
+    root = make_book(project, first_extra="\nSee @sec-two.\n", second=second)
+    body = rendered(root).chapters[0].body_html
+    assert '<a class="crossref" href="#sec-two">Chapter 2</a>' in body
