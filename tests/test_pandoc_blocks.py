@@ -273,3 +273,10 @@ def test_relative_column_widths_as_in_pandoc(tmp_path, name):
     assert len(expected) == len(actual)
     for theirs, ours in zip(expected, actual, strict=True):
         assert len(theirs) == len(ours) and all(abs(a - b) <= 1 for a, b in zip(theirs, ours, strict=True))
+
+
+def test_raw_tex_in_a_figure_caption_is_settled_too(tmp_path):
+    report = Report(stream=None)
+    body = bookbuild_html(tmp_path, "![A caption \\emph{x} and\\newline more](diagram.svg)\n", report)
+    assert "<figcaption>A caption  and<br />\nmore</figcaption>" in body
+    assert [w.message for w in report.warnings] == ["1 piece of raw TeX left out, which bookbuild cannot print (line 3)"]
