@@ -280,3 +280,9 @@ def test_raw_tex_in_a_figure_caption_is_settled_too(tmp_path):
     body = bookbuild_html(tmp_path, "![A caption \\emph{x} and\\newline more](diagram.svg)\n", report)
     assert "<figcaption>A caption  and<br />\nmore</figcaption>" in body
     assert [w.message for w in report.warnings] == ["1 piece of raw TeX left out, which bookbuild cannot print (line 3)"]
+
+
+def test_math_in_a_figure_caption_is_rendered(tmp_path):
+    body = bookbuild_html(tmp_path, "![The curve $y = x^2$](diagram.svg)\n")
+    assert '<figcaption>The curve <span class="math inline"><math' in body
+    assert 'alt="The curve y = x^2"' in body

@@ -128,18 +128,24 @@ def convert_math(state: StateCore) -> None:
             continue
         if block.type != "inline" or not block.children:
             continue
-        children = block.children
-        for index, child in enumerate(children):
-            if child.type not in MATH_TOKENS:
-                continue
-            if child.type == "math_inline_double" and index + 1 < len(children) and children[index + 1].type == "text":
-                following = children[index + 1]
-                match = _EQUATION_ID_RE.match(following.content)
-                if match:
-                    child.attrSet("id", match[1])
-                    following.content = following.content[match.end():]
-            offset = block.content.find((child.markup or "") + child.content)
-            _convert(state, child, block, block, max(offset, 0))
+        _convert_children(state, block, block.children)
+
+
+def _convert_children(state: StateCore, block: Token, children: list[Token]) -> None:
+    """Convert the formulas among an inline token's children, and inside images' alt text (figure captions)."""
+    for index, child in enumerate(children):
+        if child.type == "image" and child.children:
+            _convert_children(state, block, child.children)
+        if child.type not in MATH_TOKENS:
+            continue
+        if child.type == "math_inline_double" and index + 1 < len(children) and children[index + 1].type == "text":
+            following = children[index + 1]
+            match = _EQUATION_ID_RE.match(following.content)
+            if match:
+                child.attrSet("id", match[1])
+                following.content = following.content[match.end():]
+        offset = block.content.find((child.markup or "") + child.content)
+        _convert(state, child, block, block, max(offset, 0))
 
 
 def _convert(state: StateCore, token: Token, inline: Token | None, block: Token, offset: int) -> None:

@@ -429,7 +429,7 @@ def _plain_caption(children: Sequence[Token], context: RenderContext) -> str:
             rendered = context.citations.citations.get(child.meta.get("id", ""))
             if rendered is not None and rendered.text:
                 parts.append(re.sub(r"<[^>]+>", "", html.unescape(rendered.text)))
-        elif child.type in ("text", "code_inline"):
+        elif child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
