@@ -71,7 +71,14 @@ def pandoc_html(source: str) -> str:
 
 
 def _text(element) -> str:
-    return re.sub(r"\s+", " ", element.text_content().replace("\u00a0", " ")).strip()
+    """The text of an element, with each formula as its TeX source (Pandoc writes \\(…\\), bookbuild MathML)."""
+    element = lxml_html.fromstring(lxml_html.tostring(element))
+    for node in element.xpath(".//*[local-name()='math']"):
+        for child in list(node):
+            node.remove(child)
+        node.text = node.get("alttext")
+    text = re.sub(r"\\[()\[\]]", "", element.text_content())
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
 def _without(element, xpath: str):
@@ -131,9 +138,10 @@ def structure(markup: str) -> dict:
             continue  # bookbuild's: counted below
         kind = "display" if "display" in span.get("class") else "inline"
         source = span.xpath("string(.)").strip()
-        math.append((kind, re.sub(r"^\\[(\[]|\\[)\]]$", "", source).strip()))
+        math.append((kind, re.sub(r"\s+", " ", re.sub(r"^\\[(\[]|\\[)\]]$", "", source)).strip()))
     for node in root.xpath("//*[local-name()='math']"):
-        math.append(("display" if node.get("display") == "block" else "inline", node.get("alttext")))
+        math.append(("display" if node.get("display") == "block" else "inline",
+                     re.sub(r"\s+", " ", node.get("alttext"))))
     for img in root.xpath("//img[contains(@class, 'math')]"):
         math.append(("display" if "display" in img.get("class") else "inline", img.get("alt")))
     line_blocks = [[re.sub(r"\s+", " ", line.replace("\u00a0", "·")).strip() for line in
