@@ -294,3 +294,8 @@ def test_math_in_a_figure_caption_is_rendered(tmp_path):
     body = bookbuild_html(tmp_path, "![The curve $y = x^2$](diagram.svg)\n")
     assert '<figcaption>The curve <span class="math inline"><math' in body
     assert 'alt="The curve y = x^2"' in body
+
+
+def test_fig_alt_is_dropped_where_it_means_nothing(tmp_path):
+    body = bookbuild_html(tmp_path, '## A heading {fig-alt="x"}\n\n[span]{fig-alt="y"}\n')
+    assert "fig-alt" not in body
