@@ -18,7 +18,7 @@ from .bibliography import load_bibliography
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, load_config
-from .crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
+from .crossrefs import label_tokens, number_targets, resolve_crossrefs, split_crossrefs, with_crossrefs
 from .answer_key import add_answer_key
 from .editions import (Edition, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition)
@@ -314,7 +314,12 @@ def handout_documents(sources: Sources, report: Report) -> list[tuple[str, str]]
         edition = find_edition(sources.config, name)
         editions.append((edition, select_edition(sources.manuscript, edition, report)))
     documents = []
+    targets = number_targets(sources.manuscript)
     for handout in extract_handouts(editions, sources.manuscript.files):
+        label_tokens([*handout.chapter.tokens,
+                      *(token for section in handout.sections for token in section.tokens),
+                      *(token for section in handout.sections for question in section.questions
+                        for token in (*question.tokens, *question.answer))], targets)
         references, works = split_crossrefs(handout.citations, sources.bibliography)
         citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
                                    resolve_crossrefs(sources.manuscript, references, sources.bibliography,
