@@ -126,3 +126,22 @@ def test_a_reference_to_a_missing_id_is_an_error_with_a_hint(project):
         "manuscript/01-one.md:5:22: error: cross-reference to 'tbl-nothing', which is not an id in the book\n"
         "  hint: give the table an id in its caption: Table: Caption {#tbl-name}",
     ]
+
+
+def test_a_section_reference_to_a_chapter_prints_its_chapter_number(project):
+    second = "# Two {#sec-two}\n\nText.\n"
+    root = make_book(project, first_extra="\nSee @sec-two.\n", second=second)
+    body = rendered(root).chapters[0].body_html
+    assert '<a class="crossref" href="#sec-two">Chapter 2</a>' in body
+
+
+def test_a_handout_numbers_its_figures_as_the_book_does(project):
+    second = ("---\nhandout: true\n---\n# Two\n\n![A map](map.svg){#fig-map}\n\n"
+              "| a | b |\n|---|---|\n| 1 | 2 |\n\nTable: Numbers {#tbl-numbers}\n\nSee @fig-map and @tbl-numbers.\n")
+    root = make_book(project, first_extra="\n![First](map.svg){#fig-first}\n", second=second)
+    from bookbuild.pipeline import handout_documents
+    report = Report(stream=None)
+    [(name, document)] = handout_documents(read_sources(root, None, report), report)
+    assert '<span class="figure-label">Figure 2.1:</span> A map' in document
+    assert '<span class="table-label">Table 2.1:</span> Numbers' in document
+    assert '<a class="crossref" href="#fig-map">Figure 2.1</a>' in document

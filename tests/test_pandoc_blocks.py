@@ -71,7 +71,14 @@ def pandoc_html(source: str) -> str:
 
 
 def _text(element) -> str:
-    return re.sub(r"\s+", " ", element.text_content().replace("\u00a0", " ")).strip()
+    """The text of an element, with each formula as its TeX source (Pandoc writes \\(…\\), bookbuild MathML)."""
+    element = lxml_html.fromstring(lxml_html.tostring(element))
+    for node in element.xpath(".//*[local-name()='math']"):
+        for child in list(node):
+            node.remove(child)
+        node.text = node.get("alttext")
+    text = re.sub(r"\\[()\[\]]", "", element.text_content())
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
 def _without(element, xpath: str):
@@ -131,9 +138,10 @@ def structure(markup: str) -> dict:
             continue  # bookbuild's: counted below
         kind = "display" if "display" in span.get("class") else "inline"
         source = span.xpath("string(.)").strip()
-        math.append((kind, re.sub(r"^\\[(\[]|\\[)\]]$", "", source).strip()))
+        math.append((kind, re.sub(r"\s+", " ", re.sub(r"^\\[(\[]|\\[)\]]$", "", source)).strip()))
     for node in root.xpath("//*[local-name()='math']"):
-        math.append(("display" if node.get("display") == "block" else "inline", node.get("alttext")))
+        math.append(("display" if node.get("display") == "block" else "inline",
+                     re.sub(r"\s+", " ", node.get("alttext"))))
     for img in root.xpath("//img[contains(@class, 'math')]"):
         math.append(("display" if "display" in img.get("class") else "inline", img.get("alt")))
     line_blocks = [[re.sub(r"\s+", " ", line.replace("\u00a0", "·")).strip() for line in
@@ -244,3 +252,50 @@ def test_math_in_a_heading_keeps_its_source_in_the_plain_title(tmp_path):
     project = locate_project(root)
     manuscript = parse_manuscript(project, load_config(project), Report(stream=None))
     assert [heading.text for heading in manuscript.chapters[0].headings] == ["Energy E = mc^2", "Why x"]
+
+
+def test_an_overlong_formula_is_a_warning_not_a_long_wait(tmp_path):
+    report = Report(stream=None)
+    body = bookbuild_html(tmp_path, "A $" + "x+" * 3000 + "x$ b.\n", report, target=PRINT)
+    assert [w.message for w in report.warnings] == [
+        "formula 'x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x+x...' is longer than 5000 characters; "
+        "it is printed as its TeX source"]
+    assert '<span class="math-source inline"><code>$x+x+' in body
+
+
+def _widths(markup: str) -> list[list[float]]:
+    root = lxml_html.fromstring(f"<div>{markup}</div>")
+    tables = []
+    for table in root.xpath("//table"):
+        found = [float(re.search(r"width:\s*([\d.]+)%", col.get("style"))[1]) for col in table.xpath(".//col")]
+        total = sum(found)
+        tables.append([round(100 * width / total) for width in found] if total else [])
+    return tables
+
+
+@pytest.mark.parametrize("name", ["grid_tables", "multiline_tables", "simple_tables", "pipe_tables"])
+def test_relative_column_widths_as_in_pandoc(tmp_path, name):
+    """Grid and multiline tables keep Pandoc's relative column widths (within a point, after scaling to 100%)."""
+    source = (FIXTURES / f"{name}.md").read_text(encoding="utf-8")
+    expected, actual = _widths(pandoc_html(source)), _widths(bookbuild_html(tmp_path, source))
+    assert len(expected) == len(actual)
+    for theirs, ours in zip(expected, actual, strict=True):
+        assert len(theirs) == len(ours) and all(abs(a - b) <= 1 for a, b in zip(theirs, ours, strict=True))
+
+
+def test_raw_tex_in_a_figure_caption_is_settled_too(tmp_path):
+    report = Report(stream=None)
+    body = bookbuild_html(tmp_path, "![A caption \\emph{x} and\\newline more](diagram.svg)\n", report)
+    assert "<figcaption>A caption  and<br />\nmore</figcaption>" in body
+    assert [w.message for w in report.warnings] == ["1 piece of raw TeX left out, which bookbuild cannot print (line 3)"]
+
+
+def test_math_in_a_figure_caption_is_rendered(tmp_path):
+    body = bookbuild_html(tmp_path, "![The curve $y = x^2$](diagram.svg)\n")
+    assert '<figcaption>The curve <span class="math inline"><math' in body
+    assert 'alt="The curve y = x^2"' in body
+
+
+def test_fig_alt_is_dropped_where_it_means_nothing(tmp_path):
+    body = bookbuild_html(tmp_path, '## A heading {fig-alt="x"}\n\n[span]{fig-alt="y"}\n')
+    assert "fig-alt" not in body

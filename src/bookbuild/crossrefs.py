@@ -107,6 +107,22 @@ def _number_chapter(chapter: Chapter) -> dict[str, Target]:
     return targets
 
 
+def _target_id(token: Token) -> str:
+    if token.type == "figure":
+        return str(token.meta["image"].attrGet("id") or "")
+    if token.type in ("table_open", "math_block", "math_inline_double"):
+        return str(token.attrGet("id") or "")
+    return ""
+
+
+def label_tokens(tokens: Sequence[Token], targets: Mapping[str, Target]) -> None:
+    """Give targets among *tokens* (a handout's copy of a chapter) the numbers they have in the book."""
+    for token in _all_tokens(tokens):
+        target = targets.get(_target_id(token))
+        if target is not None and target.kind != "sec":
+            token.meta = {**(token.meta or {}), "crossref": (target.kind, target.number)}
+
+
 def reference_html(citation: Citation, targets: Mapping[str, Target], labels: Mapping[str, object]) -> str:
     """What a cross-reference prints: "see Figure 3.2", as links to the targets."""
     names = labels.get("crossrefs")

@@ -18,7 +18,7 @@ from .bibliography import load_bibliography, report_problems
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
-from .crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
+from .crossrefs import label_tokens, number_targets, resolve_crossrefs, split_crossrefs, with_crossrefs
 from .answer_key import add_answer_key
 from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs, edition_config, editions_named, find_edition,
                        load_editions, select_edition, split_material)
@@ -457,7 +457,12 @@ def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, E
         edition = find_edition(sources.config, name)
         editions.append((edition, select_edition(sources.manuscript, edition, report)))
     documents = []
+    targets = number_targets(sources.manuscript)
     for handout in extract_handouts(editions, sources.manuscript.files):
+        label_tokens([*handout.chapter.tokens,
+                      *(token for section in handout.sections for token in section.tokens),
+                      *(token for section in handout.sections for question in section.questions
+                        for token in (*question.tokens, *question.answer))], targets)
         references, works = split_crossrefs(handout.citations, sources.bibliography)
         citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
                                    resolve_crossrefs(sources.manuscript, references, sources.bibliography,

@@ -129,7 +129,16 @@ def table_captions(state: StateCore) -> None:
     state.tokens = [token for index, token in enumerate(tokens) if index not in taken]
 
 
+def image_only_attributes(state: StateCore) -> None:
+    """``fig-alt`` means something on an image only; anywhere else it would be an invalid HTML attribute."""
+    for token in state.tokens:
+        for item in [token, *(token.children or [])]:
+            if item.type != "image" and item.attrs and "fig-alt" in item.attrs:
+                del item.attrs["fig-alt"]
+
+
 def blocks_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("inline", "heading_attributes", heading_attributes)
+    md.core.ruler.push("image_only_attributes", image_only_attributes)
     md.core.ruler.push("figures", figures)
     md.core.ruler.push("table_captions", table_captions)

@@ -5,10 +5,10 @@ Pandoc's rules: the opening ``$`` has a non-space right after it, the closing
 text).  ``$$…$$`` is display math, in a paragraph or on lines of its own;
 ``$$…$$ {#eq-id}`` gives it an id for cross-references.
 
-Each formula is converted once, here: to MathML (latex2mathml), for the EPUB,
-and from that MathML to SVG (ziamath), for print, where the TeX source is the
-image's alternative text.  A formula that cannot be converted keeps its source,
-is printed as code, and is reported as a warning at its place.
+Each formula is converted here to MathML (latex2mathml), for the EPUB; the
+print renderer draws that MathML as SVG (ziamath, ``draw_math``), with the TeX
+source as the image's alternative text.  A formula that cannot be converted
+keeps its source, is printed as code, and is reported as a warning at its place.
 """
 
 from __future__ import annotations
@@ -29,20 +29,27 @@ _EQUATION_ID_RE = re.compile(r"^\s*\{#((?:eq)[-:][^\s{}]+)\}")
 _MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 _ARITY = {"mfrac": 2, "msup": 2, "msub": 2, "mroot": 2, "msubsup": 3, "munderover": 3, "mover": 2, "munder": 2}
 MATH_SIZE = 10.0  # ziamath's font size in px; the SVG is then sized in em
+MAX_FORMULA = 5000  # characters: a formula longer than this is a mistake, and would take long to draw
 
 
 @dataclass(frozen=True)
 class MathRendering:
-    """One formula, converted: MathML, SVG and its size in em, or the reason it could not be."""
+    """One formula converted to MathML, or the reason it could not be."""
 
     tex: str
     display: bool
     mathml: str = ""
-    svg_data_url: str = ""
-    width_em: float = 0.0
-    height_em: float = 0.0
-    depth_em: float = 0.0  # how far it reaches below the baseline
     problem: str = ""
+
+
+@dataclass(frozen=True)
+class MathDrawing:
+    """A formula drawn as SVG for print, sized in em so that it follows the text's size."""
+
+    data_url: str
+    width_em: float
+    height_em: float
+    depth_em: float  # how far it reaches below the baseline
 
 
 def _check_mathml(mathml: str) -> str:
@@ -60,10 +67,11 @@ def _check_mathml(mathml: str) -> str:
 
 @lru_cache(maxsize=4096)
 def render_math(tex: str, display: bool) -> MathRendering:
-    """Convert one formula; the result is kept for the other outputs of the same build."""
+    """Convert one formula to MathML (the result is kept for the other outputs of the same build)."""
     import latex2mathml.converter
-    import ziamath
 
+    if len(tex) > MAX_FORMULA:
+        return MathRendering(tex, display, problem=f"is longer than {MAX_FORMULA} characters")
     try:
         mathml = latex2mathml.converter.convert(tex, display="block" if display else "inline")
         problem = _check_mathml(mathml)
@@ -74,19 +82,28 @@ def render_math(tex: str, display: bool) -> MathRendering:
     root = ET.fromstring(mathml)
     root.set("alttext", tex)
     ET.register_namespace("", _MATHML_NS[1:-1])
-    mathml = ET.tostring(root, encoding="unicode")
+    return MathRendering(tex, display, mathml=ET.tostring(root, encoding="unicode"))
+
+
+@lru_cache(maxsize=4096)
+def draw_math(mathml: str) -> MathDrawing | None:
+    """The formula drawn as SVG (ziamath), for print; None when ziamath cannot lay it out.
+
+    Drawing takes far longer than converting, so it is done only when a
+    printed output is rendered, not while the chapters are parsed.
+    """
+    import ziamath
+
     try:
-        drawn = ziamath.Math(mathml, size=MATH_SIZE)
-        svg = drawn.svg()
-    except Exception as error:  # noqa: BLE001 - ziamath cannot lay out every construct
-        return MathRendering(tex, display, problem=f"cannot be drawn ({type(error).__name__})")
+        svg = ziamath.Math(mathml, size=MATH_SIZE).svg()
+    except Exception:  # noqa: BLE001 - ziamath cannot lay out every construct
+        return None
     match = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
     if not match:
-        return MathRendering(tex, display, problem="cannot be drawn")
+        return None
     top, width, height = float(match[2]), float(match[3]), float(match[4])
     data = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return MathRendering(tex, display, mathml=mathml, svg_data_url=data, width_em=width / MATH_SIZE,
-                         height_em=height / MATH_SIZE, depth_em=(height + top) / MATH_SIZE)
+    return MathDrawing(data, width / MATH_SIZE, height / MATH_SIZE, (height + top) / MATH_SIZE)
 
 
 def _warn(state: StateCore, inline: Token | None, block: Token, offset: int, message: str) -> None:
@@ -111,18 +128,24 @@ def convert_math(state: StateCore) -> None:
             continue
         if block.type != "inline" or not block.children:
             continue
-        children = block.children
-        for index, child in enumerate(children):
-            if child.type not in MATH_TOKENS:
-                continue
-            if child.type == "math_inline_double" and index + 1 < len(children) and children[index + 1].type == "text":
-                following = children[index + 1]
-                match = _EQUATION_ID_RE.match(following.content)
-                if match:
-                    child.attrSet("id", match[1])
-                    following.content = following.content[match.end():]
-            offset = block.content.find((child.markup or "") + child.content)
-            _convert(state, child, block, block, max(offset, 0))
+        _convert_children(state, block, block.children)
+
+
+def _convert_children(state: StateCore, block: Token, children: list[Token]) -> None:
+    """Convert the formulas among an inline token's children, and inside images' alt text (figure captions)."""
+    for index, child in enumerate(children):
+        if child.type == "image" and child.children:
+            _convert_children(state, block, child.children)
+        if child.type not in MATH_TOKENS:
+            continue
+        if child.type == "math_inline_double" and index + 1 < len(children) and children[index + 1].type == "text":
+            following = children[index + 1]
+            match = _EQUATION_ID_RE.match(following.content)
+            if match:
+                child.attrSet("id", match[1])
+                following.content = following.content[match.end():]
+        offset = block.content.find((child.markup or "") + child.content)
+        _convert(state, child, block, block, max(offset, 0))
 
 
 def _convert(state: StateCore, token: Token, inline: Token | None, block: Token, offset: int) -> None:

@@ -42,6 +42,7 @@ class TableShape:
     aligns: tuple[str, ...]  # "left", "right", "center" or "" per column
     head: tuple[Cell, ...] | None
     body: tuple[tuple[Cell, ...], ...]
+    widths: tuple[float, ...] = ()  # relative column widths (grid and multiline tables), summing to 1
 
 
 def _line(state: StateBlock, number: int) -> str:
@@ -64,6 +65,8 @@ def push_table(state: StateBlock, shape: TableShape, start: int, end: int, kind:
     table = state.push("table_open", "table", 1)
     table.map = [start, end]
     table.meta = {"pandoc_table": kind}
+    if shape.widths:
+        table.meta["widths"] = shape.widths
     if shape.head is not None and any(cell.text.strip() for cell in shape.head):
         state.push("thead_open", "thead", 1).map = [start, start + 1]
         _push_row(state, shape.head, shape.aligns, "th", start)
@@ -190,7 +193,9 @@ def grid_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if header_rows:
         head = cells([text for row in rows[:header_rows] for text in row])
         body_rows = rows[header_rows:]
-    push_table(state, TableShape(tuple(aligns), head, tuple(cells(row) for row in body_rows)), start, number, "grid")
+    widths = _relative([b - a for a, b in pairwise(columns)])
+    push_table(state, TableShape(tuple(aligns), head, tuple(cells(row) for row in body_rows), widths), start, number,
+               "grid")
     return True
 
 
@@ -283,6 +288,17 @@ def _simple_with_header(state: StateBlock, start: int, end: int):
     return TableShape(aligns, head, body), number, "simple"
 
 
+def _relative(sizes: list[int]) -> tuple[float, ...]:
+    total = sum(sizes)
+    return tuple(size / total for size in sizes) if total else ()
+
+
+def _widths(groups: list[tuple[int, int]]) -> tuple[float, ...]:
+    """A multiline table's column widths, as Pandoc reads them: each column's dashes and the gap after them."""
+    starts = [start for start, _ in groups]
+    return _relative([b - a for a, b in pairwise(starts)] + [groups[-1][1] - groups[-1][0]])
+
+
 def _chunks(lines: list[str]) -> list[list[str]]:
     chunks: list[list[str]] = [[]]
     for text in lines:
@@ -335,7 +351,8 @@ def _multiline_with_header(state: StateBlock, start: int, end: int):
         return None
     aligns = _aligns_from(header, groups)
     head = _multiline_cells(header, groups)
-    return TableShape(aligns, head, tuple(_multiline_cells(row, groups) for row in rows)), after, "multiline"
+    return (TableShape(aligns, head, tuple(_multiline_cells(row, groups) for row in rows), _widths(groups)), after,
+            "multiline")
 
 
 def _headerless(state: StateBlock, start: int, end: int):
@@ -349,7 +366,8 @@ def _headerless(state: StateBlock, start: int, end: int):
     if any(not text.strip() for text in lines):
         rows = _chunks(lines)
         aligns = _aligns_from(rows[0], groups)
-        return TableShape(aligns, None, tuple(_multiline_cells(row, groups) for row in rows)), after, "multiline"
+        return (TableShape(aligns, None, tuple(_multiline_cells(row, groups) for row in rows), _widths(groups)),
+                after, "multiline")
     aligns = _aligns_from(lines[:1], groups)
     body = tuple(tuple(Cell(text.strip()) for text in _split_columns(row, groups)) for row in lines)
     return TableShape(aligns, None, body), after, "simple"

@@ -144,6 +144,9 @@ def _only_page_break(inline: Token) -> bool:
 def _settle_inline(state: StateCore, block: Token, children: list[Token]) -> list[Token]:
     result: list[Token] = []
     for index, child in enumerate(children):
+        if child.type == "image" and child.children:
+            # An image's alt text is a figure's caption: the same rules apply inside it.
+            child.children = _settle_inline(state, block, child.children)
         if child.type == "raw_tex":
             if child.meta["command"] in LINE_BREAKS:
                 result.append(Token("hardbreak", "br", 0))

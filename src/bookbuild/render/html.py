@@ -29,7 +29,7 @@ from pygments.util import ClassNotFound
 from ..citations.model import CitationResult
 from ..images import css_size
 from ..manuscript import Chapter, plain_text
-from ..markdown.math import MathRendering
+from ..markdown.math import MathRendering, draw_math
 from .sanitize import InlineHtmlBalancer, sanitize_block
 from .templates import label_around
 
@@ -308,6 +308,11 @@ class BookRenderer(RendererHTML):
             if label:
                 text = f'<span class="table-label">{html.escape(label)}:</span> {text}'
             out += f"<caption>{text}</caption>\n"
+        widths = token.meta.get("widths") if token.meta else None
+        if widths:
+            # Pandoc's relative widths of grid and multiline tables, scaled to the table's width.
+            out += "<colgroup>" + "".join(f'<col style="width: {100 * width:.0f}%"/>' for width in widths) \
+                + "</colgroup>\n"
         return out
 
     # -- code ----------------------------------------------------------------
@@ -335,15 +340,18 @@ class BookRenderer(RendererHTML):
         attributes = f' id="{html.escape(str(token.attrGet("id")))}"' if token.attrGet("id") else ""
         number = (token.meta or {}).get("crossref", (None, ""))[1]
         suffix = f'<span class="equation-number">({html.escape(number)})</span>' if number else ""
-        if rendering is None or rendering.problem:
+        drawing = draw_math(rendering.mathml) if rendering and rendering.mathml and env["context"].target != EPUB \
+            else None
+        if rendering is None or rendering.problem or (env["context"].target != EPUB and drawing is None):
+            # Reported as a warning by the parser (markdown/math.py); printed as the author wrote it.
             source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
             return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
-        if env["context"].target == EPUB:
+        if drawing is None:
             body = rendering.mathml
         else:
-            style = (f"width: {rendering.width_em:.3f}em; height: {rendering.height_em:.3f}em; "
-                     f"vertical-align: {-rendering.depth_em:.3f}em")
-            body = (f'<img class="math {kind}" src="{rendering.svg_data_url}" '
+            style = (f"width: {drawing.width_em:.3f}em; height: {drawing.height_em:.3f}em; "
+                     f"vertical-align: {-drawing.depth_em:.3f}em")
+            body = (f'<img class="math {kind}" src="{drawing.data_url}" '
                     f'alt="{html.escape(rendering.tex)}" style="{style}"/>')
         return f'<{element} class="math {kind}"{attributes}>{body}{suffix}</{element}>' + ("\n" if block else "")
 
@@ -470,7 +478,7 @@ def _plain_caption(children: Sequence[Token], context: RenderContext) -> str:
             rendered = context.citations.citations.get(child.meta.get("id", ""))
             if rendered is not None and rendered.text:
                 parts.append(re.sub(r"<[^>]+>", "", html.unescape(rendered.text)))
-        elif child.type in ("text", "code_inline"):
+        elif child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
