@@ -495,3 +495,35 @@ def test_empty_fields_and_other_date_like_fields_are_quiet(tmp_path):
     bibliography = load_bibliography(path)
     assert not bibliography.problems
     assert bibliography["a"].text("bibdate") == "Tue Dec 14 1993"
+
+
+def test_odd_dois_and_urls_make_links_epubcheck_accepts(tmp_path):
+    from bookbuild.checks import epubcheck
+    from bookbuild.pipeline import build
+
+    keys = ["doiprefix", "doiurl", "doiangle", "doibad", "wwwurl", "spaceurl", "badurl", "urlmacro", "hrefnote"]
+    root = book(tmp_path / "book", keys, bib=(BIB / "links.bib").read_text(encoding="utf-8"))
+    (epub,) = build(root, ("epub",), None, None, Report())
+    messages = [m for m in epubcheck(epub) if m.level in ("FATAL", "ERROR", "WARNING")]
+    assert messages == []
+
+
+def test_no_text_makes_the_reader_fail():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(["@book{", "@article(", "k,", "title", "author", "date", "month", "year", "doi",
+                              "url", " = ", "{", "}", '"', "#", ",", "\\", "\\emph{", "\\'", "~", "--", "and",
+                              "1988/", "-24", "X", "?", "\n", " ", "@string{s = {x}}", "crossref = {k}",
+                              "xdata = {k}", "family=V", "\\newcommand{\\x}{y}", "@preamble{", "%", "é"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=40).map("".join))
+    def read(text):
+        bibliography = parse_bibliography(text, lambda line=None: SourceLocation("f.bib", line))
+        for reference in bibliography.values():
+            str(reference.get("title"))
+        for found in bibliography.problems:
+            assert found.problem.location.path == "f.bib"
+
+    read()
