@@ -172,10 +172,10 @@ def make_reference(raw: RawEntry, macros: Mapping[str, tuple[int, str]], problem
                 warn(name, f"unknown LaTeX command '\\{command}' in field '{name}' of entry '{key}'; "
                      "its argument is shown as plain text",
                      hint="define it with \\newcommand in @preamble, or write the text itself")
-            text = decoded.text
+            rich = decoded.text
             if not english and _CASED.search(name):
-                text = text.protect()
-            fields[name] = text
+                rich = rich.protect()
+            fields[name] = rich
     # biblatex's "editora = …, editoratype = translator" names a translator.
     for slot in ("editora", "editorb", "editorc"):
         if slot in names:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +53,7 @@ class RawEntry:
 class Problems:
     """The problems found so far, each a warning or, for an entry that could not be read, fatal."""
 
-    where: object  # where(line) -> SourceLocation
+    where: Callable[..., SourceLocation]  # where(line) -> SourceLocation
     found: list[EntryProblem] = field(default_factory=list)
 
     def warn(self, line: int | None, message: str, key: str = "", hint: str | None = None) -> None:
@@ -210,9 +210,10 @@ def _report_failed_block(block: ParsingFailedBlock, problems: Problems, strings:
     head = _ENTRY_HEAD.match(raw)
     key = head.group(3) if head else ""
     kind = head.group(1).lower() if head else ""
+    first_line = _line0(block)
     if head and key and kind not in ("comment", "preamble", "string") and key not in entries \
-            and _line0(block) is not None:
-        source = "\n".join(text.split("\n")[_line0(block):_line0(block) + 2000])
+            and first_line is not None:
+        source = "\n".join(text.split("\n")[first_line:first_line + 2000])
         source_head = _ENTRY_HEAD.match(source)
         fields = _lenient_fields(source, source_head) if source_head else None
         if fields is not None:
@@ -427,7 +428,7 @@ def brace_balance(value: str) -> int:
     return depth
 
 
-def where_in(path: Path, project) -> object:
+def where_in(path: Path, project) -> Callable[..., SourceLocation]:
     def where(line: int | None = None) -> SourceLocation:
         if project is not None:
             return project.location(path, line)
