@@ -27,7 +27,7 @@ FLOORS = {
     "rendering.bib": {style: dict.fromkeys(FORMS, 100) for style in STYLES},
     "entry-types.bib": {
         **{style: dict.fromkeys(FORMS, 100) for style in STYLES},
-        "modern-language-association": {**dict.fromkeys(FORMS, 100), "bib": 60},
+        "modern-language-association": {**dict.fromkeys(FORMS, 100), "bib": 75},
     },
 }
 BIBS = {
