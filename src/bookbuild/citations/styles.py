@@ -73,6 +73,9 @@ DEFAULT_STYLE = "chicago-notes-bibliography"
 _NOT_STYLES = {"locales", "_shared"}
 # Whether the work being rendered is in English: title_case and sentence_case leave other languages as written.
 _RECASE = ContextVar("recase", default=True)
+# Whether the work being rendered has biblatex's useprefix option: its names' particles ("van") count as part
+# of the surname ("van Gennep").
+_USEPREFIX = ContextVar("useprefix", default=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class StyleSettings:
     add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
     subsequent_author_substitute: str = ""  # "———": what stands for the creators of the entry before
     initials_for_shared_surnames: bool = False  # (J. Smith 2001; M. Smith 2003)
+    demote_particle: bool = True  # with biblatex's useprefix: "Gennep, Arnold van" (True) or "van Gennep, Arnold"
     citation_prefix: str = ""
     citation_suffix: str = ""
     citation_delimiter: str = "; "
@@ -113,6 +117,8 @@ _SETTINGS = {
                                      'bibliography entry by the same creators as the one before ("———")'),
     "initials-for-shared-surnames": ("initials_for_shared_surnames", bool, "name a cited author with initials when "
                                      "another cited author has the same surname"),
+    "demote-particle": ("demote_particle", bool, 'for works with biblatex\'s useprefix option: an inverted name '
+                        'ends with its particle ("Gennep, Arnold van") rather than starting with it'),
 }
 _CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
 # "main-title": a volume of a multivolume work sorts under the main work's title and its volume, as APA prints it.
@@ -170,6 +176,7 @@ class CitationStyle:
         """One work in one form, as clean HTML."""
         template = self.template(form, work.type, work.kind)
         token = _RECASE.set(work.english)
+        prefix_token = _USEPREFIX.set(work.useprefix)
         try:
             html = template.render(work=work, cite=cite, author=Markup(author) if author else Markup(""))
         except (jinja2.TemplateError, TermError, ValueError, TypeError, AttributeError) as error:
@@ -180,6 +187,7 @@ class CitationStyle:
             raise problem from error
         finally:
             _RECASE.reset(token)
+            _USEPREFIX.reset(prefix_token)
         return tidy(html, self.locale.close_quote, self.locale.punctuation_in_quote)
 
     def _project_problem(self, error: Exception, filename: str | None, line: int | None) -> BookbuildError | None:
@@ -442,6 +450,8 @@ def _make_environment(style: CitationStyle) -> Environment:
     def names(value: NameList, **options) -> Markup:
         if not isinstance(value, NameList):
             raise TypeError(f"the names filter needs a list of names, not {type(value).__name__}")
+        if _USEPREFIX.get() and (options.get("form") == "short" or not settings.demote_particle):
+            value = _particle_in_surname(value)
         return escape(format_names(value, locale, **options))
 
     def italic(value) -> Markup:
@@ -525,6 +535,12 @@ def _make_environment(style: CitationStyle) -> Environment:
     )
     environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale)
     return environment
+
+
+def _particle_in_surname(names: NameList) -> NameList:
+    """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep")."""
+    return NameList(tuple(Name(family=f"{name.particle} {name.family}", given=name.given, suffix=name.suffix)
+                          if name.particle and not name.literal else name for name in names.names), names.others)
 
 
 def _present(value) -> bool:

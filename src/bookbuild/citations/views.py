@@ -285,6 +285,15 @@ class EntryView:
             return self._locale.term(kind.lower())
         return _TYPE_WORDS.get(key, kind)
 
+    @property
+    def useprefix(self) -> bool:
+        """biblatex's ``useprefix`` option (in ``options``): a name's particle counts as part of the surname."""
+        for option in str(self.field("options")).split(","):
+            name, _, value = option.partition("=")
+            if name.strip().lower() == "useprefix":
+                return value.strip().lower() in ("", "true")
+        return False
+
     # Links.
     @property
     def eprint_url(self) -> str:
