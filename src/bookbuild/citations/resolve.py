@@ -22,7 +22,7 @@ from string import ascii_lowercase
 
 from markupsafe import Markup, escape
 
-from ..bibliography import Bibliography, Reference
+from ..bibliography import Bibliography, Name, Reference
 from ..errors import Diagnostics, SourceLocation, closest
 from ..markdown.citation_syntax import Citation, CitationItem
 from .model import BibliographyEntry, CitationResult, RenderedCitation
@@ -313,10 +313,14 @@ class _Renderer:
         return tuple(parts)
 
     def _author_key(self, reference: Reference) -> tuple:
+        # With biblatex's useprefix, a style that does not demote particles sorts "van Gennep" under V.
+        prefix_first = not self.style.settings.demote_particle and self.views[reference.key].useprefix
         for role in ("author", "editor", "translator", "bookauthor"):
             names = reference.names.get(role)
             if names:
-                return tuple(name_sort_key(name) for name in names)
+                return tuple(name_sort_key(Name(family=f"{name.particle} {name.family}", given=name.given))
+                             if prefix_first and name.particle and not name.literal else name_sort_key(name)
+                             for name in names)
         # No author: the title stands in its place.
         return ((self._title_key(reference), ""),)
 
