@@ -326,7 +326,9 @@ class _Renderer:
 
     @staticmethod
     def _title_key(reference: Reference) -> str:
-        return sort_text(_ARTICLES.sub("", reference.text("title")))
+        # An issue of a periodical with a title of its own is cited, and sorted, by that title.
+        title = (reference.text("issuetitle") if reference.type == "periodical" else "") or reference.text("title")
+        return sort_text(_ARTICLES.sub("", title))
 
 
 def _first_person(view: EntryView) -> tuple[str, str] | None:
