@@ -8,7 +8,12 @@ entry kind:
     cite/default.j2                        one work inside an in-text citation ("Gati 2006, 12")
     cite-author/default.j2                 the author as named in the text ("Gati")
     bibliography/book.j2, …                the bibliography entry
-    macros.j2                              pieces the templates share
+    macros.j2                              pieces the style's templates share
+
+Pieces all four shipped styles share (suppressed authors, several publishers,
+"ed. and trans.", volumes, series, versions, a volume's place in its main work,
+initials for authors who share a surname) live in ``_shared/macros.j2``, which
+any template can import as ``{% import "_shared/macros.j2" as s %}``.
 
 For an entry of type T and kind K (see ``views.TYPE_KINDS``) the form's
 template is the first of ``FORM/T.j2``, ``FORM/K.j2``, ``FORM/default.j2``.
@@ -27,7 +32,7 @@ What a template sees (Jinja2, autoescaped, StrictUndefined):
   ``sentence_case``, ``main_title``, ``italic``, ``quoted``, ``capfirst``,
   ``wrap(before, after)``, ``join_nonempty(delimiter)``, ``sentences``,
   ``date(form, months)``, ``pages``, ``edition``, ``ordinal``, ``link``,
-  ``cite_link(work)``;
+  ``cite_link(work)``, ``initials`` ("Johanna C." -> "J. C.");
 * functions: ``term(name, form, plural)``, ``locator(cite, page_label)``;
   and ``style`` (the settings) and ``locale``.
 
