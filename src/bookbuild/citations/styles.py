@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
@@ -423,6 +424,26 @@ def _check_project_templates(style: CitationStyle, project_folders: Sequence[Pat
 # --------------------------------------------------------------------------- the template language
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process (checked against each template's source), for
+    styles loaded without a project (``bookbuild refs``, tools, several loads of one style): they read only the shipped
+    templates, which need compiling once."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_SHIPPED_TEMPLATES_CACHE = _MemoryBytecodeCache()
+
+
 class _StyleSandbox(SandboxedEnvironment):
     """The sandbox, told that the public attributes of the values bookbuild hands to templates are safe (the
     general check, run on every attribute a template reads, is the larger part of rendering time)."""
@@ -438,7 +459,7 @@ class _StyleSandbox(SandboxedEnvironment):
 def _make_environment(style: CitationStyle) -> Environment:
     # Sandboxed: a project's style templates can format values, not reach into Python.
     environment = _StyleSandbox(
-        bytecode_cache=template_cache(style.cache_dir),
+        bytecode_cache=template_cache(style.cache_dir) if style.cache_dir is not None else _SHIPPED_TEMPLATES_CACHE,
         # Style folders first; then the shipped styles' folder, so that "_shared/macros.j2" is found.
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]
                             + [FileSystemLoader(str(SHIPPED_STYLES))]),
