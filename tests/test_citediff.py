@@ -190,7 +190,8 @@ EXAMPLES_FLOORS = {
 }
 
 
-@pytest.mark.skipif(not BIBLATEX_EXAMPLES.is_file(), reason="run `make citations-report` to fetch biblatex-examples.bib")
+@pytest.mark.skipif(not BIBLATEX_EXAMPLES.is_file(),
+                    reason="run `make citations-report` to fetch biblatex-examples.bib")
 @pytest.mark.parametrize("style", STYLES)
 def test_biblatex_examples_stay_as_close_to_csl(style):
     run = citediff.compare(BIBLATEX_EXAMPLES, style, FORMS, citediff.load_allowed(citediff.DEFAULT_ALLOW))
