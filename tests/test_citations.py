@@ -420,7 +420,7 @@ def test_problems_in_a_project_style_are_all_reported(tmp_path):
         "template, expected 'end of print statement'.",
         "styles/citations/broken/style.toml:2: error: unknown setting 'colour'\n"
         "  hint: known settings: add-title-when-ambiguous, based-on, bibliography-sort, bibliography-title, "
-        "class, first-note-per-chapter, initials-for-shared-surnames, page-range-format, "
+        "class, demote-particle, first-note-per-chapter, initials-for-shared-surnames, page-range-format, "
         "subsequent-author-substitute, title, year-suffix",
         "styles/citations/broken/style.toml:3: error: unknown page-range-format 'short'\n"
         "  hint: use one of expanded, minimal, minimal-two, chicago, as-written",

@@ -22,7 +22,7 @@ from string import ascii_lowercase
 
 from markupsafe import Markup, escape
 
-from ..bibliography import Bibliography, Reference
+from ..bibliography import Bibliography, Name, Reference
 from ..errors import Diagnostics, SourceLocation, closest
 from ..markdown.citation_syntax import Citation, CitationItem
 from .model import BibliographyEntry, CitationResult, RenderedCitation
@@ -308,20 +308,31 @@ class _Renderer:
                 parts.append(self._title_key(reference))
             elif what == "main-title":
                 main, volume = reference.text("maintitle"), reference.text("volume")
-                prefix = sort_text(_ARTICLES.sub("", main)) + " " + volume.zfill(8) + " " if main and volume else ""
-                parts.append(prefix + self._title_key(reference))
+                prefix = _ARTICLES.sub("", main) + " " + volume.zfill(8) + " " if main and volume else ""
+                parts.append(collation(self.style.locale.language)(prefix + self._title_text(reference)))
         return tuple(parts)
 
     def _author_key(self, reference: Reference) -> tuple:
+        # With biblatex's useprefix, a style that does not demote particles sorts "van Gennep" under V.
+        prefix_first = not self.style.settings.demote_particle and self.views[reference.key].useprefix
         for role in ("author", "editor", "translator", "bookauthor"):
             names = reference.names.get(role)
             if names:
-                return tuple(name_sort_key(name, collation(self.style.locale.language)) for name in names)
+                collate = collation(self.style.locale.language)
+                return tuple(name_sort_key(Name(family=f"{name.particle} {name.family}", given=name.given), collate)
+                             if prefix_first and name.particle and not name.literal else name_sort_key(name, collate)
+                             for name in names)
         # No author: the title stands in its place.
         return ((self._title_key(reference), collation(self.style.locale.language)("")),)
 
     def _title_key(self, reference: Reference):
-        return collation(self.style.locale.language)(_ARTICLES.sub("", reference.text("title")))
+        return collation(self.style.locale.language)(self._title_text(reference))
+
+    @staticmethod
+    def _title_text(reference: Reference) -> str:
+        # An issue of a periodical with a title of its own is cited, and sorted, by that title.
+        title = (reference.text("issuetitle") if reference.type == "periodical" else "") or reference.text("title")
+        return _ARTICLES.sub("", title)
 
 
 def _first_person(view: EntryView) -> tuple[str, str] | None:

@@ -8,7 +8,12 @@ entry kind:
     cite/default.j2                        one work inside an in-text citation ("Gati 2006, 12")
     cite-author/default.j2                 the author as named in the text ("Gati")
     bibliography/book.j2, …                the bibliography entry
-    macros.j2                              pieces the templates share
+    macros.j2                              pieces the style's templates share
+
+Pieces all four shipped styles share (suppressed authors, several publishers,
+"ed. and trans.", volumes, series, versions, a volume's place in its main work,
+initials for authors who share a surname) live in ``_shared/macros.j2``, which
+any template can import as ``{% import "_shared/macros.j2" as s %}``.
 
 For an entry of type T and kind K (see ``views.TYPE_KINDS``) the form's
 template is the first of ``FORM/T.j2``, ``FORM/K.j2``, ``FORM/default.j2``.
@@ -27,7 +32,7 @@ What a template sees (Jinja2, autoescaped, StrictUndefined):
   ``sentence_case``, ``main_title``, ``italic``, ``quoted``, ``capfirst``,
   ``wrap(before, after)``, ``join_nonempty(delimiter)``, ``sentences``,
   ``date(form, months)``, ``pages``, ``edition``, ``ordinal``, ``link``,
-  ``cite_link(work)``;
+  ``cite_link(work)``, ``initials`` ("Johanna C." -> "J. C.");
 * functions: ``term(name, form, plural)``, ``locator(cite, page_label)``;
   and ``style`` (the settings) and ``locale``.
 
@@ -44,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
@@ -73,6 +79,9 @@ DEFAULT_STYLE = "chicago-notes-bibliography"
 _NOT_STYLES = {"locales", "_shared"}
 # Whether the work being rendered is in English: title_case and sentence_case leave other languages as written.
 _RECASE = ContextVar("recase", default=True)
+# Whether the work being rendered has biblatex's useprefix option: its names' particles ("van") count as part
+# of the surname ("van Gennep").
+_USEPREFIX = ContextVar("useprefix", default=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class StyleSettings:
     add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
     subsequent_author_substitute: str = ""  # "———": what stands for the creators of the entry before
     initials_for_shared_surnames: bool = False  # (J. Smith 2001; M. Smith 2003)
+    demote_particle: bool = True  # with biblatex's useprefix: "Gennep, Arnold van" (True) or "van Gennep, Arnold"
     citation_prefix: str = ""
     citation_suffix: str = ""
     citation_delimiter: str = "; "
@@ -113,6 +123,8 @@ _SETTINGS = {
                                      'bibliography entry by the same creators as the one before ("———")'),
     "initials-for-shared-surnames": ("initials_for_shared_surnames", bool, "name a cited author with initials when "
                                      "another cited author has the same surname"),
+    "demote-particle": ("demote_particle", bool, 'for works with biblatex\'s useprefix option: an inverted name '
+                        'ends with its particle ("Gennep, Arnold van") rather than starting with it'),
 }
 _CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
 # "main-title": a volume of a multivolume work sorts under the main work's title and its volume, as APA prints it.
@@ -170,6 +182,7 @@ class CitationStyle:
         """One work in one form, as clean HTML."""
         template = self.template(form, work.type, work.kind)
         token = _RECASE.set(work.english)
+        prefix_token = _USEPREFIX.set(work.useprefix)
         try:
             html = template.render(work=work, cite=cite, author=Markup(author) if author else Markup(""))
         except (jinja2.TemplateError, TermError, ValueError, TypeError, AttributeError) as error:
@@ -180,6 +193,7 @@ class CitationStyle:
             raise problem from error
         finally:
             _RECASE.reset(token)
+            _USEPREFIX.reset(prefix_token)
         return tidy(html, self.locale.close_quote, self.locale.punctuation_in_quote)
 
     def _project_problem(self, error: Exception, filename: str | None, line: int | None) -> BookbuildError | None:
@@ -410,6 +424,26 @@ def _check_project_templates(style: CitationStyle, project_folders: Sequence[Pat
 # --------------------------------------------------------------------------- the template language
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process (checked against each template's source), for
+    styles loaded without a project (``bookbuild refs``, tools, several loads of one style): they read only the shipped
+    templates, which need compiling once."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_SHIPPED_TEMPLATES_CACHE = _MemoryBytecodeCache()
+
+
 class _StyleSandbox(SandboxedEnvironment):
     """The sandbox, told that the public attributes of the values bookbuild hands to templates are safe (the
     general check, run on every attribute a template reads, is the larger part of rendering time)."""
@@ -425,7 +459,7 @@ class _StyleSandbox(SandboxedEnvironment):
 def _make_environment(style: CitationStyle) -> Environment:
     # Sandboxed: a project's style templates can format values, not reach into Python.
     environment = _StyleSandbox(
-        bytecode_cache=template_cache(style.cache_dir),
+        bytecode_cache=template_cache(style.cache_dir) if style.cache_dir is not None else _SHIPPED_TEMPLATES_CACHE,
         # Style folders first; then the shipped styles' folder, so that "_shared/macros.j2" is found.
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in style.folders]
                             + [FileSystemLoader(str(SHIPPED_STYLES))]),
@@ -442,6 +476,8 @@ def _make_environment(style: CitationStyle) -> Environment:
     def names(value: NameList, **options) -> Markup:
         if not isinstance(value, NameList):
             raise TypeError(f"the names filter needs a list of names, not {type(value).__name__}")
+        if _USEPREFIX.get() and (options.get("form") == "short" or not settings.demote_particle):
+            value = _particle_in_surname(value)
         return escape(format_names(value, locale, **options))
 
     def italic(value) -> Markup:
@@ -528,6 +564,12 @@ def _make_environment(style: CitationStyle) -> Environment:
     )
     environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale)
     return environment
+
+
+def _particle_in_surname(names: NameList) -> NameList:
+    """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep")."""
+    return NameList(tuple(Name(family=f"{name.particle} {name.family}", given=name.given, suffix=name.suffix)
+                          if name.particle and not name.literal else name for name in names.names), names.others)
 
 
 def _present(value) -> bool:

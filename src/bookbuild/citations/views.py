@@ -95,6 +95,10 @@ class EntryView:
         self.key = reference.key
         self.type = reference.type
         self.kind = kind_of(reference.type)
+        # An issue of a periodical with a title of its own is cited like an article in the periodical.
+        self._issue = reference.type == "periodical" and bool(reference.get("issuetitle"))
+        if self._issue:
+            self.kind = "article"
         self.anchor = anchor
         self.year_suffix = year_suffix
         # In the bibliography: the entry before has the same creators (MLA prints "———" for them).
@@ -150,11 +154,15 @@ class EntryView:
     # Titles.
     @property
     def title(self) -> RichText:
+        if self._issue:
+            return _joined(self.field("issuetitle"), self.field("issuesubtitle"))
         return _joined(self.field("title"), self.field("subtitle"))
 
     @property
     def short_title(self) -> RichText:
         """The ``shorttitle`` field, else the title without its subtitle."""
+        if self._issue:
+            return main_title(self.field("issuetitle"))
         return self.field("shorttitle") or main_title(self.field("title"))
 
     @property
@@ -167,6 +175,8 @@ class EntryView:
 
     @property
     def journal(self) -> RichText:
+        if self._issue:
+            return _joined(self.field("title"), self.field("subtitle"))
         return _joined(self.field("journaltitle"), self.field("journalsubtitle"))
 
     @property
@@ -298,6 +308,15 @@ class EntryView:
         if self._locale.has_term(kind.lower()):
             return self._locale.term(kind.lower())
         return _TYPE_WORDS.get(key, kind)
+
+    @property
+    def useprefix(self) -> bool:
+        """biblatex's ``useprefix`` option (in ``options``): a name's particle counts as part of the surname."""
+        for option in str(self.field("options")).split(","):
+            name, _, value = option.partition("=")
+            if name.strip().lower() == "useprefix":
+                return value.strip().lower() in ("", "true")
+        return False
 
     # Links.
     @property
