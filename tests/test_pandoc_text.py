@@ -126,13 +126,14 @@ def test_heading_ids_match_pandoc_on_many_headings():
 
 
 def test_example_lists_and_header_references_work_across_chapters(project):
+    import datetime as dt
+
     from bookbuild.config import load_config
+    from bookbuild.editions import EDITIONS
     from bookbuild.errors import Report
     from bookbuild.manuscript import parse_manuscript
     from bookbuild.project import locate_project
     from bookbuild.render.book import BuildInfo, render_book
-    from bookbuild.editions import EDITIONS
-    import datetime as dt
 
     root = project({"manuscript/01.md": "# One\n\n(@) First example.\n(@second) Second.\n\n"
                                         "See [The other chapter].\n",
@@ -142,7 +143,7 @@ def test_example_lists_and_header_references_work_across_chapters(project):
     config = load_config(project_)
     manuscript = parse_manuscript(project_, config, Report(stream=None))
     book = render_book(manuscript, None, config, EDITIONS["student"], "epub",
-                       BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+                       BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
     one, two = (chapter.body_html for chapter in book.chapters)
     assert '<a href="#the-other-chapter">The other chapter</a>' in one
     assert '<ol start="3" class="example"' in two or '<ol class="example" start="3"' in two \
