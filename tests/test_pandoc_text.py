@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.pandoc_compare import bookbuild_outline, differences, pandoc_outline
 
@@ -149,3 +151,21 @@ def test_example_lists_and_header_references_work_across_chapters(project):
     assert '<ol start="3" class="example"' in two or '<ol class="example" start="3"' in two \
         or ('start="3"' in two and 'class="example"' in two)
     assert '<a href="#one">One</a>' in two and "[nothing here]" in two
+
+
+PIECES = ["(a) x", "a. x", "A)  x", "#. x", "(@) x", "(@lab) x", "@lab", "iv. x", "(ii) x", "I.  x", "B. Russell",
+          "2^10^", "H~2~O", "~~s~~", "^[note]", "x^[a^b]", "[General options]", "[t][General options]", "[ ]",
+          "- [ ] t", "- [x] t", "[s]{.smallcaps}", "[h]{lang=hu}", "# H {-}", "## General options",
+          "% title", "---", "...", "author: x", "[@a, 1, qtd. in @b, 2]", "[*see* @a p. **3**]", "\\", "[", "]",
+          "(", ")", "{", "}", "~", "^", "@", ":", "    ", "\t", "é", "1956.", "x\ny"]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(lines=st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=4).map(" ".join),
+                      min_size=1, max_size=12))
+def test_pandoc_syntax_in_any_combination_parses_and_renders(lines):
+    """No mix of the Pandoc syntax read here breaks the parser or the renderer (the HTML is parsed back)."""
+    markdown = "# Chapter\n\n" + "\n".join(line if n % 3 else "\n" + line for n, line in enumerate(lines))
+    outline = bookbuild_outline(markdown)
+    assert outline.body[0] == "h1[id=chapter]"
