@@ -129,7 +129,7 @@ def bookbuild_outline(markdown: str, name: str = "chapter", files: dict[str, str
         report = Report(stream=None)
         manuscript = select_edition(parse_manuscript(project, config, report), EDITIONS["student"], report)
         book = render_book(manuscript, _fake_citations(manuscript), config, EDITIONS["student"], EPUB,
-                           BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)),
+                           BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
                            resource_url=lambda path: path.name)
         cited = [key for citation in manuscript.citations for key in citation.keys]
     body = []

@@ -233,3 +233,12 @@ def test_where_pandoc_would_read_the_source_differently_is_a_located_warning(pro
     # Pandoc agrees that the first two are text of their paragraphs.
     html = pypandoc.convert_text(chapter, "html5", format="markdown")
     assert "<h2" not in html and "<blockquote>" not in html
+
+
+def test_a_footnote_never_called_is_a_located_warning(project):
+    root = project({"manuscript/01.md": "# One\n\nText.[^used]\n\n[^used]: Printed.\n\n[^lost]: Never called.\n"})
+    report = Report(stream=None)
+    read_sources(root, None, report)
+    assert [problem.format() for problem in report.warnings] == [
+        "manuscript/01.md:7: warning: footnote '[^lost]' is never called, so it is not printed\n"
+        "  hint: call it in the text with [^lost], or remove it"]

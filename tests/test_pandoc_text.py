@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.pandoc_compare import bookbuild_outline, differences, pandoc_outline
 
@@ -126,13 +128,14 @@ def test_heading_ids_match_pandoc_on_many_headings():
 
 
 def test_example_lists_and_header_references_work_across_chapters(project):
+    import datetime as dt
+
     from bookbuild.config import load_config
+    from bookbuild.editions import EDITIONS
     from bookbuild.errors import Report
     from bookbuild.manuscript import parse_manuscript
     from bookbuild.project import locate_project
     from bookbuild.render.book import BuildInfo, render_book
-    from bookbuild.editions import EDITIONS
-    import datetime as dt
 
     root = project({"manuscript/01.md": "# One\n\n(@) First example.\n(@second) Second.\n\n"
                                         "See [The other chapter].\n",
@@ -142,9 +145,27 @@ def test_example_lists_and_header_references_work_across_chapters(project):
     config = load_config(project_)
     manuscript = parse_manuscript(project_, config, Report(stream=None))
     book = render_book(manuscript, None, config, EDITIONS["student"], "epub",
-                       BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+                       BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
     one, two = (chapter.body_html for chapter in book.chapters)
     assert '<a href="#the-other-chapter">The other chapter</a>' in one
     assert '<ol start="3" class="example"' in two or '<ol class="example" start="3"' in two \
         or ('start="3"' in two and 'class="example"' in two)
     assert '<a href="#one">One</a>' in two and "[nothing here]" in two
+
+
+PIECES = ["(a) x", "a. x", "A)  x", "#. x", "(@) x", "(@lab) x", "@lab", "iv. x", "(ii) x", "I.  x", "B. Russell",
+          "2^10^", "H~2~O", "~~s~~", "^[note]", "x^[a^b]", "[General options]", "[t][General options]", "[ ]",
+          "- [ ] t", "- [x] t", "[s]{.smallcaps}", "[h]{lang=hu}", "# H {-}", "## General options",
+          "% title", "---", "...", "author: x", "[@a, 1, qtd. in @b, 2]", "[*see* @a p. **3**]", "\\", "[", "]",
+          "(", ")", "{", "}", "~", "^", "@", ":", "    ", "\t", "é", "1956.", "x\ny"]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(lines=st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=4).map(" ".join),
+                      min_size=1, max_size=12))
+def test_pandoc_syntax_in_any_combination_parses_and_renders(lines):
+    """No mix of the Pandoc syntax read here breaks the parser or the renderer (the HTML is parsed back)."""
+    markdown = "# Chapter\n\n" + "\n".join(line if n % 3 else "\n" + line for n, line in enumerate(lines))
+    outline = bookbuild_outline(markdown)
+    assert outline.body[0] == "h1[id=chapter]"

@@ -33,7 +33,7 @@ READ_BY_BOOKBUILD = frozenset({
 })
 
 _CSS_CLASS_RE = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_CSS_NOISE_RE = re.compile(r"/\*.*?\*/|url\([^)]*\)|\"[^\"]*\"|'[^']*'", re.S)
+_CSS_NOISE_RE = re.compile(r"/\*.*?\*/|url\([^)]*\)|\"[^\"]*\"|'[^']*'", re.DOTALL)
 _TEMPLATE_CLASS_RE = re.compile(r"class\s*=\s*\"([^\"]*)\"|class\s*=\s*'([^']*)'")
 
 

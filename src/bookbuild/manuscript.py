@@ -269,6 +269,12 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     lines = parsed.source.split("\n")
     for line, message, hint in pandoc_differences(parsed.source, parsed.tokens):
         report.warn(replace(location, line=line), message, hint=hint)
+    for label, note_id in parsed.env.get("footnotes", {}).get("refs", {}).items():
+        if note_id == -1:  # defined, never called: neither Pandoc nor bookbuild prints it
+            name = label.removeprefix(":")
+            line = next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith(f"[^{name}]:")), None)
+            report.warn(replace(location, line=line), f"footnote '[^{name}]' is never called, so it is not printed",
+                        hint=f"call it in the text with [^{name}], or remove it")
 
     # The title: the first level-1 heading, or the front matter's title.
     title_tokens: list[Token] = []

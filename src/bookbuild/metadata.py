@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, SourceLocation
+from .errors import BookbuildError, Problem, SourceLocation
 from .project import Project
 
 MAX_METADATA_BYTES = 1024 * 1024
@@ -174,7 +174,7 @@ def read_metadata(project: Project, chapters: Sequence[str]) -> BookMetadata:
             continue
         try:
             text = project.read_text(path, 4 * 1024 * 1024, hint_when_large="split it into several chapters")
-        except Exception:  # the manuscript stage reports an unreadable chapter
+        except BookbuildError:  # the manuscript stage reports an unreadable chapter
             continue
         location = project.location(path)
         block = title_block(text)

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
 from markdown_it.rules_inline import StateInline
+from markupsafe import Markup, escape
 
 from ..errors import SourceLocation
 
@@ -240,10 +240,12 @@ def bracketed_citation(state: StateInline, silent: bool) -> bool:
     parts = _split_items(content)
     if parts is None:
         return False
-    parsed = [_parse_items(part, state.md) for part in parts]
-    if any(found is None for found in parsed):
-        return False
-    items = [item for found in parsed for item in found]
+    items: list[CitationItem] = []
+    for part in parts:
+        found = _parse_items(part, state.md)
+        if found is None:
+            return False
+        items.extend(found)
     if not silent:
         token = state.push("citation", "", 0)
         token.content = src[start:end + 1]

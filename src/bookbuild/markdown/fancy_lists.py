@@ -43,9 +43,9 @@ TYPES = {"lower-alpha": "a", "upper-alpha": "A", "lower-roman": "i", "upper-roma
 
 def roman_value(text: str) -> int | None:
     """The value of a roman numeral such as 'xiv' (either case), or None if it is not one."""
-    values = [_ROMAN.get(char) for char in text.lower()]
-    if not values or None in values:
+    if not text or any(char not in _ROMAN for char in text.lower()):
         return None
+    values = [_ROMAN[char] for char in text.lower()]
     total = 0
     for index, value in enumerate(values):
         following = values[index + 1] if index + 1 < len(values) else 0
@@ -138,9 +138,10 @@ def type_lists(state: StateCore) -> None:
         return
     tokens = state.tokens
     for index, token in enumerate(tokens):
-        if token.type != "ordered_list_open" or index + 1 >= len(tokens) or not tokens[index + 1].map:
+        first_line = tokens[index + 1].map if index + 1 < len(tokens) else None
+        if token.type != "ordered_list_open" or not first_line:
             continue
-        style, _ = styles.get(tokens[index + 1].map[0], ("decimal", "."))
+        style, _ = styles.get(first_line[0], ("decimal", "."))
         if style in TYPES and style != "decimal":
             token.attrSet("type", TYPES[style])
         if style == "example":

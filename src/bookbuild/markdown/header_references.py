@@ -4,10 +4,11 @@ Pandoc lets a heading's text be used as a reference link's label:
 ``[General options]``, ``[General options][]`` and
 ``[the options][General options]`` link to the heading "General options"
 when no link definition of that label exists.  The parser cannot know the
-book's headings yet (they may be in a later chapter), so it makes a
-``link_open`` whose ``meta["implicit_ref"]`` is the label;
-:func:`resolve_header_references` then points it at the heading, or turns it
-back into the bracketed text it was when no heading has that text (as Pandoc
+book's headings yet (they may be in a later chapter), so it marks the
+brackets with ``implicit_ref_open``/``implicit_ref_close`` tokens (the
+opening one's ``meta["implicit_ref"]`` is the label), which print as the
+bracketed text they were; :func:`resolve_header_references` then makes them a
+link to the heading, or plain text when no heading has that text (as Pandoc
 prints it).
 """
 
@@ -16,12 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import normalizeReference
+from markdown_it.common.utils import escapeHtml, normalizeReference
 from markdown_it.helpers import parseLinkLabel
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-
-from .identifiers import pandoc_identifier
 
 _TASK_BOX = {" ", "x", "X"}
 
@@ -55,45 +54,44 @@ def implicit_reference(state: StateInline, silent: bool) -> bool:
     if normalizeReference(label) in references:
         return False
     if not silent:
-        opening = state.push("link_open", "a", 1)
-        opening.attrs = {"href": "#" + pandoc_identifier(label)}
-        opening.meta = {"implicit_ref": label, "tail": src[end + 1:after]}
+        opening = state.push("implicit_ref_open", "", 0)
+        opening.content = "["
+        opening.meta = {"implicit_ref": label}
         old_max = state.posMax
         state.pos, state.posMax = start + 1, end
         state.md.inline.tokenize(state)
         state.posMax = old_max
-        state.push("link_close", "a", -1)
+        closing = state.push("implicit_ref_close", "", 0)
+        closing.content = src[end:after]
     state.pos = after
     return True
 
 
 def resolve_header_references(inlines: Iterable[Token], headings: Mapping[str, str]) -> None:
-    """Point implicit references at the heading of their label (*headings*: heading_key -> id), or undo them."""
+    """Make implicit references links to the heading of their label (*headings*: heading_key -> id), or text."""
     for inline in inlines:
-        children = inline.children or []
-        pending: list[Token] = []
-        for child in children:
-            if child.type == "link_open" and child.meta and "implicit_ref" in child.meta:
+        opened: list[bool] = []
+        for child in inline.children or []:
+            if child.type == "implicit_ref_open":
                 target = headings.get(heading_key(child.meta["implicit_ref"]))
+                opened.append(target is not None)
                 if target is not None:
-                    child.attrSet("href", "#" + target)
-                    pending.append(child)
-                    continue
-                tail = child.meta["tail"]
-                _as_text(child, "[")
-                pending.append(child)
-                child.meta = {"undone": tail}
-            elif child.type == "link_close" and pending:
-                opening = pending.pop()
-                if "undone" in opening.meta:
-                    _as_text(child, "]" + opening.meta["undone"])
-            elif child.type == "link_open":
-                pending.append(child)
+                    child.type, child.tag, child.nesting, child.attrs = "link_open", "a", 1, {"href": "#" + target}
+                else:
+                    child.type = "text"
+            elif child.type == "implicit_ref_close":
+                if opened and opened.pop():
+                    child.type, child.tag, child.nesting, child.content = "link_close", "a", -1, ""
+                else:
+                    child.type = "text"
 
 
-def _as_text(token: Token, content: str) -> None:
-    token.type, token.tag, token.nesting, token.content, token.attrs = "text", "", 0, content, {}
+def _literal(renderer, tokens, idx, options, env) -> str:
+    return escapeHtml(tokens[idx].content)
 
 
 def header_references_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("autolink", "implicit_header_reference", implicit_reference)
+    # Unresolved, a reference prints as the bracketed text it was (CommonMark's reading).
+    md.add_render_rule("implicit_ref_open", _literal)
+    md.add_render_rule("implicit_ref_close", _literal)

@@ -38,9 +38,9 @@ def pandoc_differences(source: str, tokens: Sequence[Token]) -> list[tuple[int, 
                 not lines[start - 1].rstrip().endswith(("\\", "  ")):
             what = "a heading" if token.type == "heading_open" else "a block quote"
             mark = "#" if token.type == "heading_open" else ">"
-            found.append((start + 1, f"Pandoc reads this line as part of the paragraph above; bookbuild starts "
-                                     f"{what} here",
-                          f"put a blank line before it to keep {what}, or write '\\{mark}' to keep it text"))
+            message = f"Pandoc reads this line as part of the paragraph above; bookbuild starts {what} here"
+            hint = f"put a blank line before it to keep {what}, or write '\\{mark}' to keep it text"
+            found.append((start + 1, message, hint))
     fence = None
     for number, line in enumerate(lines):
         opening = _FENCE_RE.match(line)
@@ -57,7 +57,8 @@ def pandoc_differences(source: str, tokens: Sequence[Token]) -> list[tuple[int, 
             closing = next((n for n in range(number + 2, min(len(lines), number + 200))
                             if lines[n].rstrip() in ("---", "...")), None)
             if closing is not None:
-                found.append((number + 1, "a YAML metadata block below the top of the file is printed as text "
-                                          "(Pandoc reads it as metadata)",
-                              "move its keys to the block at the top of the first chapter, or to metadata.yaml"))
+                message = ("a YAML metadata block below the top of the file is printed as text "
+                           "(Pandoc reads it as metadata)")
+                hint = "move its keys to the block at the top of the first chapter, or to metadata.yaml"
+                found.append((number + 1, message, hint))
     return found
