@@ -19,6 +19,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..citations.locale import quotation_marks
+from .attribute_values import attribute_values_plugin
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fancy_lists import fancy_lists_plugin
@@ -56,6 +57,7 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(math_plugin)
     md.use(raw_plugin)
     md.use(citation_plugin)
+    md.use(attribute_values_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)
     md.use(typography_plugin)

@@ -111,8 +111,46 @@ def _set_caption(table_open: Token, inline: Token) -> None:
     table_open.meta = {**(table_open.meta or {}), "caption": inline}
 
 
+def _caption_rows(state: StateCore) -> None:
+    """A 'Table: caption' line right under a pipe table's last row, with no blank line between, is its caption.
+
+    markdown-it reads any line under a pipe table as one more row (as GFM does); Pandoc ends a pipe table at
+    the first line without a pipe, and reads a 'Table:' line there as the caption.
+    """
+    lines = state.src.split("\n")
+    tokens = state.tokens
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type != "tbody_close":
+            index += 1
+            continue
+        row_open = next((i for i in range(index - 1, -1, -1) if tokens[i].type == "tr_open"), None)
+        if row_open is None or not tokens[row_open].map:
+            index += 1
+            continue
+        start, end = tokens[row_open].map
+        source = "\n".join(lines[start:end])
+        cells = [i for i in range(row_open, index) if tokens[i].type == "inline"]
+        if "|" in source or not cells or not _CAPTION_RE.match(tokens[cells[0]].content) or \
+                any(tokens[i].content.strip() for i in cells[1:]):
+            index += 1
+            continue
+        caption = tokens[cells[0]]
+        row_close = next(i for i in range(row_open, index) if tokens[i].type == "tr_close")
+        paragraph_open = Token("paragraph_open", "p", 1)
+        paragraph_open.map = [start, end]
+        paragraph_close = Token("paragraph_close", "p", -1)
+        table_close = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close")
+        # The row goes; the caption follows the table as the paragraph table_captions looks for.
+        tokens[table_close + 1:table_close + 1] = [paragraph_open, caption, paragraph_close]
+        del tokens[row_open:row_close + 1]
+        index = row_open + 1
+
+
 def table_captions(state: StateCore) -> None:
     """A paragraph 'Table: caption' (or ': caption') right after a table, or else right before it, is its caption."""
+    _caption_rows(state)
     tokens = state.tokens
     taken: set[int] = set()
     for index, token in enumerate(tokens):
