@@ -69,6 +69,16 @@ def raw_tex_inline(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _inside_display_math(state: StateBlock, line: int) -> bool:
+    """Whether the paragraph above *line* (up to a blank line) has opened a $$ it has not closed."""
+    count = 0
+    number = line - 1
+    while number >= 0 and not state.isEmpty(number):
+        count += state.src[state.bMarks[number]:state.eMarks[number]].count("$$")
+        number -= 1
+    return count % 2 == 1
+
+
 def raw_tex_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """A TeX environment, ``\\begin{name}`` … ``\\end{name}``, as one raw block."""
     if state.sCount[start] - state.blkIndent >= 4:
@@ -86,7 +96,8 @@ def raw_tex_block(state: StateBlock, start: int, end: int, silent: bool) -> bool
     else:
         return False
     if silent:
-        return True
+        # Interrupting a paragraph: not inside its open $$ … $$ (an aligned environment is mathematics there).
+        return not _inside_display_math(state, start)
     token = state.push("raw_block", "", 0)
     token.content = state.getLines(start, number + 1, state.sCount[start], False)
     token.info = "tex"
