@@ -45,7 +45,7 @@ def student_and_teacher_html(root) -> tuple[str, str]:
         edition = find_edition(config, name)
         selected = select_edition(manuscript, edition, report)
         citations = resolve_citations(selected.citations, {}, style)
-        build_info = BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        build_info = BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         html = [print_document(render_book(selected, citations, config, edition, PRINT, build_info), project)]
         book = render_book(selected, citations, config, edition, EPUB, build_info)
         html += [document.content for document in epub_documents(book, project)]
@@ -173,8 +173,8 @@ def test_box_names_declared_in_book_toml_or_a_project_stylesheet_are_known(proje
 
 
 def test_leak_check_finds_hidden_sentences_across_layout():
-    from bookbuild.leaks import HiddenMaterial, HiddenSentence
     from bookbuild.errors import SourceLocation
+    from bookbuild.leaks import HiddenMaterial, HiddenSentence
 
     sentence = "The model answer is that the thaw was real."
     material = HiddenMaterial("student", (HiddenSentence(sentence, letters_of(sentence), SourceLocation("a.md", 3)),))
@@ -190,9 +190,10 @@ def test_a_leaking_output_is_not_written_and_the_previous_one_stays(project, mon
     written = build(root, ("pdf", "epub"), None, None, Report(stream=None))
     before = {path: path.read_bytes() for path in written}
     # A filter that forgets its job (a bug, or a project template printing teacher text) is caught.
-    monkeypatch.setattr("bookbuild.pipeline.select_edition", lambda manuscript, edition, report, problems=None: manuscript)
+    monkeypatch.setattr("bookbuild.pipeline.select_edition",
+                        lambda manuscript, edition, report, problems=None: manuscript)
     for target in ("pdf", "epub"):
-        problems = problems_of(lambda: build(root, (target,), None, None, Report(stream=None)))
+        problems = problems_of(lambda target=target: build(root, (target,), None, None, Report(stream=None)))
         assert problems[0].startswith(
             "manuscript/01.md:6: error: material hidden from the student edition appears in build/slips."
             f"{target}: 'The hidden model answer sentence.'")
@@ -238,7 +239,7 @@ def _manuscript_of(blocks) -> tuple[str, list[str], list[str]]:
     lines, secret, open_ = ["# Chapter", ""], [], []
     hidden_level = None
     for number, (kind, what) in enumerate(blocks):
-        def word(hidden: bool) -> str:
+        def word(hidden: bool, number: int = number) -> str:
             marker = f"QZ{'SECRET' if hidden else 'OPEN'}{number}X"
             (secret if hidden else open_).append(marker)
             return marker
