@@ -446,3 +446,101 @@ def test_the_command_line_check_lists_every_problem_sorted(project):
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) >= 5 and errors == sorted(errors, key=lambda line: line.split(": error")[0].split(":")[0])
     assert "warning: '03-draft.md' is not listed" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# Full builds: the issue's slips, read back from the real PDF, EPUB and handouts
+
+
+SLIPS_PROJECT = {
+    "manuscript/book.toml": 'title = "Slips"\nchapters = ["01-one.md", "02-two.md"]\n',
+    "manuscript/01-one.md": """
+        # The thaw
+
+        Students read this QZOPENONE paragraph.
+
+        ::: questions
+        1. Why did the thaw begin in QZOPENQ?
+        :::
+
+        ::: answers
+        1. Because QZSECRETANSWER of the death of Stalin.
+        :::
+
+        ::: teaching-notes
+        Spend ten minutes on QZSECRETNOTES with the class.
+        :::
+
+        ## For the teacher {.teacher}
+
+        The whole QZSECRETSECTION section is for the teacher.
+
+        ### Marking QZSECRETSUBHEAD
+
+        Give QZSECRETMARKS marks for each point.
+
+        ## After the thaw
+
+        Students read QZOPENTWO again.
+    """,
+    "manuscript/02-two.md": """
+        # The rising
+
+        ![A crowd QZOPENALT in the square](crowd.png)
+
+        ## Lesson plan {.teacher}
+
+        ![A QZSECRETALT map for the teacher](crowd.png)
+
+        Plan QZSECRETPLAN for the lesson.
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def slips_build(tmp_path_factory):
+    import base64
+
+    root = write_project(tmp_path_factory.mktemp("slips") / "book", SLIPS_PROJECT)
+    (root / "manuscript" / "crowd.png").write_bytes(base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="))
+    written = build(root, ("pdf", "epub", "handouts"), ["student", "teacher"], None, Report(stream=None))
+    return {path.name: path for path in written}
+
+
+def _pdf_words(path) -> str:
+    import pikepdf
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop()
+            text += " " + item.title
+            stack.extend(item.children)
+        text += " " + " ".join(str(value) for value in pdf.docinfo.values())
+    return letters_of(text)
+
+
+def _epub_words(path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return letters_of(" ".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+                                   if name.endswith((".xhtml", ".opf", ".ncx"))))
+
+
+def test_full_builds_keep_every_slip_out_of_student_outputs(slips_build):
+    student = {"slips.pdf": _pdf_words(slips_build["slips.pdf"]),
+               "slips.epub": _epub_words(slips_build["slips.epub"]),
+               "01-the-thaw-student.pdf": _pdf_words(slips_build["01-the-thaw-student.pdf"])}
+    teacher = _pdf_words(slips_build["slips-teacher.pdf"]) + _epub_words(slips_build["slips-teacher.epub"])
+    for secret in ("qzsecretanswer", "qzsecretnotes", "qzsecretsection", "qzsecretsubhead", "qzsecretmarks",
+                   "qzsecretalt", "qzsecretplan", "modelanswers", "teachingnotes", "fortheteacher",
+                   "lessonplan"):
+        for name, words in student.items():
+            assert secret not in words, (secret, name)
+        assert secret in teacher, secret
+    for name in ("slips.pdf", "slips.epub"):
+        for open_word in ("qzopenone", "qzopentwo", "qzopenq", "afterthethaw"):
+            assert open_word in student[name], (open_word, name)
+    assert "qzopenalt" in student["slips.epub"]  # alt text of the students' figure is kept
