@@ -62,6 +62,9 @@ class Sources:
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
     editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
                                                                          repr=False)
+    # False when the bibliography or the citation style could not be read (their problems are reported):
+    # the editions are still checked, without resolving their citations.
+    citable: bool = True
     # Each edition's hidden material, for the leak check of its outputs.
     hidden: dict[str, HiddenMaterial] = field(default_factory=dict, compare=False, repr=False)
 
@@ -116,14 +119,16 @@ def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: 
                     if config.bibliography else {})
     style = _collect(problems, load_style, config.citation_style, project, config.language,
                      config.location_of("citation-style"))
-    if manuscript is None or bibliography is None or style is None:
-        return None
     try:
         build = build_info()
     except BookbuildError as error:
         problems.extend(error)
         return None
-    return Sources(project, config, manuscript, bibliography, style, build)
+    if manuscript is None:
+        return None
+    citable = bibliography is not None and style is not None
+    return Sources(project, config, manuscript, bibliography if bibliography is not None else {}, style, build,
+                   citable=citable)
 
 
 def _collect(problems: Diagnostics, stage, *args):
@@ -156,10 +161,11 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
             report_skipped_heading_levels(manuscript, report)
             if edition.answer_key:
                 manuscript = add_answer_key(manuscript, load_labels(sources.config.language))
-            citations = _collect(found, resolve_citations, manuscript.citations, sources.bibliography,
-                                 sources.style, sources.config.nocite, sources.config.location_of("nocite"))
+            citations = (_collect(found, resolve_citations, manuscript.citations, sources.bibliography,
+                                  sources.style, sources.config.nocite, sources.config.location_of("nocite"))
+                         if sources.citable else None)
             problems.problems.extend(found.problems)
-            if not found:
+            if not found and sources.citable:
                 sources.editions_done[edition.name] = (manuscript, citations)
         for target in targets:
             if target == "handouts":
@@ -175,7 +181,8 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
                 problems.extend(error)
     if "handouts" in targets:
         _collect(problems, handout_settings, sources.config)
-        _collect(problems, handout_documents, sources, report)
+        if sources.citable:
+            _collect(problems, handout_documents, sources, report)
 
 
 def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tuple[Manuscript, CitationResult]:
