@@ -554,3 +554,12 @@ def test_a_broken_bibliography_does_not_hide_the_other_stages(project):
     assert any(line.startswith("manuscript/refs.bib:") for line in firsts), firsts
     assert any(line.startswith("styles/templates/book.html.j2:1: error: template error") for line in firsts), firsts
     assert not any("gati2007" in line for line in firsts)  # citations are not resolved against a broken .bib
+
+
+def test_an_epub_template_mistake_stops_the_build_before_the_pdf_is_written(project):
+    root = project({"manuscript/book.toml": BOOK_TOML, "manuscript/01.md": "# One\n\nText.\n",
+                    "styles/templates/epub/copyright.xhtml.j2": "{% extends \"theme/epub/copyright.xhtml.j2\" %}"
+                    "{% block content %}{{ no_such_thing }}{% endblock %}\n"})
+    problems = problems_of(lambda: build(root, ("pdf", "epub"), None, None, Report(stream=None)))
+    assert any("'no_such_thing' is undefined" in problem for problem in problems), problems
+    assert not (root / "build" / "slips.pdf").exists()

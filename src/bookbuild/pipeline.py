@@ -384,10 +384,17 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
         _collect(problems, booklet_settings, sources.config)
     if print_shop and "pdf" in targets:
         _collect(problems, print_shop_settings, sources.config)
-    # Every edition's citations before anything is written (worked out once: the outputs reuse them).
-    wanted = list(editions) + ([find_edition(sources.config, name) for name in HANDOUT_AUDIENCES]
-                               if "handouts" in targets and not problems else [])
-    check_editions(sources, list({edition.name: edition for edition in wanted}.values()), (), report, problems)
+    # Every edition's links, citations and templates before anything is written (the citations are worked
+    # out once: the outputs reuse them; rendering to HTML costs a fraction of a second).
+    for edition in editions:
+        kinds = [PRINT] if any(target in PRINT_TARGETS for target in targets) else []
+        if "epub" in targets and edition.epub:
+            kinds.append(EPUB)
+        check_editions(sources, [edition], kinds, report, problems)
+    if "handouts" in targets and not problems:
+        # The handouts' editions: their links and citations (the handouts themselves are rendered once, below).
+        check_editions(sources, [find_edition(sources.config, name) for name in HANDOUT_AUDIENCES], [], report,
+                       problems)
     raise_problems(problems)
     report.raise_if_strict()
     remove_stale_temporaries(sources.project.out_dir)
