@@ -19,8 +19,8 @@ from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
 from .answer_key import add_answer_key
-from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs, edition_config, editions_named, find_edition,
-                       load_editions, select_edition, split_material)
+from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs,
+                       edition_config, editions_named, find_edition, load_editions, select_edition, split_material)
 from .leaks import HiddenMaterial, check_output, hidden_material
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation
@@ -202,7 +202,11 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
 def hidden_of(sources: Sources, edition: Edition) -> HiddenMaterial:
     """The material *edition* hides, sentence by sentence, for the leak check (worked out once per run)."""
     if edition.name not in sources.hidden:
-        sources.hidden[edition.name] = hidden_material(split_material(sources.manuscript, edition), edition.name)
+        config = sources.config
+        settings = (config.title, config.subtitle, config.description, config.publisher, config.rights,
+                    config.edition, config.version, edition.label, *config.authors, *config.subjects)
+        sources.hidden[edition.name] = hidden_material(split_material(sources.manuscript, edition), edition.name,
+                                                       settings)
     return sources.hidden[edition.name]
 
 
