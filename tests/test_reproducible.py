@@ -48,7 +48,8 @@ def test_build_date_comes_from_the_clock_without_source_date_epoch(tmp_path):
 def test_bad_source_date_epoch_is_a_clear_error(tmp_path):
     result = build(SAMPLE, tmp_path, {"SOURCE_DATE_EPOCH": "yesterday"}, "epub")
     assert result.returncode == 1
-    assert result.stderr.startswith("SOURCE_DATE_EPOCH: error: 'yesterday' is not a number of seconds since 1970")
+    assert result.stderr.startswith(f"bookbuild: building {SAMPLE}\n"
+                                    "SOURCE_DATE_EPOCH: error: 'yesterday' is not a number of seconds since 1970")
 
 
 def test_killed_build_keeps_previous_output_and_leaves_no_temporary_files(tmp_path):

@@ -45,7 +45,7 @@ def student_and_teacher_html(root) -> tuple[str, str]:
         edition = find_edition(config, name)
         selected = select_edition(manuscript, edition, report)
         citations = resolve_citations(selected.citations, {}, style)
-        build_info = BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        build_info = BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         html = [print_document(render_book(selected, citations, config, edition, PRINT, build_info), project)]
         book = render_book(selected, citations, config, edition, EPUB, build_info)
         html += [document.content for document in epub_documents(book, project)]
@@ -173,8 +173,8 @@ def test_box_names_declared_in_book_toml_or_a_project_stylesheet_are_known(proje
 
 
 def test_leak_check_finds_hidden_sentences_across_layout():
-    from bookbuild.leaks import HiddenMaterial, HiddenSentence
     from bookbuild.errors import SourceLocation
+    from bookbuild.leaks import HiddenMaterial, HiddenSentence
 
     sentence = "The model answer is that the thaw was real."
     material = HiddenMaterial("student", (HiddenSentence(sentence, letters_of(sentence), SourceLocation("a.md", 3)),))
@@ -190,9 +190,10 @@ def test_a_leaking_output_is_not_written_and_the_previous_one_stays(project, mon
     written = build(root, ("pdf", "epub"), None, None, Report(stream=None))
     before = {path: path.read_bytes() for path in written}
     # A filter that forgets its job (a bug, or a project template printing teacher text) is caught.
-    monkeypatch.setattr("bookbuild.pipeline.select_edition", lambda manuscript, edition, report, problems=None: manuscript)
+    monkeypatch.setattr("bookbuild.pipeline.select_edition",
+                        lambda manuscript, edition, report, problems=None: manuscript)
     for target in ("pdf", "epub"):
-        problems = problems_of(lambda: build(root, (target,), None, None, Report(stream=None)))
+        problems = problems_of(lambda target=target: build(root, (target,), None, None, Report(stream=None)))
         assert problems[0].startswith(
             "manuscript/01.md:6: error: material hidden from the student edition appears in build/slips."
             f"{target}: 'The hidden model answer sentence.'")
@@ -238,7 +239,7 @@ def _manuscript_of(blocks) -> tuple[str, list[str], list[str]]:
     lines, secret, open_ = ["# Chapter", ""], [], []
     hidden_level = None
     for number, (kind, what) in enumerate(blocks):
-        def word(hidden: bool) -> str:
+        def word(hidden: bool, number: int = number) -> str:
             marker = f"QZ{'SECRET' if hidden else 'OPEN'}{number}X"
             (secret if hidden else open_).append(marker)
             return marker
@@ -445,3 +446,120 @@ def test_the_command_line_check_lists_every_problem_sorted(project):
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) >= 5 and errors == sorted(errors, key=lambda line: line.split(": error")[0].split(":")[0])
     assert "warning: '03-draft.md' is not listed" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# Full builds: the issue's slips, read back from the real PDF, EPUB and handouts
+
+
+SLIPS_PROJECT = {
+    "manuscript/book.toml": 'title = "Slips"\nchapters = ["01-one.md", "02-two.md"]\n',
+    "manuscript/01-one.md": """
+        # The thaw
+
+        Students read this QZOPENONE paragraph.
+
+        ::: questions
+        1. Why did the thaw begin in QZOPENQ?
+        :::
+
+        ::: answers
+        1. Because QZSECRETANSWER of the death of Stalin.
+        :::
+
+        ::: teaching-notes
+        Spend ten minutes on QZSECRETNOTES with the class.
+        :::
+
+        ## For the teacher {.teacher}
+
+        The whole QZSECRETSECTION section is for the teacher.
+
+        ### Marking QZSECRETSUBHEAD
+
+        Give QZSECRETMARKS marks for each point.
+
+        ## After the thaw
+
+        Students read QZOPENTWO again.
+    """,
+    "manuscript/02-two.md": """
+        # The rising
+
+        ![A crowd QZOPENALT in the square](crowd.png)
+
+        ## Lesson plan {.teacher}
+
+        ![A QZSECRETALT map for the teacher](crowd.png)
+
+        Plan QZSECRETPLAN for the lesson.
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def slips_build(tmp_path_factory):
+    import base64
+
+    root = write_project(tmp_path_factory.mktemp("slips") / "book", SLIPS_PROJECT)
+    (root / "manuscript" / "crowd.png").write_bytes(base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="))
+    written = build(root, ("pdf", "epub", "handouts"), ["student", "teacher"], None, Report(stream=None))
+    return {path.name: path for path in written}
+
+
+def _pdf_words(path) -> str:
+    import pikepdf
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop()
+            text += " " + item.title
+            stack.extend(item.children)
+        text += " " + " ".join(str(value) for value in pdf.docinfo.values())
+    return letters_of(text)
+
+
+def _epub_words(path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return letters_of(" ".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+                                   if name.endswith((".xhtml", ".opf", ".ncx"))))
+
+
+def test_full_builds_keep_every_slip_out_of_student_outputs(slips_build):
+    student = {"slips.pdf": _pdf_words(slips_build["slips.pdf"]),
+               "slips.epub": _epub_words(slips_build["slips.epub"]),
+               "01-the-thaw-student.pdf": _pdf_words(slips_build["01-the-thaw-student.pdf"])}
+    teacher = _pdf_words(slips_build["slips-teacher.pdf"]) + _epub_words(slips_build["slips-teacher.epub"])
+    for secret in ("qzsecretanswer", "qzsecretnotes", "qzsecretsection", "qzsecretsubhead", "qzsecretmarks",
+                   "qzsecretalt", "qzsecretplan", "modelanswers", "teachingnotes", "fortheteacher",
+                   "lessonplan"):
+        for name, words in student.items():
+            assert secret not in words, (secret, name)
+        assert secret in teacher, secret
+    for name in ("slips.pdf", "slips.epub"):
+        for open_word in ("qzopenone", "qzopentwo", "qzopenq", "afterthethaw"):
+            assert open_word in student[name], (open_word, name)
+    assert "qzopenalt" in student["slips.epub"]  # alt text of the students' figure is kept
+
+
+def test_a_broken_bibliography_does_not_hide_the_other_stages(project):
+    root = project({**EVERY_STAGE, "manuscript/refs.bib": "@book{gati2006, author = {Gati, title = {Failed}\n"})
+    firsts = [problem.split("\n")[0] for problem in problems_of(lambda: check(root, Report(stream=None)))]
+    assert "manuscript/01.md:3: error: unknown box name 'keyterm'" in firsts
+    assert "manuscript/book.toml:2:1: error: unknown key 'colour' in book.toml" in firsts
+    assert any(line.startswith("manuscript/refs.bib:") for line in firsts), firsts
+    assert any(line.startswith("styles/templates/book.html.j2:1: error: template error") for line in firsts), firsts
+    assert not any("gati2007" in line for line in firsts)  # citations are not resolved against a broken .bib
+
+
+def test_an_epub_template_mistake_stops_the_build_before_the_pdf_is_written(project):
+    root = project({"manuscript/book.toml": BOOK_TOML, "manuscript/01.md": "# One\n\nText.\n",
+                    "styles/templates/epub/copyright.xhtml.j2": "{% extends \"theme/epub/copyright.xhtml.j2\" %}"
+                    "{% block content %}{{ no_such_thing }}{% endblock %}\n"})
+    problems = problems_of(lambda: build(root, ("pdf", "epub"), None, None, Report(stream=None)))
+    assert any("'no_such_thing' is undefined" in problem for problem in problems), problems
+    assert not (root / "build" / "slips.pdf").exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import BookbuildError, Diagnostics, Problem, SourceLocation, closest
+from .errors import Diagnostics, Problem, SourceLocation, closest
 from .metadata import BookMetadata, read_metadata
 from .project import Project
 
@@ -300,8 +300,8 @@ def explain_toml_error(text: str, raw: str) -> tuple[int | None, int | None, str
         return "write it as: " + new.strip()
 
     # An unclosed string: the first line with an odd number of quotation marks (outside comments).
-    if message.startswith("Illegal character '\\n'") or re.match(r"Expected ['\"]", message) or \
-            message.startswith("Unterminated string"):
+    if message.startswith(("Illegal character '\\n'", "Unterminated string")) or \
+            re.match(r"Expected ['\"]", message):
         for number in ([line] if line else []) + list(range(1, len(lines) + 1)):
             quote = _unclosed_quote(at(number))
             if quote:
@@ -347,7 +347,7 @@ def explain_toml_error(text: str, raw: str) -> tuple[int | None, int | None, str
         first = _first_setting(lines, line, name) if name else None
         if key:
             return (line, None, f"the key '{name}' is set twice" + (f" (first on line {first})" if first else ""),
-                    f"keep one of the two lines and delete the other" + (f" (line {first} or {line})" if first else "")
+                    "keep one of the two lines and delete the other" + (f" (line {first} or {line})" if first else "")
                     + f"; a list holds several values: {name} = [\"…\", \"…\"]")
         if header:
             return (line, None, f"'{name}' is set as a value" + (f" on line {first}" if first else "")

@@ -70,10 +70,10 @@ def letters_of(text: str) -> str:
 # What an edition hides
 
 
-def hidden_material(splits: Sequence[FileSplit], edition_name: str) -> HiddenMaterial:
+def hidden_material(splits: Sequence[FileSplit], edition_name: str, also_shown: Iterable[str] = ()) -> HiddenMaterial:
     """The sentences an edition hides (*splits*: each file's shown and hidden tokens), less those it also
-    shows elsewhere."""
-    shown = letters_of(" ".join(run for split in splits for run, _ in _text_runs(split.kept)))
+    shows elsewhere: in its own text, or in *also_shown* (the title, description and other settings)."""
+    shown = letters_of(" ".join([run for split in splits for run, _ in _text_runs(split.kept)] + list(also_shown)))
     sentences: dict[str, HiddenSentence] = {}
     for split in splits:
         for run, line in _text_runs(split.removed):

@@ -13,7 +13,7 @@ import copy
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -26,7 +26,7 @@ from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
 from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
-from .markdown.citation_syntax import Citation, CitationItem
+from .markdown.citation_syntax import Citation
 from .markdown.header_references import heading_key, resolve_header_references
 from .markdown.identifiers import pandoc_identifier, unique_identifier
 from .markdown.pandoc_differences import pandoc_differences

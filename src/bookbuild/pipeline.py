@@ -20,8 +20,8 @@ from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
 from .crossrefs import label_tokens, number_targets, resolve_crossrefs, split_crossrefs, with_crossrefs
 from .answer_key import add_answer_key
-from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs, edition_config, editions_named, find_edition,
-                       load_editions, select_edition, split_material)
+from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs,
+                       edition_config, editions_named, find_edition, load_editions, select_edition, split_material)
 from .leaks import HiddenMaterial, check_output, hidden_material
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
 from .known_classes import report_unknown_classes
@@ -65,6 +65,9 @@ class Sources:
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
     editions_done: dict[str, tuple[Manuscript, CitationResult]] = field(default_factory=dict, compare=False,
                                                                          repr=False)
+    # False when the bibliography or the citation style could not be read (their problems are reported):
+    # the editions are still checked, without resolving their citations.
+    citable: bool = True
     # Each edition's hidden material, for the leak check of its outputs.
     hidden: dict[str, HiddenMaterial] = field(default_factory=dict, compare=False, repr=False)
 
@@ -126,14 +129,16 @@ def gather_sources(project_dir: Path | str, out_dir: Path | str | None, report: 
                      config.location_of("citation-style"))
     labels = _collect(problems, load_labels, config.language, project, report, config.location_of("language"))
     report_missing_hyphenation(config.language, report, config.location_of("language"))
-    if manuscript is None or bibliography is None or style is None or labels is None:
-        return None
     try:
         build = build_info()
     except BookbuildError as error:
         problems.extend(error)
         return None
-    return Sources(project, config, manuscript, bibliography, style, build, labels=labels)
+    if manuscript is None or labels is None:
+        return None
+    citable = bibliography is not None and style is not None
+    return Sources(project, config, manuscript, bibliography if bibliography is not None else {}, style, build,
+                   citable=citable, labels=labels)
 
 
 def _collect(problems: Diagnostics, stage, *args):
@@ -166,9 +171,9 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
             report_skipped_heading_levels(manuscript, report)
             if edition.answer_key:
                 manuscript = add_answer_key(manuscript, sources.labels)
-            citations = _collect(found, cite_edition, manuscript, sources)
+            citations = _collect(found, cite_edition, manuscript, sources) if sources.citable else None
             problems.problems.extend(found.problems)
-            if not found:
+            if not found and sources.citable:
                 sources.editions_done[edition.name] = (manuscript, citations)
         for target in targets:
             if target == "handouts":
@@ -184,7 +189,8 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
                 problems.extend(error)
     if "handouts" in targets:
         _collect(problems, handout_settings, sources.config)
-        _collect(problems, handout_documents, sources, report)
+        if sources.citable:
+            _collect(problems, handout_documents, sources, report)
 
 
 def cited_keys(manuscript: Manuscript, config: BookConfig) -> frozenset[str] | None:
@@ -219,7 +225,11 @@ def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
 def hidden_of(sources: Sources, edition: Edition) -> HiddenMaterial:
     """The material *edition* hides, sentence by sentence, for the leak check (worked out once per run)."""
     if edition.name not in sources.hidden:
-        sources.hidden[edition.name] = hidden_material(split_material(sources.manuscript, edition), edition.name)
+        config = sources.config
+        settings = (config.title, config.subtitle, config.description, config.publisher, config.rights,
+                    config.edition, config.version, edition.label, *config.authors, *config.subjects)
+        sources.hidden[edition.name] = hidden_material(split_material(sources.manuscript, edition), edition.name,
+                                                       settings)
     return sources.hidden[edition.name]
 
 
@@ -405,10 +415,17 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
         _collect(problems, booklet_settings, sources.config)
     if print_shop and "pdf" in targets:
         _collect(problems, print_shop_settings, sources.config)
-    # Every edition's citations before anything is written (worked out once: the outputs reuse them).
-    wanted = list(editions) + ([find_edition(sources.config, name) for name in HANDOUT_AUDIENCES]
-                               if "handouts" in targets and not problems else [])
-    check_editions(sources, list({edition.name: edition for edition in wanted}.values()), (), report, problems)
+    # Every edition's links, citations and templates before anything is written (the citations are worked
+    # out once: the outputs reuse them; rendering to HTML costs a fraction of a second).
+    for edition in editions:
+        kinds = [PRINT] if any(target in PRINT_TARGETS for target in targets) else []
+        if "epub" in targets and edition.epub:
+            kinds.append(EPUB)
+        check_editions(sources, [edition], kinds, report, problems)
+    if "handouts" in targets and not problems:
+        # The handouts' editions: their links and citations (the handouts themselves are rendered once, below).
+        check_editions(sources, [find_edition(sources.config, name) for name in HANDOUT_AUDIENCES], [], report,
+                       problems)
     raise_problems(problems)
     report.raise_if_strict()
     check_output_folder(sources.project)
