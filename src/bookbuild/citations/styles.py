@@ -57,7 +57,7 @@ from .names import format_names
 from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
 from .punctuation import capitalize_first_letter, tidy
 from .titles import capitalize_first, main_title, quote_marks, sentence_case, title_case
-from .views import CiteView, EntryView
+from .views import CiteView, EntryView, in_language_of
 
 SHIPPED_STYLES = Path(__file__).parent / "styles"
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -413,12 +413,17 @@ def _make_environment(style: CitationStyle) -> Environment:
             return Markup("")
         # A title inside an italic title is set upright.
         html = value.html(flip_italic=True) if isinstance(value, RichText) else str(escape(value))
-        return Markup(f"<i>{html}</i>")
+        lang = getattr(value, "lang", "")
+        return Markup(f'<i lang="{escape(lang)}">{html}</i>') if lang else Markup(f"<i>{html}</i>")
 
     def quoted(value) -> Markup:
         if not _present(value):
             return Markup("")
-        return quote_marks(escape(value), locale.open_quote, locale.close_quote, locale.open_inner_quote,
+        text = escape(value)
+        lang = getattr(value, "lang", "")
+        if lang:  # the marks are the book's; the words inside them are the work's
+            text = Markup(f'<span lang="{escape(lang)}">') + text + Markup("</span>")
+        return quote_marks(text, locale.open_quote, locale.close_quote, locale.open_inner_quote,
                            locale.close_inner_quote)
 
     def wrap(value, before: str = "", after: str = "") -> Markup:
@@ -477,9 +482,9 @@ def _make_environment(style: CitationStyle) -> Environment:
         sentences=sentences,
         capfirst=capfirst,
         # Title and sentence case are English rules (as in CSL): a book in another language keeps titles as written.
-        title_case=title_case if locale.language == "en" else _as_written,
-        sentence_case=sentence_case if locale.language == "en" else _as_written,
-        main_title=main_title,
+        title_case=_keeping_language(title_case) if locale.language == "en" else _as_written,
+        sentence_case=_keeping_language(sentence_case) if locale.language == "en" else _as_written,
+        main_title=_keeping_language(main_title),
         date=date,
         pages=pages,
         edition=lambda value: edition(str(value), locale),
@@ -493,6 +498,14 @@ def _make_environment(style: CitationStyle) -> Environment:
 
 def _as_written(value):
     return value
+
+
+def _keeping_language(function):
+    """A title filter whose result keeps the language of its input (see views.TitleInLanguage)."""
+    def filtered(value, *args, **options):
+        return in_language_of(value, function(value, *args, **options))
+
+    return filtered
 
 
 def _present(value) -> bool:

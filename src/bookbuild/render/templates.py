@@ -175,6 +175,10 @@ def load_labels(language: str, project: Project | None = None, report: Report | 
             path = project.styles_dir / "labels" / name
             if path.is_file():
                 found_project = True
+                if not project.is_source(path):  # a link to a file outside the project is never read
+                    diagnostics.error(project.location(path), "label file lies outside the project",
+                                      hint="copy the file into styles/labels/ instead of linking to it")
+                    continue
                 _merge(labels, _read_project_labels(path, project, diagnostics))
         diagnostics.raise_if_any()
     if not found_theme and not found_project and report is not None:
