@@ -228,7 +228,8 @@ def _read_csl_xml(path: Path, shown) -> dict:
         if element.get("gender-form") == "feminine":
             continue  # bookbuild's ordinals follow the neutral or masculine form
         single, multiple = element.find(f"{_CSL}single"), element.find(f"{_CSL}multiple")
-        value: object = ([single.text or "", multiple.text or single.text or ""] if single is not None
+        plural = multiple.text if multiple is not None else None
+        value: object = ([single.text or "", plural or single.text or ""] if single is not None
                          else (element.text or "").strip())
         if name.startswith("month-") and name[6:].isdigit() and form in ("long", "short"):
             months[form][int(name[6:]) - 1] = str(value)

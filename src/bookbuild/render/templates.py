@@ -191,7 +191,7 @@ def load_labels(language: str, project: Project | None = None, report: Report | 
 
 def report_missing_hyphenation(language: str, report: Report, where: SourceLocation | None = None) -> None:
     """Warn when there are no hyphenation patterns for the book's language: justified text would be set unhyphenated."""
-    import pyphen
+    import pyphen  # type: ignore[import-untyped]
 
     if pyphen.language_fallback(language.replace("-", "_")) is None:
         report.warn(where, f"no hyphenation patterns for language '{language}': the text is set without hyphenation",
