@@ -206,6 +206,13 @@ def test_the_epub_speaks_its_language(books, language):
     assert f'lang="{language}"' in chapter and f'xml:lang="{language}"' in chapter
     # A passage in another language carries both attributes in the EPUB's XHTML.
     assert '<span lang="de-AT" xml:lang="de-AT">Gesellschaftsordnung</span>' in chapter
+    # So does the title of a work in another language (langid = {hungarian}), in notes and bibliography.
+    hungarian_title = '<i lang="hu" xml:lang="hu">Az 1956-os forradalom</i>'
+    if language == "hu":
+        assert 'lang="hu" xml:lang="hu">Az' not in files["EPUB/bibliography.xhtml"]
+    else:
+        assert hungarian_title in files["EPUB/bibliography.xhtml"]
+        assert hungarian_title in chapter
     marks = load_locale(language)
     assert marks.open_quote + "outer " + marks.open_inner_quote + "inner" + marks.close_inner_quote in chapter
     copyright_page = files["EPUB/copyright.xhtml"]
@@ -392,6 +399,7 @@ def test_the_hungarian_example_epub_is_valid_and_in_hungarian(hungarian_example)
     assert ">Tartalom<" in files["EPUB/nav.xhtml"]
     assert "Készült: 2026. szeptember 5." in files["EPUB/copyright.xhtml"]
     chapter = next(text for name, text in files.items() if name.endswith("olvadas.xhtml"))
+    assert '<i lang="en" xml:lang="en">Failed Illusions' in files["EPUB/bibliography.xhtml"]
     assert '<span lang="ru-Latn" xml:lang="ru-Latn">Ottyepel</span>' in chapter
     assert '<span lang="en" xml:lang="en">secret speech</span>' in chapter
 
@@ -404,3 +412,35 @@ def test_hungarian_collation_puts_digraphs_and_long_vowels_where_the_alphabet_do
         "Cukor", "Csizmadia", "Gál", "Gyula", "Nagy", "Nyárai", "Ozsvári", "Ödön", "Zrínyi", "Zsámboki"]
     # English keeps its own folding: accents do not count.
     assert sorted(["Ödön", "Ozsvári"], key=collation("en")) == ["Ödön", "Ozsvári"]
+
+
+PARAGRAPH = ("A forradalom kirobbanásának körülményeit a történettudomány alaposan feldolgozta,"
+             " és a visszaemlékezések sokasága egészíti ki a levéltári forrásokat.")
+
+
+def test_hyphenation_follows_the_language_but_never_touches_the_cover_or_titles(tmp_path):
+    import pyphen
+
+    long_word = "Megszentségteleníthetetlenségeskedéseitekért"
+    files = small_book("hu")
+    files["manuscript/book.toml"] = files["manuscript/book.toml"].replace(
+        'title = "Sample hu"', f'title = "{long_word} {long_word}"')
+    files["manuscript/01-one.md"] = files["manuscript/01-one.md"].replace(
+        "# First {#first}", f"# {long_word} {long_word} {{#first}}") + (
+        "\n            " + " ".join([PARAGRAPH] * 6) + "\n")
+    root = write_project(tmp_path / "book", files)
+    written = build(root, ("pdf",), ["student"], None, Report(stream=None))
+    pages = [page.extract_text() for page in PdfReader(written[0]).pages]
+    # The cover and the chapter title keep the long word whole.
+    assert long_word in pages[0] and "\u2010" not in pages[0]
+    chapter_page = next(page for page in pages if "1. fejezet".upper() in page.upper() and long_word in page)
+    assert chapter_page.count(long_word) == 2
+    # The body is hyphenated, at the places Hungarian patterns allow.
+    dictionary = pyphen.Pyphen(lang="hu")
+    paragraph_words = set(re.findall(r"\w+", PARAGRAPH.lower()))
+    breaks = [(before, after) for before, after in re.findall(r"(\w+)\u2010\n(\w+)", "\n".join(pages))
+              if (before + after).lower() in paragraph_words]
+    assert breaks
+    for before, after in breaks:
+        word = (before + after).lower()
+        assert len(before) in dictionary.positions(word), (before, after)

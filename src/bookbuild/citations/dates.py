@@ -89,7 +89,7 @@ def _one(date: Date, locale: Locale, form: str, months: str) -> str:
 
 def _in_locale_order(locale: Locale, values: dict[str, str], day_number: int | None) -> str:
     """The parts in the order and with the punctuation of the CSL locale's text date."""
-    out = []
+    out: list[str] = []
     for name, form, prefix, suffix in locale.date_parts:
         value = values.get(name, "")
         if not value:

@@ -14,7 +14,7 @@ style may override terms and months in its own ``style.toml``.
 from __future__ import annotations
 
 import tomllib
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -196,6 +196,7 @@ def _read_toml(path: Path, shown) -> dict:
 
 
 _CSL = "{http://purl.org/net/xbiblio/csl}"
+MAX_LOCALE_BYTES = 1024 * 1024  # the largest CSL locale file is under 100 KB
 _QUOTE_TERMS = ("open-quote", "close-quote", "open-inner-quote", "close-inner-quote")
 # Terms bookbuild's styles ask for under another name than CSL gives them.
 _TERM_ALIASES = {"no date": "no-date"}
@@ -203,6 +204,8 @@ _TERM_ALIASES = {"no date": "no-date"}
 
 def _read_csl_xml(path: Path, shown) -> dict:
     """A CSL locale file as the data of a TOML locale: terms, months, ordinals, punctuation and the text date."""
+    if path.stat().st_size > MAX_LOCALE_BYTES:
+        raise BookbuildError.at(shown(path, None), f"locale file is larger than {MAX_LOCALE_BYTES // 1024} KB")
     try:
         root = ElementTree.parse(path).getroot()
     except (ElementTree.ParseError, OSError) as error:
@@ -225,7 +228,8 @@ def _read_csl_xml(path: Path, shown) -> dict:
         if element.get("gender-form") == "feminine":
             continue  # bookbuild's ordinals follow the neutral or masculine form
         single, multiple = element.find(f"{_CSL}single"), element.find(f"{_CSL}multiple")
-        value: object = ([single.text or "", multiple.text or single.text or ""] if single is not None
+        plural = multiple.text if multiple is not None else None
+        value: object = ([single.text or "", plural or single.text or ""] if single is not None
                          else (element.text or "").strip())
         if name.startswith("month-") and name[6:].isdigit() and form in ("long", "short"):
             months[form][int(name[6:]) - 1] = str(value)

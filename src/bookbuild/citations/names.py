@@ -201,7 +201,7 @@ _COLLATORS: dict = {}
 
 
 def _collator(language: str):
-    import icu
+    import icu  # type: ignore[import-untyped]
 
     if language not in _COLLATORS:
         collator = icu.Collator.createInstance(icu.Locale(language))

@@ -72,7 +72,7 @@ from .titles import (
     title_case,
     to_rich,
 )
-from .views import CiteView, EntryView
+from .views import CiteView, EntryView, in_language_of
 
 SHIPPED_STYLES = Path(__file__).parent / "styles"
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -485,12 +485,17 @@ def _make_environment(style: CitationStyle) -> Environment:
             return Markup("")
         # A title inside an italic title is set upright.
         html = value.html(flip_italic=True) if isinstance(value, RichText) else str(escape(value))
-        return Markup(f"<i>{html}</i>")
+        lang = getattr(value, "lang", "")
+        return Markup(f'<i lang="{escape(lang)}">{html}</i>') if lang else Markup(f"<i>{html}</i>")
 
     def quoted(value) -> Markup:
         if not _present(value):
             return Markup("")
-        return quote_marks(escape(value), locale.open_quote, locale.close_quote, locale.open_inner_quote,
+        text = escape(value)
+        lang = getattr(value, "lang", "")
+        if lang:  # the marks are the book's; the words inside them are the work's
+            text = Markup(f'<span lang="{escape(lang)}">') + text + Markup("</span>")
+        return quote_marks(text, locale.open_quote, locale.close_quote, locale.open_inner_quote,
                            locale.close_inner_quote)
 
     def wrap(value, before: str = "", after: str = "") -> Markup:
@@ -549,11 +554,12 @@ def _make_environment(style: CitationStyle) -> Environment:
         sentences=sentences,
         capfirst=capfirst,
         # Title and sentence case are English rules (as in CSL): only an English work (its langid) in a book in
-        # English is recased; others keep their titles as written.
-        title_case=lambda value: title_case(value) if _RECASE.get() and locale.language == "en" else to_rich(value),
-        sentence_case=lambda value: (sentence_case(value) if _RECASE.get() and locale.language == "en"
+        # English is recased; others keep their titles as written, and a title keeps its language's mark.
+        title_case=_keeping_language(lambda value: title_case(value) if _RECASE.get() and locale.language == "en"
                                      else to_rich(value)),
-        main_title=main_title,
+        sentence_case=_keeping_language(lambda value: sentence_case(value)
+                                        if _RECASE.get() and locale.language == "en" else to_rich(value)),
+        main_title=_keeping_language(main_title),
         initials=lambda value: given_initials(str(value)),
         date=date,
         pages=pages,
@@ -570,6 +576,14 @@ def _particle_in_surname(names: NameList) -> NameList:
     """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep")."""
     return NameList(tuple(Name(family=f"{name.particle} {name.family}", given=name.given, suffix=name.suffix)
                           if name.particle and not name.literal else name for name in names.names), names.others)
+
+
+def _keeping_language(function):
+    """A title filter whose result keeps the language of its input (see views.TitleInLanguage)."""
+    def filtered(value, *args, **options):
+        return in_language_of(value, function(value, *args, **options))
+
+    return filtered
 
 
 def _present(value) -> bool:

@@ -85,6 +85,21 @@ def _joined(first: RichText, second: RichText, separator: str = ": ") -> RichTex
     return RichText(first.spans + (Span(separator),) + second.spans)
 
 
+@dataclass(frozen=True)
+class TitleInLanguage(RichText):
+    """A title in another language than the book's: printed with its ``lang`` (``<i lang="hu">``)."""
+
+    lang: str = ""
+
+
+def in_language_of(source, result):
+    """*result* (a title made from *source*) in the language of *source*, if it has one."""
+    lang = getattr(source, "lang", "")
+    if lang and isinstance(result, RichText) and not isinstance(result, TitleInLanguage):
+        return TitleInLanguage(result.spans, lang=lang)
+    return result
+
+
 class EntryView:
     """A Reference as the templates see it: ``{{ work.title }}``, ``{{ work.editor | names }}``."""
 
@@ -116,8 +131,11 @@ class EntryView:
         """Any field by its biblatex name, or empty text.  The titles of a work in another language than
         English are kept as written: title and sentence case are English rules."""
         value = self.reference.get(name)
-        if name in _TITLE_FIELDS and value and self.language not in ("", "en"):
-            return RichText(tuple(replace(span, protected=True) for span in value.spans))
+        if name in _TITLE_FIELDS and value:
+            if self.language not in ("", "en"):
+                value = RichText(tuple(replace(span, protected=True) for span in value.spans))
+            if self.language and self.language != self._locale.language:
+                value = TitleInLanguage(value.spans, lang=self.language)
         return value
 
     @property
@@ -155,19 +173,20 @@ class EntryView:
     @property
     def title(self) -> RichText:
         if self._issue:
-            return _joined(self.field("issuetitle"), self.field("issuesubtitle"))
-        return _joined(self.field("title"), self.field("subtitle"))
+            return in_language_of(self.field("issuetitle"),
+                                  _joined(self.field("issuetitle"), self.field("issuesubtitle")))
+        return in_language_of(self.field("title"), _joined(self.field("title"), self.field("subtitle")))
 
     @property
     def short_title(self) -> RichText:
         """The ``shorttitle`` field, else the title without its subtitle."""
         if self._issue:
-            return main_title(self.field("issuetitle"))
-        return self.field("shorttitle") or main_title(self.field("title"))
+            return in_language_of(self.field("issuetitle"), main_title(self.field("issuetitle")))
+        return self.field("shorttitle") or in_language_of(self.field("title"), main_title(self.field("title")))
 
     @property
     def booktitle(self) -> RichText:
-        return _joined(self.field("booktitle"), self.field("booksubtitle"))
+        return in_language_of(self.field("booktitle"), _joined(self.field("booktitle"), self.field("booksubtitle")))
 
     @property
     def maintitle(self) -> RichText:

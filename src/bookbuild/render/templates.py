@@ -194,6 +194,10 @@ def load_labels(language: str, project: Project | None = None, report: Report | 
             path = project.styles_dir / "labels" / name
             if path.is_file():
                 found_project = True
+                if not project.is_source(path):  # a link to a file outside the project is never read
+                    diagnostics.error(project.location(path), "label file lies outside the project",
+                                      hint="copy the file into styles/labels/ instead of linking to it")
+                    continue
                 _merge(labels, _read_project_labels(path, project, diagnostics))
         diagnostics.raise_if_any()
     if not found_theme and not found_project and report is not None:
@@ -206,7 +210,7 @@ def load_labels(language: str, project: Project | None = None, report: Report | 
 
 def report_missing_hyphenation(language: str, report: Report, where: SourceLocation | None = None) -> None:
     """Warn when there are no hyphenation patterns for the book's language: justified text would be set unhyphenated."""
-    import pyphen
+    import pyphen  # type: ignore[import-untyped]
 
     if pyphen.language_fallback(language.replace("-", "_")) is None:
         report.warn(where, f"no hyphenation patterns for language '{language}': the text is set without hyphenation",
