@@ -25,6 +25,9 @@ command -v java >/dev/null                     || echo default-jre-headless
 command -v pdftoppm >/dev/null                 || echo poppler-utils
 command -v chromium >/dev/null                 || echo chromium
 command -v npm >/dev/null                      || echo npm
+command -v pkg-config >/dev/null               || echo pkg-config
+pkg-config --exists icu-i18n 2>/dev/null       || echo libicu-dev
+command -v g++ >/dev/null                      || echo g++
 endef
 export SYSTEM_CHECKS
 
