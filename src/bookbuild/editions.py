@@ -293,6 +293,10 @@ def check_audiences(manuscript: Manuscript, config: BookConfig, project: Project
                     if name in boxes:
                         continue
                     close = closest(name, boxes)
+                    if close is None:
+                        # Not a slip of a known name: a class of the author's own (Pandoc books have many, such
+                        # as .table-wrap). It is reported as a class nothing styles (known_classes), a warning.
+                        continue
                     what = "audience" if close in audiences else "box name"
                     diagnostics.error(where, f"unknown {what} '{name}'",
                                       hint=(f"did you mean '{close}'? " if close else "")
