@@ -27,6 +27,7 @@ from .citations.model import CitationResult, RenderedCitation
 from .errors import Diagnostics, closest
 from .manuscript import Chapter, Manuscript
 from .markdown.citation_syntax import Citation
+from .render.templates import fill_label
 
 KINDS = ("fig", "tbl", "sec", "eq")
 _PREFIX_RE = re.compile(r"^(fig|tbl|sec|eq)[-:]")
@@ -131,9 +132,9 @@ def reference_html(citation: Citation, targets: Mapping[str, Target], labels: Ma
     for item in citation.items:
         target = targets[item.key]
         if target.chapter:
-            label = f"{labels.get('chapter', 'Chapter')} {target.number}"
+            label = fill_label(str(labels.get("chapter", "Chapter")), number=target.number)
         else:
-            label = f"{names.get(target.kind, target.kind)} {target.number}"
+            label = fill_label(str(names.get(target.kind, target.kind)), number=target.number)
         if getattr(item, "suppress_author", False):
             label = target.number
         text = f'<a class="crossref" href="#{html.escape(target.id)}">{html.escape(label)}</a>'

@@ -60,13 +60,6 @@ def format_name(name: Name, inverted: bool, short: bool, use_initials: bool,
     if family_first:
         # "Nagy Imre", "Rainer M. János": the same whether the style inverts names or not.
         return " ".join(part for part in (name.particle, name.family, given, name.suffix) if part)
-    if inverted and name.useprefix and name.particle:
-        text = f"{name.particle} {name.family}"
-        if given:
-            text += sort_separator + given
-        if name.suffix:
-            text += sort_separator + name.suffix
-        return text
     if inverted:
         rest = " ".join(part for part in (given, name.particle) if part)
         text = name.family

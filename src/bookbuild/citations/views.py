@@ -304,6 +304,9 @@ class EntryView:
     @property
     def origyear(self) -> str:
         """The year of the original edition of a reprint (``origdate``, or BibTeX's ``origyear``)."""
+        date = getattr(self.reference, "origdate", None)  # read as a date by the bibliography stage
+        if date is not None and date.year is not None:
+            return str(date.year)
         text = str(self.field("origdate") or self.field("origyear")).strip()
         return text[:4] if text[:4].isdigit() else text
 

@@ -450,7 +450,9 @@ def crossref_label(token: Token, env: dict) -> str:
     kind, number = (token.meta or {}).get("crossref", (None, ""))
     if not kind:
         return ""
-    return f'{env["context"].labels.get("crossrefs", {}).get(kind, kind)} {number}'
+    from .templates import fill_label
+
+    return fill_label(str(env["context"].labels.get("crossrefs", {}).get(kind, kind)), number=number)
 
 
 def code_language(info: str) -> str:
