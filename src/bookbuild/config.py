@@ -9,6 +9,7 @@ reported at once, each with the line of the key.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 import uuid
@@ -219,7 +220,7 @@ def slugify(text: str) -> str:
 def load_config(project: Project) -> BookConfig:
     """Read book.toml if the project has one, and fill in defaults from the folder."""
     path = project.config_path
-    if path.is_file():
+    if os.path.lexists(path):  # a link out of the project, a FIFO or a folder is an error, not "no book.toml"
         text = project.read_text(path, MAX_CONFIG_BYTES, hint_when_large="book.toml holds settings, not text")
         source = project.location(path)
         try:
@@ -418,6 +419,8 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
     chapters = config.chapters
     if not chapters:
         chapters = tuple(path.name for path in sorted(folder.glob("*.md")) if path.name.lower() != "readme.md")
+        for name in chapters:  # found, not named: still only regular files inside the folder
+            _check_source_file(folder, name, "chapter file", project.location(folder / name), project, diagnostics)
         if not chapters:
             diagnostics.error(config.source or project.location(folder), "no chapters: the manuscript folder "
                               "has no *.md files", hint="add chapter files or list them under 'chapters'")
@@ -435,12 +438,20 @@ def _with_defaults(config: BookConfig, project: Project) -> BookConfig:
         candidates = sorted(path.name for path in folder.glob("*.bib"))
         if len(candidates) == 1:
             bibliography = candidates[0]
+            _check_source_file(folder, bibliography, "bibliography file", project.location(folder / bibliography),
+                               project, diagnostics)
         elif len(candidates) > 1:
             diagnostics.error(config.source or project.location(folder),
                               f"several .bib files ({', '.join(candidates)}) and no 'bibliography' key",
                               hint="name the one to use: bibliography = \"" + candidates[0] + "\"")
     if config.cover:
+        found = len(diagnostics.problems)
         _check_source_file(folder, config.cover, "cover image", config.location_of("cover"), project, diagnostics)
+        if len(diagnostics.problems) == found:  # the checks a chapter's images get (size, pixels, SVG)
+            from .images import image_problems
+
+            for problem in image_problems(folder / config.cover):
+                diagnostics.error(config.location_of("cover"), f"cover image '{config.cover}' {problem}")
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", config.language):
         diagnostics.error(config.location_of("language"), f"'{config.language}' is not a BCP 47 language tag",
                           hint="for example 'en', 'en-GB' or 'hu'")
