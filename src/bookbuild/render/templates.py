@@ -12,8 +12,11 @@ template cannot reach into Python.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+import threading
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +26,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..cache import read_signed, write_signed
-from ..errors import BookbuildError, Diagnostics
+from ..errors import BookbuildError, Diagnostics, SourceLocation
 from ..project import Project
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
@@ -41,7 +44,7 @@ def make_environment(project: Project) -> jinja2.Environment:
         *loaders,
     ])
     # Sandboxed: a project's templates can lay out values, not reach into Python.
-    environment = SandboxedEnvironment(
+    environment = BoundedSandbox(
         loader=loader,
         bytecode_cache=template_cache(project.cache_dir / "templates"),
         autoescape=True,
@@ -114,10 +117,78 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         write_signed(self._path(bucket), bucket.bytecode_to_string())
 
 
-def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:
-    """Render a template; a mistake in a project's template is a user error with its file and line."""
+MAX_TEMPLATE_VALUE = 10_000_000  # characters or items one operation in a template may make
+MAX_EXPONENT = 1000
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with ``*`` and ``**`` bounded: ``"x" * 10**10`` is an error, not all the memory there is.
+
+    (The sandbox already bounds ``range()``; ``render_template`` bounds the time.)
+    """
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT and \
+                not (isinstance(left, (int, float)) and abs(left) <= 1):
+            raise jinja2.exceptions.SecurityError(f"the exponent {right} is too large")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and \
+                        len(sequence) * count > MAX_TEMPLATE_VALUE:
+                    raise jinja2.exceptions.SecurityError(f"repeating a value {count} times makes it too long")
+        return super().call_binop(context, operator, left, right)
+
+
+def template_seconds() -> int:
+    """The processor time one template may take to render (``BOOKBUILD_TEMPLATE_SECONDS``, default 60)."""
+    value = os.environ.get("BOOKBUILD_TEMPLATE_SECONDS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_TEMPLATE_SECONDS
+
+
+DEFAULT_TEMPLATE_SECONDS = 60
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int):
+    """Stop what runs inside after *seconds* of this process's processor time (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
-        return environment.get_template(name).render(**values)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:
+    """Render a template; a mistake in a project's template is a user error with its file and line.
+
+    Rendering is bounded: a template that loops for longer than
+    ``template_seconds()`` of processor time is stopped with an error naming it.
+    """
+    seconds = template_seconds()
+    try:
+        with _time_limit(seconds):
+            return environment.get_template(name).render(**values)
+    except _OutOfTime as error:
+        location = _traceback_location(error, project)
+        raise BookbuildError.at(location or SourceLocation(name), f"template '{name}' took more than {seconds} "
+                                "seconds of processor time to render and was stopped",
+                                hint="a loop in the template may never end; set BOOKBUILD_TEMPLATE_SECONDS to "
+                                "allow more") from None
     except jinja2.TemplateSyntaxError as error:
         raise BookbuildError.at(_template_location(error.filename, error.lineno, project),
                                 f"template error: {error.message}") from None
@@ -136,8 +207,6 @@ def render_template(environment: jinja2.Environment, name: str, project: Project
 
 
 def _template_location(filename: str | None, line: int | None, project: Project):
-    from ..errors import SourceLocation
-
     if not filename:
         return None
     path = Path(filename)
