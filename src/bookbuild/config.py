@@ -230,6 +230,8 @@ def load_config(project: Project) -> BookConfig:
             raise BookbuildError.at(
                 SourceLocation(source.path, line, column), f"invalid TOML: {message}"
             ) from None
+        except RecursionError:  # arrays or tables nested thousands deep
+            raise BookbuildError.at(source, "invalid TOML: values are nested too deeply") from None
         locations = _key_locations(text, source.path)
         config = _config_from_table(data, locations, source)
     else:

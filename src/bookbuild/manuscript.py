@@ -100,8 +100,41 @@ class Manuscript:
 
 
 def read_source(path: Path, project: Project) -> str:
-    """The text of a chapter file: UTF-8, BOM removed, line endings made LF."""
-    return project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
+    """The text of a chapter file: UTF-8, BOM removed, line endings made LF, no control characters."""
+    text = project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
+    control = _CONTROL_RE.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        raise BookbuildError.at(project.location(path, line, column),
+                                f"the chapter holds the control character U+{ord(control[0]):04X}, which no book "
+                                "can show", hint="remove it (an editor that shows invisible characters helps)")
+    return text
+
+
+# Characters XML 1.0 (hence EPUB and the PDF's structure) cannot carry: C0 controls but tab and newline.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML without aliases: ``*name`` is never needed in front matter, and lets a few lines expand to billions."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def _unencodable(value: Any) -> bool:
+    """Whether *value* holds a lone surrogate (a YAML escape such as "\\ud800"), which no file can hold."""
+    if isinstance(value, str):
+        return any("\ud800" <= character <= "\udfff" for character in value)
+    if isinstance(value, dict):
+        return any(_unencodable(key) or _unencodable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unencodable(item) for item in value)
+    return False
 
 
 def parse_manuscript(project: Project, config: BookConfig, report: Report) -> Manuscript:
@@ -154,7 +187,10 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
 def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diagnostics) -> dict[str, Any]:
     first_line = (token.map[0] if token.map else 0) + 2  # the line after '---', 1-based
     try:
-        data = yaml.safe_load(token.content) if token.content.strip() else {}
+        data = yaml.load(token.content, Loader=_FrontMatterLoader) if token.content.strip() else {}  # noqa: S506
+    except RecursionError:
+        diagnostics.error(replace(location, line=first_line), "invalid YAML front matter: nested too deeply")
+        return {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         last_line = first_line + max(token.content.rstrip("\n").count("\n"), 0)
@@ -164,6 +200,10 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
         return {}
     if not isinstance(data, dict):
         diagnostics.error(replace(location, line=first_line), "front matter must be a set of 'key: value' lines")
+        return {}
+    if _unencodable(data):
+        diagnostics.error(replace(location, line=first_line), "invalid YAML front matter: it holds a lone "
+                          "surrogate (an escape such as \\ud800), which is not a character")
         return {}
     lines = token.content.split("\n")
     for key, value in data.items():
@@ -192,6 +232,10 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
     chapters: list[Chapter] = []
     number = 0
     for parsed in files:
+        for line in parsed.env.get("flattened", ()):
+            report.warn(replace(parsed.location, line=line + 1), "text nested more than 20 levels deep (quotes, "
+                        "lists, emphasis): the deeper levels are kept as plain text",
+                        hint="nest quotes, lists and emphasis less deeply")
         kind = parsed.front_matter.get("kind", "chapter")
         if kind == "chapter":
             number += 1

@@ -19,6 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .blocks import blocks_plugin
 from .citation_syntax import citation_plugin
 from .fenced_divs import fenced_div_plugin
+from .nesting import nesting_plugin
 
 # Opening and closing double, then single quotes, by primary language subtag.
 QUOTES = {
@@ -54,4 +55,5 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(citation_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
     md.use(blocks_plugin)
+    md.use(nesting_plugin)  # past the nesting limit, text is flattened and reported, never dropped
     return md
