@@ -88,3 +88,16 @@ def test_a_very_long_word_is_broken_not_clipped(tmp_path):
     [pdf] = (root / "build").glob("*.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "".join(text.split()).count("x") == 3000
+
+
+@pytest.mark.parametrize("columns, warned", [(2000, True), (17, True), (16, False), (3, False)])
+def test_a_table_wider_than_a_page_is_reported(tmp_path, columns, warned):
+    row = "|" + "|".join(f"c{n}" for n in range(columns)) + "|\n"
+    chapter = "# T\n\nText.\n\n" + row + "|" + "|".join("-" for _ in range(columns)) + "|\n" + row * 2
+    root = make_project(tmp_path / "book", {"manuscript/01.md": chapter})
+    report = Report(stream=None)
+    html = print_html(root, report)
+    assert f"c{columns - 1}" in html
+    expected = (f"manuscript/01.md:5: warning: table has {columns} columns: a printed page has room for about 16, "
+                "and columns that do not fit are cut off at its edge")
+    assert (expected in _warnings(report)) == warned

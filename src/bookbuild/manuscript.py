@@ -112,6 +112,23 @@ def read_source(path: Path, project: Project) -> str:
     return text
 
 
+MAX_TABLE_COLUMNS = 16
+
+
+def _wide_tables(tokens: Sequence[Token]) -> Iterator[tuple[int, int]]:
+    """(0-based line, columns) of each table with more columns than a page can show."""
+    line, columns = None, 0
+    for token in tokens:
+        if token.type == "table_open":
+            line, columns = (token.map[0] if token.map else 0), 0
+        elif token.type in ("th_open", "td_open") and line is not None:
+            columns += 1
+        elif token.type == "tr_close" and line is not None:
+            if columns > MAX_TABLE_COLUMNS:
+                yield line, columns
+            line = None
+
+
 # Characters XML 1.0 (hence EPUB and the PDF's structure) cannot carry: C0 controls but tab and newline.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
@@ -232,6 +249,10 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
     chapters: list[Chapter] = []
     number = 0
     for parsed in files:
+        for line, columns in _wide_tables(parsed.tokens):
+            report.warn(replace(parsed.location, line=line + 1), f"table has {columns} columns: a printed page "
+                        f"has room for about {MAX_TABLE_COLUMNS}, and columns that do not fit are cut off at its edge",
+                        hint="split the table, or turn it round (rows for columns)")
         for line in parsed.env.get("flattened", ()):
             report.warn(replace(parsed.location, line=line + 1), "text nested more than 20 levels deep (quotes, "
                         "lists, emphasis): the deeper levels are kept as plain text",
