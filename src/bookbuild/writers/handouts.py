@@ -108,6 +108,15 @@ def lay_out_handout(job: HandoutJob) -> tuple[bytes | None, Problem | None]:
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=job.identifier.encode()), None
 
 
+def _start_worker(limits: Limits) -> None:
+    """A handout worker: the layout workers' limits, then WeasyPrint (a limit too small for it stops the pool)."""
+    apply_limits(limits)
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, MemoryError, OSError):
+        os._exit(70)  # the main process reports the stopped pool, naming the limits
+
+
 def _lay_out_within(limits: Limits, job: HandoutJob) -> tuple[bytes | None, Problem | None]:
     allow_seconds(limits.seconds)
     try:
@@ -133,7 +142,7 @@ def lay_out_handouts(jobs: Sequence[HandoutJob]) -> list[bytes]:
     limits = limits_from_environment()
     try:
         with ProcessPoolExecutor(max_workers=worker_count(len(jobs)), mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=apply_limits, initargs=(limits,)) as pool:
+                                 initializer=_start_worker, initargs=(limits,)) as pool:
             results = list(pool.map(functools.partial(_lay_out_within, limits), jobs))
     except BrokenProcessPool:
         raise BookbuildError.at(None, f"handouts: laying out was stopped: it took more than {limits.seconds} seconds "
