@@ -9,6 +9,7 @@ reported at once, each with the line of the key.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 import uuid
@@ -255,7 +256,7 @@ def read_config(project: Project) -> tuple[BookConfig, Diagnostics]:
     """
     diagnostics = Diagnostics()
     path = project.config_path
-    if path.is_file():
+    if os.path.lexists(path):  # a link out of the project, a FIFO or a folder is an error, not "no book.toml"
         text = project.read_text(path, MAX_CONFIG_BYTES, hint_when_large="book.toml holds settings, not text")
         source = project.location(path)
         try:
@@ -263,6 +264,9 @@ def read_config(project: Project) -> tuple[BookConfig, Diagnostics]:
         except tomllib.TOMLDecodeError as error:
             line, column, message, hint = explain_toml_error(text, str(error))
             diagnostics.error(SourceLocation(source.path, line, column), message, hint=hint)
+            data = {}
+        except RecursionError:  # arrays or tables nested thousands deep
+            diagnostics.error(source, "invalid TOML: values are nested too deeply")
             data = {}
         locations = _key_locations(text, source.path)
         values = _read_table(data, OPTIONS, "", locations, source, diagnostics)
@@ -623,6 +627,8 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
     chapters = config.chapters
     if not chapters:
         chapters = discover_chapters(folder)
+        for name in chapters:  # found, not named: still only regular files inside the folder
+            _check_source_file(folder, name, "chapter file", project.location(folder / name), project, diagnostics)
         if not chapters:
             diagnostics.error(config.source or project.location(folder), "no chapters: the manuscript folder "
                               "has no *.md files", hint="add chapter files or list them under 'chapters'")
@@ -649,6 +655,8 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
         candidates = sorted(path.name for path in folder.glob("*.bib"))
         if len(candidates) == 1:
             bibliography = candidates[0]
+            _check_source_file(folder, bibliography, "bibliography file", project.location(folder / bibliography),
+                               project, diagnostics)
         elif len(candidates) > 1:
             diagnostics.error(config.source or project.location(folder),
                               f"several .bib files ({', '.join(candidates)}) and no 'bibliography' key",
@@ -657,6 +665,11 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
     if cover:
         before = len(diagnostics.problems)
         _check_source_file(folder, cover, "cover image", config.location_of("cover"), project, diagnostics)
+        if len(diagnostics.problems) == before:  # the checks a chapter's images get (size, pixels, SVG)
+            from .images import image_problems
+
+            for problem in image_problems(folder / cover):
+                diagnostics.error(config.location_of("cover"), f"cover image '{cover}' {problem}")
         if len(diagnostics.problems) > before:
             cover = ""
     language = config.language

@@ -6,9 +6,16 @@ chapter's line rather than a crash or a stall in the renderer:
 * raster images (PNG, JPEG, GIF, WebP) must be readable and at most
   ``MAX_PIXELS`` pixels — a small file can decompress to gigabytes;
 * SVG files must be well-formed XML without entity declarations (the
-  "billion laughs"), and may refer only to their own elements or to embedded
-  ``data:`` images, never to other files or to the web;
+  "billion laughs") anywhere in the file, and may refer only to their own
+  elements or to embedded ``data:`` images, never to other files or to the web;
+* an SVG may hold at most ``MAX_SVG_ELEMENTS`` elements, counted as they are
+  drawn: a ``<use>`` draws its target again, so a few ``<use>`` elements that
+  refer to groups of ``<use>`` elements cannot multiply into billions, and a
+  ``<use>`` that ends up referring to itself is refused;
 * every image file is at most ``MAX_FILE_BYTES``.
+
+The same checks apply wherever a project's image enters a book: in a
+chapter, as the cover, and in a stylesheet (``url()``, ``data:`` images).
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from pathlib import Path
 
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # 60 megapixels: a full A4 page at 600 dpi is 35
+MAX_SVG_ELEMENTS = 100_000  # as drawn, <use> expanded
 RASTER_TYPES = ("png", "jpeg", "gif", "webp")
+IMAGE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 _URL_IN_STYLE = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
 _SIZE_RE = re.compile(r"^(\d{1,4}(?:\.\d+)?)(px|mm|cm|in|pt|em|%)?$")
 
@@ -73,13 +82,24 @@ def raster_problems(data: bytes) -> list[str]:
 def svg_problems(data: bytes) -> list[str]:
     from lxml import etree
 
-    if re.search(rb"<!ENTITY", data[:65536], re.IGNORECASE):
+    if re.search(rb"<!ENTITY", data, re.IGNORECASE):
         return ["declares XML entities, which are not allowed in SVG images"]
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         return [f"is not well-formed SVG ({error.msg})"]
+    except ValueError as error:  # such as an encoding lxml does not know
+        return [f"is not well-formed SVG ({error})"]
+    subset = root.getroottree().docinfo.internalDTD
+    if subset is not None and (list(subset.iterentities()) or list(subset.iterelements())):
+        return ["declares XML entities, which are not allowed in SVG images"]  # in an encoding the scan missed
+    drawn = drawn_elements(root)
+    if drawn is None:
+        return ["has a <use> element that refers, through others, to itself"]
+    if drawn > MAX_SVG_ELEMENTS:
+        return [f"draws more than {MAX_SVG_ELEMENTS:,} elements once its <use> elements are expanded; "
+                "simplify it or save it as a PNG"]
     problems = []
     for element in root.iter():
         if not isinstance(element.tag, str):
@@ -99,6 +119,63 @@ def svg_problems(data: bytes) -> list[str]:
                     problems.append(f"refers to '{reference[:80]}' in a stylesheet; an SVG image may refer only "
                                     "to its own elements (#id) or embedded data: images")
     return sorted(set(problems))
+
+
+def drawn_elements(root) -> int | None:
+    """How many elements drawing *root* takes, each ``<use>`` counted with what it draws; None for a cycle.
+
+    Counted without recursion (a chain of ``<use>`` may be long) and stopping
+    as soon as the count passes ``MAX_SVG_ELEMENTS``.
+    """
+    elements = [element for element in root.iter() if isinstance(element.tag, str)]  # keeps lxml's proxies alive
+    if len(elements) > MAX_SVG_ELEMENTS:
+        return len(elements)
+    by_id = {element.get("id"): element for element in elements if element.get("id")}
+
+    def parts(element) -> list:
+        found = [child for child in element if isinstance(child.tag, str)]
+        if element.tag.rsplit("}", 1)[-1] == "use":
+            for name, value in element.attrib.items():
+                if name.rsplit("}", 1)[-1] == "href" and value.strip().startswith("#"):
+                    target = by_id.get(value.strip()[1:])
+                    if target is not None:
+                        found.append(target)
+        return found
+
+    counts: dict = {}
+    open_elements: set = set()
+    stack: list = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        if closing:
+            counts[element] = 1 + sum(counts[part] for part in parts(element))
+            open_elements.discard(element)
+            if counts[element] > MAX_SVG_ELEMENTS:
+                return counts[element]
+            continue
+        if element in counts:
+            continue
+        if element in open_elements:
+            return None  # reached again from inside itself
+        open_elements.add(element)
+        stack.append((element, True))
+        stack.extend((part, False) for part in parts(element) if part not in counts)
+    return counts[root]
+
+
+def svg_data_url_problems(url: str) -> list[str]:
+    """What is wrong with an SVG written into a stylesheet as a ``data:`` URL."""
+    import urllib.parse
+
+    header, _, payload = url.partition(",")
+    if len(payload) > MAX_FILE_BYTES:
+        return ["is too large to embed in a stylesheet; save it as a file"]
+    try:
+        data = (base64.b64decode(payload, validate=True) if header.lower().endswith(";base64")
+                else urllib.parse.unquote_to_bytes(payload))
+    except ValueError:
+        return ["is a data: URL whose base64 content is broken"]
+    return svg_problems(data)
 
 
 def _internal_reference(reference: str) -> bool:

@@ -113,8 +113,58 @@ class Manuscript:
 
 
 def read_source(path: Path, project: Project) -> str:
-    """The text of a chapter file: UTF-8, BOM removed, line endings made LF."""
-    return project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
+    """The text of a chapter file: UTF-8, BOM removed, line endings made LF, no control characters."""
+    text = project.read_text(path, MAX_CHAPTER_BYTES, hint_when_large="split it into several chapters")
+    control = _CONTROL_RE.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        raise BookbuildError.at(project.location(path, line, column),
+                                f"the chapter holds the control character U+{ord(control[0]):04X}, which no book "
+                                "can show", hint="remove it (an editor that shows invisible characters helps)")
+    return text
+
+
+MAX_TABLE_COLUMNS = 16
+
+
+def _wide_tables(tokens: Sequence[Token]) -> Iterator[tuple[int, int]]:
+    """(0-based line, columns) of each table with more columns than a page can show."""
+    line, columns = None, 0
+    for token in tokens:
+        if token.type == "table_open":
+            line, columns = (token.map[0] if token.map else 0), 0
+        elif token.type in ("th_open", "td_open") and line is not None:
+            columns += 1
+        elif token.type == "tr_close" and line is not None:
+            if columns > MAX_TABLE_COLUMNS:
+                yield line, columns
+            line = None
+
+
+# Characters XML 1.0 (hence EPUB and the PDF's structure) cannot carry: C0 controls but tab and newline.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML without aliases: ``*name`` is never needed in front matter, and lets a few lines expand to billions."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def _unencodable(value: Any) -> bool:
+    """Whether *value* holds a lone surrogate (a YAML escape such as "\\ud800"), which no file can hold."""
+    if isinstance(value, str):
+        return any("\ud800" <= character <= "\udfff" for character in value)
+    if isinstance(value, dict):
+        return any(_unencodable(key) or _unencodable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unencodable(item) for item in value)
+    return False
 
 
 def parse_manuscript(project: Project, config: BookConfig, report: Report,
@@ -179,7 +229,10 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
 def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diagnostics) -> dict[str, Any]:
     first_line = (token.map[0] if token.map else 0) + 2  # the line after '---', 1-based
     try:
-        data = yaml.safe_load(token.content) if token.content.strip() else {}
+        data = yaml.load(token.content, Loader=_FrontMatterLoader) if token.content.strip() else {}  # noqa: S506
+    except RecursionError:
+        diagnostics.error(replace(location, line=first_line), "invalid YAML front matter: nested too deeply")
+        return {}
     except yaml.YAMLError as error:
         line, message, hint = explain_yaml_error(token.content, error)
         diagnostics.error(replace(location, line=first_line + line), message, hint=hint)
@@ -190,6 +243,10 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
                           hint="keep one of the two lines and delete the other")
     if not isinstance(data, dict):
         diagnostics.error(replace(location, line=first_line), "front matter must be a set of 'key: value' lines")
+        return {}
+    if _unencodable(data):
+        diagnostics.error(replace(location, line=first_line), "invalid YAML front matter: it holds a lone "
+                          "surrogate (an escape such as \\ud800), which is not a character")
         return {}
     lines = token.content.split("\n")
     for key, value in data.items():
@@ -221,6 +278,14 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
     chapters: list[Chapter] = []
     number = 0
     for parsed in files:
+        for line, columns in _wide_tables(parsed.tokens):
+            report.warn(replace(parsed.location, line=line + 1), f"table has {columns} columns: a printed page "
+                        f"has room for about {MAX_TABLE_COLUMNS}, and columns that do not fit are cut off at its edge",
+                        hint="split the table, or turn it round (rows for columns)")
+        for line in parsed.env.get("flattened", ()):
+            report.warn(replace(parsed.location, line=line + 1), "text nested more than 20 levels deep (quotes, "
+                        "lists, emphasis): the deeper levels are kept as plain text",
+                        hint="nest quotes, lists and emphasis less deeply")
         kind = parsed.front_matter.get("kind") or _inferred_kind(parsed, numbered=number > 0)
         if kind == "chapter":
             number += 1

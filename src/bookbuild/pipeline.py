@@ -31,19 +31,19 @@ from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
 from .layout.pool import core_count, shared_pool
 from .layout.worker import Styles
-from .pagemap import PageMap, infer_labels, join_page_map, print_edition_name, read_page_map_part
+from .pagemap import PageMap, join_page_map, print_edition_name
 from .progress import QUIET, Progress
 from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
 from .render.templates import load_labels, report_missing_hyphenation
-from .preflight import preflight, report_findings
+from .preflight import report_findings
 from .writers import check_output_folder, remove_stale_temporaries, write_output
-from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, last_page_stands_alone, reading_order
+from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, reading_order
 from .writers.epub import epub_bytes
 from .writers.handouts import handout_job, handout_settings, write_handouts
-from .writers.pdf import PDF_VARIANT, label_pages, layout_pdf, pdf_identifier, print_sheets, resource_roots
+from .writers.pdf import PDF_VARIANT, pdf_identifier, print_sheets, resource_roots
 from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
                                 print_shop_settings)
 
@@ -257,7 +257,7 @@ def output_path(sources: Sources, edition: Edition, extension: str, kind: str = 
 class LayoutSettings:
     """How the printed book is laid out: in how many processes, and what the terminal shows meanwhile."""
 
-    jobs: int = 0  # worker processes; 1: the whole book in one document in this process; 0: one per core
+    jobs: int = 0  # worker processes (each under the same limits); 0: one per core
     progress: Progress = QUIET
 
     @property
@@ -266,8 +266,7 @@ class LayoutSettings:
 
     def start_workers(self) -> None:
         """Start the layout workers now, so that they import WeasyPrint while this process reads and renders."""
-        if self.workers > 1:
-            shared_pool(self.workers).start()
+        shared_pool(self.workers).start()
 
 
 def jobs_from_environment() -> int:
@@ -292,22 +291,13 @@ class PrintedBook:
 def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: LayoutSettings, *, want_pdf: bool,
                   check: bool, kind: str = "", extra_css: str = "", variant: str = PDF_VARIANT,
                   write_options: tuple = (), tagged: bool = True) -> BookLayout:
-    """Lay out one printed book: in chunks, in worker processes, through the cache; or whole (``--jobs 1``)."""
+    """Lay out one printed book: in chunks, in worker processes (one or more), through the cache.
+
+    Even with ``--jobs 1`` the layout runs in a worker, under the same memory
+    and time limits, and gives the same bytes as any other number of workers.
+    """
     project = sources.project
     name = output_path(sources, book.edition, "pdf", kind).name
-    if settings.workers == 1:
-        settings.progress.stage(f"laying out {name}")
-        laid_out = layout_pdf(html, book, project, extra_css=extra_css, variant=variant)
-        document = laid_out.document
-        data = None
-        part = read_page_map_part(page._page_box for page in document.pages)
-        if want_pdf:
-            settings.progress.stage(f"writing {name}")
-            data = document.write_pdf(pdf_variant=variant, pdf_identifier=pdf_identifier(book, kind),
-                                      uncompressed_pdf=False, finisher=label_pages(infer_labels(list(part.folios))),
-                                      **dict(write_options))
-        return BookLayout(laid_out.page_count, data, (part,),
-                          preflight(document, project.root) if check else (), last_page_stands_alone(document))
     styles = Styles(sheets=print_sheets(book, project, extra_css), base_url=project.manuscript_dir.as_uri() + "/",
                     roots=tuple(str(root) for root in resource_roots(project)), variant=variant,
                     write_options=tuple(write_options))

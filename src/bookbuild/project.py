@@ -42,15 +42,19 @@ class Project:
         try:
             shown = path.resolve().relative_to(self.root).as_posix()
         except ValueError:
-            shown = str(path)
+            try:  # a symlink leading out of the project: named by where it lies
+                shown = path.absolute().relative_to(self.root).as_posix()
+            except ValueError:
+                shown = str(path)
         return SourceLocation(shown, line, column)
 
     def read_text(self, path: Path, max_bytes: int, hint_when_large: str) -> str:
-        """The text of a source file: UTF-8 checked, BOM removed, line endings made LF."""
-        if path.stat().st_size > max_bytes:
-            raise BookbuildError.at(self.location(path), f"file is larger than {max_bytes // (1024 * 1024)} MB",
-                                    hint=hint_when_large)
-        raw = path.read_bytes()
+        """The text of a source file: UTF-8 checked, BOM removed, line endings made LF.
+
+        The file must be a regular file inside the project (symlinks resolved):
+        a link to a file elsewhere, a FIFO or a device is an error naming it.
+        """
+        raw = self.read_bytes(path, max_bytes, hint_when_large)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -61,6 +65,26 @@ class Project:
                 hint="save the file with UTF-8 encoding",
             ) from None
         return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+    def read_bytes(self, path: Path, max_bytes: int, hint_when_large: str = "", inside: Path | None = None) -> bytes:
+        """The bytes of a regular file inside the project (or inside *inside*, such as the theme); else an error."""
+        resolved = path.resolve()
+        if not _is_within(resolved, inside or self.root):
+            raise BookbuildError.at(self.location(path), "file lies outside the project (it is a symlink to "
+                                    f"'{resolved}')", hint="a book only reads files inside its project folder")
+        try:
+            descriptor = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as error:
+            raise BookbuildError.at(self.location(path), f"file cannot be read: {error.strerror}") from None
+        with os.fdopen(descriptor, "rb") as file:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise BookbuildError.at(self.location(path), "is not a regular file")
+            if status.st_size > max_bytes:
+                raise BookbuildError.at(self.location(path),
+                                        f"file is larger than {max(1, max_bytes // (1024 * 1024))} MB",
+                                        hint=hint_when_large or None)
+            return file.read(max_bytes + 1)
 
     def is_source(self, path: Path) -> bool:
         """Whether *path* lies in the manuscript or styles folder (never written by a build).
@@ -142,6 +166,10 @@ def locate_project(directory: Path | str = ".", out_dir: Path | str | None = Non
             hint="a project holds a manuscript/ folder with book.toml and chapters, "
             "or Markdown chapters (*.md) directly; 'bookbuild new DIR' makes one",
         )
+    for folder in (manuscript_dir, root / "styles"):
+        if os.path.lexists(folder) and not _is_within(folder.resolve(), root):
+            raise BookbuildError.at(SourceLocation(folder.name), "folder lies outside the project (it is a symlink "
+                                    f"to '{folder.resolve()}')", hint="a book only reads files inside its project folder")
     given = Path(out_dir).absolute() if out_dir is not None else root / "build"
     if given.is_symlink():
         raise BookbuildError.at(SourceLocation(str(given)), "output folder is a symlink or a file, not a folder",

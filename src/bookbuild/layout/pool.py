@@ -70,17 +70,33 @@ class WorkerFailed(Exception):
         self.bug = bug
 
 
-def _serve(connection: Connection, limits: Limits) -> None:
-    """A worker's life: limits set, WeasyPrint imported, then jobs until told to stop."""
+def apply_limits(limits: Limits) -> None:
+    """In a worker process: its address space, and no core file when it is stopped."""
     import resource
 
     memory = limits.memory_mb * 1024 * 1024
-    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0)):  # no core file when stopped
+    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0)):
         try:
             resource.setrlimit(limit, (value, value))
         except (ValueError, OSError):
             pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what an interrupt stops
+
+
+def allow_seconds(seconds: int) -> None:
+    """In a worker process: the next job may use *seconds* of processor time (then SIGXCPU stops the worker)."""
+    import resource
+
+    used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (int(used) + seconds, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass
+
+
+def _serve(connection: Connection, limits: Limits) -> None:
+    """A worker's life: limits set, WeasyPrint imported, then jobs until told to stop."""
+    apply_limits(limits)
     import weasyprint  # noqa: F401 - once per worker, before the first job
 
     from . import worker
@@ -93,11 +109,7 @@ def _serve(connection: Connection, limits: Limits) -> None:
         if message is None:
             return
         kind, job = message
-        used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-        try:
-            resource.setrlimit(resource.RLIMIT_CPU, (int(used) + limits.seconds, resource.RLIM_INFINITY))
-        except (ValueError, OSError):
-            pass
+        allow_seconds(limits.seconds)
         try:
             reply = ("done", worker.run(kind, job))
         except BookbuildError as error:

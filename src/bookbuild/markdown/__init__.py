@@ -27,6 +27,7 @@ from .fenced_divs import fenced_div_plugin
 from .header_references import header_references_plugin
 from .line_blocks import line_block_plugin
 from .math import math_plugin
+from .nesting import nesting_plugin
 from .pandoc_inline import pandoc_inline_plugin
 from .pandoc_tables import pandoc_tables_plugin
 from .raw import raw_plugin
@@ -64,4 +65,5 @@ def make_parser(language: str = "en") -> MarkdownIt:
     md.use(pandoc_inline_plugin)
     md.use(fancy_lists_plugin)
     md.use(header_references_plugin)
+    md.use(nesting_plugin)  # past the nesting limit, text is flattened and reported, never dropped
     return md

@@ -197,29 +197,46 @@ def render_affix(text: str, md: MarkdownIt | None) -> str:
     return Markup("".join(parts))
 
 
+MAX_CITATION_CHARS = 4000  # a bracket longer than this is not a citation (and is not looked into)
+_BRACKET_BEFORE_RE = re.compile(r" ?\[")
+_matches: list = [None, {}]  # the inline text last looked at, and its brackets' matches
+
+
 def _find_closing_bracket(src: str, start: int) -> int:
-    """Index of the ']' matching the '[' at *start*, or -1."""
-    depth = 0
-    pos = start
+    """Index of the ']' matching the '[' at *start*, or -1.
+
+    The matches of all brackets of a text are found in one pass (kept for the
+    text last asked about), so a run of thousands of unclosed '[' costs time
+    linear in its length, not one scan to the end per bracket.  Escaped
+    brackets and brackets in code spans are not counted.
+    """
+    if _matches[0] is not src:
+        _matches[0], _matches[1] = src, _bracket_matches(src)
+    return _matches[1].get(start, -1)
+
+
+def _bracket_matches(src: str) -> dict[int, int]:
+    matches: dict[int, int] = {}
+    opened: list[int] = []
+    pos = 0
     while pos < len(src):
         char = src[pos]
         if char == "\\":
             pos += 2
             continue
         if char == "[":
-            depth += 1
+            opened.append(pos)
         elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return pos
+            if opened:
+                matches[opened.pop()] = pos
         elif char == "`":
             # Skip code spans: citations are not looked for inside code.
             end = src.find("`", pos + 1)
             if end == -1:
-                return -1
+                break
             pos = end
         pos += 1
-    return -1
+    return matches
 
 
 def bracketed_citation(state: StateInline, silent: bool) -> bool:
@@ -228,7 +245,7 @@ def bracketed_citation(state: StateInline, silent: bool) -> bool:
     if src[start] != "[" or src.startswith("[^", start):
         return False
     end = _find_closing_bracket(src, start)
-    if end == -1:
+    if end == -1 or end - start > MAX_CITATION_CHARS:
         return False
     content = src[start + 1:end]
     if "@" not in content:
@@ -267,10 +284,12 @@ def in_text_citation(state: StateInline, silent: bool) -> bool:
     key = match["braced"] or match["plain"]
     pos = match.end()
     label, locator, suffix = "page", "", ""
-    bracket = re.match(r" ?\[", src[pos:])
-    if bracket and not src.startswith("[@", pos + bracket.end() - 1):
-        open_at = pos + bracket.end() - 1
+    bracket = _BRACKET_BEFORE_RE.match(src, pos)
+    if bracket and not src.startswith("[@", bracket.end() - 1):
+        open_at = bracket.end() - 1
         close_at = _find_closing_bracket(src, open_at)
+        if close_at - open_at > MAX_CITATION_CHARS:
+            close_at = -1
         inner = src[open_at + 1:close_at] if close_at != -1 else ""
         if close_at != -1 and "@" not in inner and src[close_at + 1:close_at + 2] not in ("(", "["):
             label, locator, suffix = parse_locator(inner)

@@ -12,8 +12,12 @@ template cannot reach into Python.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 import re
+import signal
+import threading
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -30,18 +34,18 @@ THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 
 
 def make_environment(project: Project) -> jinja2.Environment:
-    theme_templates = str(THEME_DIR / "templates")
+    theme_templates = THEME_DIR / "templates"
     loaders: list[jinja2.BaseLoader] = []
     project_templates = project.styles_dir / "templates"
     if project_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(project_templates)))
-    loaders.append(jinja2.FileSystemLoader(theme_templates))
+        loaders.append(ContainedLoader(project_templates, project, project.root))
+    loaders.append(ContainedLoader(theme_templates, project, THEME_DIR))
     loader = jinja2.ChoiceLoader([
-        jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(theme_templates)}),
+        jinja2.PrefixLoader({"theme": ContainedLoader(theme_templates, project, THEME_DIR)}),
         *loaders,
     ])
     # Sandboxed: a project's templates can lay out values, not reach into Python.
-    environment = SandboxedEnvironment(
+    environment = BoundedSandbox(
         loader=loader,
         bytecode_cache=template_cache(project.cache_dir / "templates"),
         autoescape=True,
@@ -53,6 +57,37 @@ def make_environment(project: Project) -> jinja2.Environment:
     environment.filters["roman"] = roman_numeral
     environment.filters["fill"] = fill_label
     return environment
+
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+class ContainedLoader(jinja2.BaseLoader):
+    """Templates from one folder, each a regular file that stays inside *bound* once symlinks are resolved.
+
+    A project's template (or one it includes or extends) that is a symlink to
+    a file elsewhere, a FIFO or a device is an error naming it, never read.
+    """
+
+    def __init__(self, folder: Path, project: Project, bound: Path):
+        self.folder = folder
+        self.project = project
+        self.bound = bound
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        source = self.project.read_bytes(path, MAX_TEMPLATE_BYTES, "a template lays out values; keep it small",
+                                         inside=self.bound)
+        try:
+            text = source.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = source[: error.start].count(b"\n") + 1
+            raise BookbuildError.at(self.project.location(path, line), "template is not valid UTF-8",
+                                    hint="save the file with UTF-8 encoding") from None
+        mtime = path.stat().st_mtime_ns
+        return text, str(path), lambda: os.path.exists(path) and path.stat().st_mtime_ns == mtime
 
 
 def template_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
@@ -84,10 +119,78 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         write_signed(self._path(bucket), bucket.bytecode_to_string())
 
 
-def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:
-    """Render a template; a mistake in a project's template is a user error with its file and line."""
+MAX_TEMPLATE_VALUE = 10_000_000  # characters or items one operation in a template may make
+MAX_EXPONENT = 1000
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with ``*`` and ``**`` bounded: ``"x" * 10**10`` is an error, not all the memory there is.
+
+    (The sandbox already bounds ``range()``; ``render_template`` bounds the time.)
+    """
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT and \
+                not (isinstance(left, (int, float)) and abs(left) <= 1):
+            raise jinja2.exceptions.SecurityError(f"the exponent {right} is too large")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and \
+                        len(sequence) * count > MAX_TEMPLATE_VALUE:
+                    raise jinja2.exceptions.SecurityError(f"repeating a value {count} times makes it too long")
+        return super().call_binop(context, operator, left, right)
+
+
+def template_seconds() -> int:
+    """The processor time one template may take to render (``BOOKBUILD_TEMPLATE_SECONDS``, default 60)."""
+    value = os.environ.get("BOOKBUILD_TEMPLATE_SECONDS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_TEMPLATE_SECONDS
+
+
+DEFAULT_TEMPLATE_SECONDS = 60
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int):
+    """Stop what runs inside after *seconds* of this process's processor time (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
-        return environment.get_template(name).render(**values)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def render_template(environment: jinja2.Environment, name: str, project: Project, **values: Any) -> str:
+    """Render a template; a mistake in a project's template is a user error with its file and line.
+
+    Rendering is bounded: a template that loops for longer than
+    ``template_seconds()`` of processor time is stopped with an error naming it.
+    """
+    seconds = template_seconds()
+    try:
+        with _time_limit(seconds):
+            return environment.get_template(name).render(**values)
+    except _OutOfTime as error:
+        location = _traceback_location(error, project)
+        raise BookbuildError.at(location or SourceLocation(name), f"template '{name}' took more than {seconds} "
+                                "seconds of processor time to render and was stopped",
+                                hint="a loop in the template may never end; set BOOKBUILD_TEMPLATE_SECONDS to "
+                                "allow more") from None
     except jinja2.TemplateSyntaxError as error:
         raise BookbuildError.at(_template_location(error.filename, error.lineno, project),
                                 f"template error: {error.message}") from None
@@ -106,8 +209,6 @@ def render_template(environment: jinja2.Environment, name: str, project: Project
 
 
 def _template_location(filename: str | None, line: int | None, project: Project):
-    from ..errors import SourceLocation
-
     if not filename:
         return None
     path = Path(filename)
@@ -132,41 +233,92 @@ def stylesheet_paths(project: Project, names: tuple[str, ...]) -> list[Path]:
     inside the project and to ``data:`` URLs; anything else is an error at the
     line that asks for it.
     """
-    paths = []
-    for name in names:
+    paths, own = [], []
+    for name in names + ("custom.css",):
         override = project.styles_dir / "css" / name
-        paths.append(override if override.is_file() else THEME_DIR / "css" / name)
-    custom = project.styles_dir / "css" / "custom.css"
-    if custom.is_file():
-        paths.append(custom)
+        if os.path.lexists(override):
+            paths.append(override)
+            own.append(override)
+        elif name != "custom.css":
+            paths.append(THEME_DIR / "css" / name)
     diagnostics = Diagnostics()
-    for path in paths:
-        if project.is_source(path):
-            _check_stylesheet_references(path, project, diagnostics)
+    for path in own:
+        try:
+            text = project_stylesheet(project, path)
+        except BookbuildError as error:
+            diagnostics.extend(error)
+            continue
+        _check_stylesheet_references(path, text, project, diagnostics)
     diagnostics.raise_if_any()
     return paths
 
 
-_CSS_REFERENCE_RE = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE | re.S)
+MAX_STYLESHEET_BYTES = 2 * 1024 * 1024
 
 
-def _check_stylesheet_references(path: Path, project: Project, diagnostics: Diagnostics) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    for match in _CSS_REFERENCE_RE.finditer(text):
-        reference = (match[2] if match[2] is not None else match[4] or "").strip()
-        if not reference or reference.startswith("data:") or reference.startswith("#"):
+def project_stylesheet(project: Project, path: Path) -> str:
+    """The text of a project's stylesheet: a regular UTF-8 file inside the project, else an error naming it."""
+    return project.read_text(path, MAX_STYLESHEET_BYTES, hint_when_large="a stylesheet this large is not CSS "
+                             "written by hand; keep images and fonts in files of their own")
+
+
+_CSS_REFERENCE_START_RE = re.compile(r"url\(|@import\s*", re.IGNORECASE)
+_CSS_URL_RE = re.compile(r"""\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^)"'\s]*))\s*\)""")
+_CSS_IMPORT_RE = re.compile(r"""(?:"([^"\n]*)"|'([^'\n]*)')""")
+
+
+def stylesheet_references(text: str):
+    """(offset, reference) of each ``url()`` and ``@import "..."`` in a stylesheet, in time linear in its length.
+
+    Each reference is looked for only between its own ``url(`` and the next
+    one, so no run of unclosed ``url(`` makes the search go over the same
+    text again.
+    """
+    starts = [(match.start(), match.end(), match[0][0] == "@") for match in _CSS_REFERENCE_START_RE.finditer(text)]
+    for number, (start, end, is_import) in enumerate(starts):
+        limit = starts[number + 1][0] if number + 1 < len(starts) else len(text)
+        piece = text[end:limit]
+        match = (_CSS_IMPORT_RE if is_import else _CSS_URL_RE).match(piece)
+        if match:
+            yield start, next((group for group in match.groups() if group is not None), "")
+
+
+def _check_stylesheet_references(path: Path, text: str, project: Project, diagnostics: Diagnostics) -> None:
+    from ..images import (
+        IMAGE_FILE_SUFFIXES,
+        data_url_problems,
+        image_problems,
+        svg_data_url_problems,
+    )
+
+    for offset, reference in stylesheet_references(text):
+        reference = reference.strip()
+        if not reference or reference.startswith("#"):
             continue
-        line = text.count("\n", 0, match.start()) + 1
+        line = text.count("\n", 0, offset) + 1
         where = project.location(path, line)
+        shown = reference[:80]
+        if reference[:5].lower() == "data:":
+            if reference[5:11].lower() == "image/":
+                kind = reference[11:].split(";")[0].split(",")[0].lower()
+                problems = svg_data_url_problems(reference) if kind == "svg+xml" else data_url_problems(reference)
+                for problem in problems:
+                    diagnostics.error(where, f"stylesheet image '{shown}' {problem}")
+            continue
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", reference) or reference.startswith("/"):
-            diagnostics.error(where, f"stylesheet refers to '{reference[:80]}', which is not a file of the project",
+            diagnostics.error(where, f"stylesheet refers to '{shown}', which is not a file of the project",
                               hint="copy the file into the project and refer to it by a relative path")
             continue
         target = (path.parent / reference.split("?")[0].split("#")[0]).resolve()
         if not (target == project.root or project.root in target.parents):
-            diagnostics.error(where, f"stylesheet refers to '{reference[:80]}', which lies outside the project")
+            diagnostics.error(where, f"stylesheet refers to '{shown}', which lies outside the project")
+        elif not target.exists():
+            diagnostics.error(where, f"stylesheet refers to '{shown}', which does not exist")
         elif not target.is_file():
-            diagnostics.error(where, f"stylesheet refers to '{reference[:80]}', which does not exist")
+            diagnostics.error(where, f"stylesheet refers to '{shown}', which is not a regular file")
+        elif target.suffix.lower() in IMAGE_FILE_SUFFIXES:
+            for problem in image_problems(target):
+                diagnostics.error(where, f"stylesheet image '{shown}' {problem}")
 
 
 LABELS_DIR = THEME_DIR / "labels"

@@ -11,16 +11,19 @@ the folder that the manuscript no longer makes are removed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import BookConfig
 from ..errors import BookbuildError, Problem
+from ..layout.pool import Limits, allow_seconds, apply_limits, limits_from_environment
 from ..project import Project
 from ..render.templates import THEME_DIR, stylesheet_paths
 from . import remove_owned_file, write_output
@@ -105,6 +108,24 @@ def lay_out_handout(job: HandoutJob) -> tuple[bytes | None, Problem | None]:
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=job.identifier.encode()), None
 
 
+def _start_worker(limits: Limits) -> None:
+    """A handout worker: the layout workers' limits, then WeasyPrint (a limit too small for it stops the pool)."""
+    apply_limits(limits)
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, MemoryError, OSError):
+        os._exit(70)  # the main process reports the stopped pool, naming the limits
+
+
+def _lay_out_within(limits: Limits, job: HandoutJob) -> tuple[bytes | None, Problem | None]:
+    allow_seconds(limits.seconds)
+    try:
+        return lay_out_handout(job)
+    except MemoryError:
+        return None, Problem(None, f"handout {job.name}: laying out needed more than {limits.memory_mb} MB of memory",
+                             hint="set BOOKBUILD_WORKER_MEMORY_MB to allow more")
+
+
 def worker_count(jobs: int) -> int:
     try:
         cores = len(os.sched_getaffinity(0))
@@ -114,22 +135,27 @@ def worker_count(jobs: int) -> int:
 
 
 def lay_out_handouts(jobs: Sequence[HandoutJob], done: Callable[[int], None] = lambda count: None) -> list[bytes]:
-    """Every handout's PDF, in the order of *jobs*; in parallel when there are several and several cores.
+    """Every handout's PDF, in the order of *jobs*, in worker processes (in parallel when there are several
+    and several cores), each under the limits the book's layout workers have, however many there are.
 
     *done* is told how many are laid out, as they finish.
     """
-    workers = worker_count(len(jobs))
+    if not jobs:
+        return []
+    limits = limits_from_environment()
     results = []
     done(0)
-    if workers < 2:
-        for job in jobs:
-            results.append(lay_out_handout(job))
-            done(len(results))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for result in pool.map(lay_out_handout, jobs):
+    try:
+        with ProcessPoolExecutor(max_workers=worker_count(len(jobs)), mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=(limits,)) as pool:
+            for result in pool.map(functools.partial(_lay_out_within, limits), jobs):
                 results.append(result)
                 done(len(results))
+    except BrokenProcessPool:
+        raise BookbuildError.at(None, f"handouts: laying out was stopped: it took more than {limits.seconds} seconds "
+                                f"of processor time or {limits.memory_mb} MB of memory",
+                                hint="set BOOKBUILD_WORKER_SECONDS or BOOKBUILD_WORKER_MEMORY_MB to allow more") \
+            from None
     problems = [problem for _, problem in results if problem is not None]
     if problems:
         raise BookbuildError(problems)
