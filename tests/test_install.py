@@ -86,3 +86,19 @@ def test_the_installed_wheel_builds_the_sample(distributions, tmp_path):
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import bookbuild; print(bookbuild.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path, env=env, check=True).stdout
     assert str(venv) in where
+
+
+def test_the_sdist_installs_and_runs(distributions, tmp_path):
+    """The sdist builds its own wheel (setuptools in an isolated environment) and the result runs."""
+    env = _outside_the_source_tree()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(distributions["sdist"])],
+                             capture_output=True, text=True, env=env)
+    assert install.returncode == 0, install.stderr[-3000:]
+    new = subprocess.run([str(venv / "bin" / "bookbuild"), "new", "fresh", "--template", "book", "-q"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert new.returncode == 0, new.stderr
+    check = subprocess.run([str(venv / "bin" / "bookbuild"), "check", "-q"], capture_output=True, text=True,
+                           cwd=tmp_path / "fresh", env=env)
+    assert check.returncode == 0, check.stderr
