@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,11 +202,18 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _load_yaml(text: str, location: SourceLocation) -> tuple[Any, Problem | None]:
+    # A metadata file may be written as a block, between '---' and '---' or '...', as Pandoc reads it.
+    block = re.match(r"---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|$)", text, re.DOTALL)
+    if block and not text[block.end():].strip():
+        text = block.group(1)
     try:
         return yaml.safe_load(text) if text.strip() else {}, None
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
         # The manuscript stage reports a chapter's YAML mistakes; metadata.yaml's are reported here.
-        return {}, Problem(location, "invalid YAML: the metadata is not read", severity="warning")
+        mark = getattr(error, "problem_mark", None)
+        where = replace(location, line=mark.line + 1 + (1 if block else 0)) if mark is not None else location
+        reason = getattr(error, "problem", None) or "not valid YAML"
+        return {}, Problem(where, f"invalid YAML ({reason}): the metadata is not read", severity="warning")
 
 
 def _merge(data: Any, text: str, first_line: int, location: SourceLocation, project: Project,
