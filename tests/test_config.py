@@ -34,7 +34,9 @@ def test_reads_every_documented_key(project):
         """,
         "manuscript/one.md": CHAPTER,
         "manuscript/refs.bib": "",
-        "manuscript/cover.png": b"\x89PNG",
+        "manuscript/cover.png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x01\x00\x00\x00"
+                                 b"\x007n\xf9$\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00"
+                                 b"\x00\x00IEND\xaeB`\x82"),  # a real 1×1 PNG: the cover gets the image checks
     })
     config = load_config(locate_project(root))
     assert config.title == "Hungary 1956"

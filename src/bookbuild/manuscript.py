@@ -142,6 +142,22 @@ def _wide_tables(tokens: Sequence[Token]) -> Iterator[tuple[int, int]]:
             line = None
 
 
+MAX_WORD_CHARACTERS = 100
+_LONG_WORD_RE = re.compile(rf"[^\s/\-\u00ad\u200b]{{{MAX_WORD_CHARACTERS + 1},}}")
+
+
+def _long_words(tokens: Sequence[Token]) -> Iterator[tuple[int, int]]:
+    """(0-based line, length) of the first word too long for any line in each block of text."""
+    for token in tokens:
+        if token.type == "inline" and token.map:
+            for child in token.children or ():
+                if child.type == "text":
+                    match = _LONG_WORD_RE.search(child.content)
+                    if match:
+                        yield token.map[0], len(match[0])
+                        break
+
+
 # Characters XML 1.0 (hence EPUB and the PDF's structure) cannot carry: C0 controls but tab and newline.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
@@ -282,6 +298,10 @@ def analyse(files: Sequence[SourceFile], project: Project, diagnostics: Diagnost
             report.warn(replace(parsed.location, line=line + 1), f"table has {columns} columns: a printed page "
                         f"has room for about {MAX_TABLE_COLUMNS}, and columns that do not fit are cut off at its edge",
                         hint="split the table, or turn it round (rows for columns)")
+        for line, length in _long_words(parsed.tokens):
+            report.warn(replace(parsed.location, line=line + 1), f"a word of {length} characters is wider than a "
+                        "line: what does not fit is cut off at the page edge",
+                        hint="break it with spaces or hyphens, or shorten it")
         for line in parsed.env.get("flattened", ()):
             report.warn(replace(parsed.location, line=line + 1), "text nested more than 20 levels deep (quotes, "
                         "lists, emphasis): the deeper levels are kept as plain text",

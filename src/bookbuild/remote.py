@@ -38,7 +38,7 @@ def fetch_remote_image(url: str, cache_dir: Path) -> Path:
     stem = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
     for extension in EXTENSIONS.values():
         cached = folder / (stem + extension)
-        if cached.is_file():
+        if cached.is_file() and not cached.is_symlink():  # a link the project shipped in build/ is not a download
             return cached
     opener = urllib.request.OpenerDirector()
     for handler in (urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
