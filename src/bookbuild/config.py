@@ -626,10 +626,15 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
     folder = project.manuscript_dir
     chapters = config.chapters
     if not chapters:
-        chapters = discover_chapters(folder)
-        for name in chapters:  # found, not named: still only regular files inside the folder
+        found = discover_chapters(folder)
+        usable = []
+        for name in found:  # found, not named: still only regular files inside the folder
+            before = len(diagnostics.problems)
             _check_source_file(folder, name, "chapter file", project.location(folder / name), project, diagnostics)
-        if not chapters:
+            if len(diagnostics.problems) == before:
+                usable.append(name)
+        chapters = tuple(usable)
+        if not found:
             diagnostics.error(config.source or project.location(folder), "no chapters: the manuscript folder "
                               "has no *.md files", hint="add chapter files or list them under 'chapters'")
     else:
@@ -655,8 +660,11 @@ def _with_defaults(config: BookConfig, project: Project, diagnostics: Diagnostic
         candidates = sorted(path.name for path in folder.glob("*.bib"))
         if len(candidates) == 1:
             bibliography = candidates[0]
+            before = len(diagnostics.problems)
             _check_source_file(folder, bibliography, "bibliography file", project.location(folder / bibliography),
                                project, diagnostics)
+            if len(diagnostics.problems) > before:
+                bibliography = ""
         elif len(candidates) > 1:
             diagnostics.error(config.source or project.location(folder),
                               f"several .bib files ({', '.join(candidates)}) and no 'bibliography' key",

@@ -201,13 +201,26 @@ def _inside(path: Path, folder: Path) -> bool:
     return folder.resolve() in resolved.parents
 
 
+class _MetadataLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: metadata is written out in full, and an alias bomb never expands."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in metadata",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def _load_yaml(text: str, location: SourceLocation) -> tuple[Any, Problem | None]:
     # A metadata file may be written as a block, between '---' and '---' or '...', as Pandoc reads it.
     block = re.match(r"---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|$)", text, re.DOTALL)
     if block and not text[block.end():].strip():
         text = block.group(1)
     try:
-        return yaml.safe_load(text) if text.strip() else {}, None
+        return yaml.load(text, Loader=_MetadataLoader) if text.strip() else {}, None  # noqa: S506 - a safe loader
+    except RecursionError:
+        return {}, Problem(location, "invalid YAML (values nested too deeply): the metadata is not read",
+                           severity="warning")
     except yaml.YAMLError as error:
         # The manuscript stage reports a chapter's YAML mistakes; metadata.yaml's are reported here.
         mark = getattr(error, "problem_mark", None)

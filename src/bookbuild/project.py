@@ -76,10 +76,11 @@ class Project:
             descriptor = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as error:
             raise BookbuildError.at(self.location(path), f"file cannot be read: {error.strerror}") from None
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):  # a folder, a FIFO or a device where a file is expected
+            os.close(descriptor)
+            raise BookbuildError.at(self.location(path), "is not a regular file")
         with os.fdopen(descriptor, "rb") as file:
-            status = os.fstat(descriptor)
-            if not stat.S_ISREG(status.st_mode):
-                raise BookbuildError.at(self.location(path), "is not a regular file")
             if status.st_size > max_bytes:
                 raise BookbuildError.at(self.location(path),
                                         f"file is larger than {max(1, max_bytes // (1024 * 1024))} MB",

@@ -12,7 +12,9 @@ loses its entry, and that problem is *fatal* for its key.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,10 +78,19 @@ def read_text(path: Path, where, problems: Problems | None = None) -> str:
     .bib files are written, with a warning.
     """
     try:
-        if path.stat().st_size > MAX_BIBLIOGRAPHY_BYTES:
-            raise BookbuildError.at(where(), f"the bibliography is larger than "
-                                             f"{MAX_BIBLIOGRAPHY_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
+        # Never blocks on a FIFO, never reads a folder or a device: only a regular file is read.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise BookbuildError.at(where(), "the bibliography is not a regular file")
+            if status.st_size > MAX_BIBLIOGRAPHY_BYTES:
+                raise BookbuildError.at(where(), f"the bibliography is larger than "
+                                                 f"{MAX_BIBLIOGRAPHY_BYTES // (1024 * 1024)} MB")
+            with os.fdopen(os.dup(descriptor), "rb") as file:
+                data = file.read(MAX_BIBLIOGRAPHY_BYTES + 1)
+        finally:
+            os.close(descriptor)
     except FileNotFoundError:
         raise BookbuildError.at(where(), "bibliography file not found") from None
     except OSError as error:
