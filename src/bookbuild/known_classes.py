@@ -77,7 +77,12 @@ def _read(path: Path) -> str:
 
 def report_unknown_classes(manuscript: Manuscript, config: BookConfig, report: Report) -> None:
     """Warn, with file and line, about each class in the source that no stylesheet or template knows."""
+    from .editions import box_names
+    from .errors import closest
+
     known = known_classes(manuscript.project, config)
+    # A div class spelt like a box name or an audience is a slip the editions stage reports as an error.
+    slips_of = box_names(config, manuscript.project)
     for chapter in manuscript.chapters:
         lines = chapter.source.split("\n")
         for name in chapter.title_classes:
@@ -90,6 +95,8 @@ def report_unknown_classes(manuscript: Manuscript, config: BookConfig, report: R
                 continue  # a code block's class names its language; list classes are bookbuild's own
             for name in classes:
                 if name not in known:
+                    if token.type == "div_open" and closest(name, slips_of) is not None:
+                        continue
                     where = replace(chapter.location, line=token.map[0] + 1) if token.map else chapter.location
                     _warn(report, name, where)
         for inline, child, _ in iter_inline(chapter.tokens, chapter.footnotes):
