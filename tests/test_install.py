@@ -69,13 +69,19 @@ def _outside_the_source_tree() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONHOME")}
 
 
-def test_the_installed_wheel_builds_the_sample(distributions, tmp_path):
-    env = _outside_the_source_tree()
+def _installed(distribution: Path, tmp_path: Path, env: dict[str, str]) -> Path:
+    """A fresh venv in *tmp_path* with *distribution* installed by pip; its folder."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(distributions["wheel"])],
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(distribution)],
                              capture_output=True, text=True, env=env)
     assert install.returncode == 0, install.stderr[-3000:]
+    return venv
+
+
+def test_the_installed_wheel_builds_the_sample(distributions, tmp_path):
+    env = _outside_the_source_tree()
+    venv = _installed(distributions["wheel"], tmp_path, env)
     out = tmp_path / "out"
     result = subprocess.run([str(venv / "bin" / "bookbuild"), "build", "pdf", "--project", str(REPOSITORY),
                              "--out", str(out), "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path, env=env)
@@ -91,11 +97,7 @@ def test_the_installed_wheel_builds_the_sample(distributions, tmp_path):
 def test_the_sdist_installs_and_runs(distributions, tmp_path):
     """The sdist builds its own wheel (setuptools in an isolated environment) and the result runs."""
     env = _outside_the_source_tree()
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(distributions["sdist"])],
-                             capture_output=True, text=True, env=env)
-    assert install.returncode == 0, install.stderr[-3000:]
+    venv = _installed(distributions["sdist"], tmp_path, env)
     new = subprocess.run([str(venv / "bin" / "bookbuild"), "new", "fresh", "--template", "book", "-q"],
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert new.returncode == 0, new.stderr
