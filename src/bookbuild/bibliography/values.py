@@ -147,6 +147,7 @@ def _true_lines(text: str, blocks) -> dict[int, int]:
     """{id(block): its 0-based first line}, found by looking for each block's own text in order."""
     lines: dict[int, int] = {}
     cursor = 0
+    counted_to, line = 0, 0  # newlines are counted once, from where the last block was found
     for block in blocks:
         raw = getattr(block, "raw", None) or ""
         prefix = raw.strip()[:80]
@@ -155,7 +156,9 @@ def _true_lines(text: str, blocks) -> dict[int, int]:
         found = text.find(prefix, cursor)
         if found < 0:
             continue
-        lines[id(block)] = text.count("\n", 0, found)
+        line += text.count("\n", counted_to, found)
+        counted_to = found
+        lines[id(block)] = line
         cursor = found + len(prefix)
     return lines
 
@@ -215,6 +218,16 @@ _FIELD_START = re.compile(r"^\s*([\w:.+-]+)\s*=")
 _NEW_ENTRY = re.compile(r"\n\s*@\s*\w+\s*[{(]")
 
 
+_split: list = [None, []]  # the text last split into lines, and its lines
+
+
+def _lines_of(text: str) -> list[str]:
+    """The lines of *text*, split once however many failed blocks look into it (linear, not quadratic)."""
+    if _split[0] is not text:
+        _split[0], _split[1] = text, text.split("\n")
+    return _split[1]
+
+
 def _report_failed_block(block: ParsingFailedBlock, problems: Problems, strings: dict[str, str],
                          entries: dict[str, RawEntry], text: str) -> None:
     raw = block.raw or ""
@@ -224,7 +237,7 @@ def _report_failed_block(block: ParsingFailedBlock, problems: Problems, strings:
     first_line = _line0(block)
     if head and key and kind not in ("comment", "preamble", "string") and key not in entries \
             and first_line is not None:
-        source = "\n".join(text.split("\n")[first_line:first_line + 2000])
+        source = "\n".join(_lines_of(text)[first_line:first_line + 2000])
         source_head = _ENTRY_HEAD.match(source)
         fields = _lenient_fields(source, source_head) if source_head else None
         if fields is not None:
