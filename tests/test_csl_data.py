@@ -17,7 +17,7 @@ import pytest
 from bookbuild.bibliography import load_bibliography
 from bookbuild.citations.preview import render_entries
 from bookbuild.citations.styles import load_style
-from bookbuild.errors import BookbuildError, Report
+from bookbuild.errors import Report
 
 from .conftest import REPOSITORY, problems_of
 

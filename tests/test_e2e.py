@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pikepdf
 import pytest

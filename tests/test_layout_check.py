@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from bookbuild.layout_check import HYPHEN, Line, Page, check_layout, find_faults, read_pages
 from bookbuild.layout_check import _hyphens_in_a_row, _loose_lines, _text_and_notes, _unequal_spreads

@@ -241,7 +241,6 @@ def test_jobs_from_the_environment(monkeypatch, synthetic):
 
 
 def test_a_worker_over_its_time_limit_ends_the_build_with_a_clear_message(synthetic):
-    from bookbuild.layout.chunks import split_book
     from bookbuild.layout.worker import LayoutJob, Styles
 
     pool = pool_module.WorkerPool(1, pool_module.Limits(memory_mb=4096, seconds=600))
