@@ -204,22 +204,21 @@ def inherit(raw: RawEntry, entries: Mapping[str, RawEntry], problems: Problems,
     values = dict(raw.values)
     lines = dict(raw.lines)
     handled: set[str] = set()
-    for parents, children, mappings, blocked in INHERITANCE:
-        if parent.type not in parents or raw.type not in children:
-            continue
+
+    def lend(mappings, blocked) -> None:
+        """The parent's fields under their names in the child, unless the child has its own."""
         for source, target in mappings:
             handled.add(source)
             if source in parent.values and target not in values:
                 values[target] = parent.values[source]
                 lines[target] = parent.lines.get(source)
         handled.update(blocked)
+
+    for parents, children, mappings, blocked in INHERITANCE:
+        if parent.type in parents and raw.type in children:
+            lend(mappings, blocked)
     if not handled and parent.type in _BOOKISH_PARENTS and raw.type in _PART_CHILDREN:
-        for source, target in _BOOK:
-            handled.add(source)
-            if source in parent.values and target not in values:
-                values[target] = parent.values[source]
-                lines[target] = parent.lines.get(source)
-        handled.update(_NO_SHORT)
+        lend(_BOOK, _NO_SHORT)
     for name, value in parent.values.items():
         if name in NOT_INHERITED or name in handled or name in values:
             continue

@@ -50,6 +50,10 @@ DATE_FIELDS = frozenset({"date", "origdate", "eventdate", "urldate"})
 _CASED = re.compile(r"(title|subtitle|titleaddon)$")
 
 
+# Fields that are links, each with the function that makes a valid link of it (or says why it cannot).
+_LINK_NORMALISERS = {"doi": normalise_doi, "url": normalise_url}
+
+
 def load_bibliography(path: Path, project: Project | None = None) -> Bibliography:
     """Read the bibliography at *path*: every entry that can be read, and the problems of the others.
 
@@ -132,19 +136,12 @@ def make_reference(raw: RawEntry, macros: Mapping[str, tuple[int, str]], problem
                 names[name] = name_list
             else:
                 unused[name] = "no name could be read"
-        elif name == "doi":
-            doi, problem = normalise_doi(value)
-            if doi:
-                fields[name] = RichText.plain(doi)
+        elif name in _LINK_NORMALISERS:
+            link, problem = _LINK_NORMALISERS[name](value)
+            if link:
+                fields[name] = RichText.plain(link)
             else:
-                warn(name, f"field 'doi' of entry '{key}': {problem}; it is left out")
-                unused[name] = problem
-        elif name == "url":
-            url, problem = normalise_url(value)
-            if url:
-                fields[name] = RichText.plain(url)
-            else:
-                warn(name, f"field 'url' of entry '{key}': {problem}; it is left out")
+                warn(name, f"field '{name}' of entry '{key}': {problem}; it is left out")
                 unused[name] = problem
         elif name in VERBATIM_FIELDS:
             fields[name] = RichText.plain(verbatim(value))
