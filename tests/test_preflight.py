@@ -208,7 +208,8 @@ def test_strict_print_shop_build_stops_before_writing(project):
                              "--project", str(root)], capture_output=True, text=True, cwd=root)
     assert result.returncode == 1
     assert "wrote" not in result.stdout
-    assert result.stderr.startswith("build/checked-print.pdf: error: page 1 (PDF page ")
+    problems = result.stderr.split("\n", 1)[1] if result.stderr.startswith("bookbuild: building ") else result.stderr
+    assert problems.startswith("build/checked-print.pdf: error: page 1 (PDF page ")
     assert result.stderr.endswith(BLURRY + "\n")
     assert not (root / "build" / "checked.pdf").exists()
     assert not (root / "build" / "checked-print.pdf").exists()
