@@ -506,6 +506,6 @@ def test_large_print_running_heads_and_page_numbers_are_readable(large_print):
 
 
 def test_student_booklet_stays_within_72_pages(sample_build):
-    # 48 pages until the sample gained its fourteen translated source extracts, with their questions,
-    # notes and sources (issue 18): 69 pages since; 72 pages fold into eighteen sheets.
+    # 48 pages until the sample gained its fourteen source boxes (thirteen translated extracts and a summary),
+    # with their questions, notes and sources (issue 18): 68 pages since; 72 pages fold into eighteen sheets.
     assert len(PdfReader(sample_build["pdf"]).pages) <= 72
