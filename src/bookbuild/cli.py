@@ -67,7 +67,7 @@ def make_parser() -> argparse.ArgumentParser:
                        "anything within 3 mm of the trim")
     build.add_argument("--jobs", metavar="N", type=_job_count,
                        help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per "
-                       "core); 1 lays it out as one document in this process, without the layout cache")
+                       "core); every number, 1 included, gives the same bytes")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",
