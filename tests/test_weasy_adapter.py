@@ -15,8 +15,8 @@ import pytest
 
 weasyprint = pytest.importorskip("weasyprint")
 
-from bookbuild.layout import weasy  # noqa: E402
-from bookbuild.pagemap import walk_boxes  # noqa: E402
+from bookbuild.layout import weasy
+from bookbuild.pagemap import walk_boxes
 
 MARGIN_CSS = "@page { size: 100mm 80mm; margin: 15mm; @bottom-center { content: counter(page) } }"
 
@@ -42,7 +42,7 @@ def test_page_box_is_the_pages_root_box():
     document = lay_out("<p>One</p>")
     box = weasy.page_box(document.pages[0])
     assert type(box).__name__ == "PageBox"
-    assert [child.element_tag for child in box.children if hasattr(child, "element_tag")][0] == "html"
+    assert next(child.element_tag for child in box.children if hasattr(child, "element_tag")) == "html"
     assert "One" in text_of(box)
 
 

@@ -26,9 +26,9 @@ from .outputs.context import (BuildOptions, OutputContext, Sources, check_editio
                               edition_manuscript, hidden_of, output_path, render, write_checked)
 from .outputs.handouts import edition_handouts, handout_documents
 from .project import locate_project
-from .writers import check_output_folder, remove_stale_temporaries
 from .render.book import BuildInfo
 from .render.templates import load_labels, report_missing_hyphenation
+from .writers import check_output_folder, remove_stale_temporaries
 
 __all__ = ["ALL_TARGETS", "LayoutSettings", "Sources", "build", "check", "check_built_layouts", "cite_edition",
            "edition_handouts", "edition_manuscript", "handout_documents", "hidden_of", "jobs_from_environment",
@@ -146,7 +146,7 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     every_edition = ALL_EDITIONS in (edition_names or ())
     options = BuildOptions(print_shop=print_shop, check_print=check_print, settings=settings)
     editions = collect(problems, editions_named, sources.config, edition_names) or []
-    collect(problems, check_outputs, editions, list(chosen), list(edition_names) if edition_names else None)
+    collect(problems, check_outputs, editions, list(chosen), every_edition)
     contexts = [OutputContext(sources, edition, report, options, chosen, every_edition) for edition in editions]
     # Every edition's links, citations and templates before anything is written (the citations are worked
     # out once: the outputs reuse them; rendering to HTML costs a fraction of a second).

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BookbuildError, Problem
+from . import PDF_VARIANT, weasy
 from .corrections import TIGHTER_WORD_SPACING, early_breaks
 from .pool import Limits, allow_seconds, apply_limits, limits_from_environment
-from . import PDF_VARIANT, weasy
 
 
 @dataclass(frozen=True)

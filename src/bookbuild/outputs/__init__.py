@@ -117,9 +117,10 @@ def targets_help() -> str:
         "and the copier booklet)"
 
 
-def check_outputs(editions: list[Edition], outputs: list[Output], names: list[str] | None) -> None:
-    """An edition named on the command line must have one of the outputs asked for (an EPUB, say)."""
-    if names and ALL_TARGETS in names:
+def check_outputs(editions: list[Edition], outputs: list[Output], every_edition: bool) -> None:
+    """An edition named on the command line must have one of the outputs asked for (an EPUB, say); under
+    --edition all, each edition gets those it has."""
+    if every_edition:
         return
     wanted = [output for output in outputs if output.per_edition]
     if not wanted:

@@ -7,7 +7,6 @@ two-up (A5 on A4, half-letter on letter) get one.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import Output

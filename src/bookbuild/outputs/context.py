@@ -63,7 +63,7 @@ class BuildOptions:
 
     print_shop: bool = False  # --print-shop: the PDF comes with its print-shop copy
     check_print: bool = False  # --preflight: warn about what would print badly
-    settings: LayoutSettings = LayoutSettings()
+    settings: LayoutSettings = field(default_factory=LayoutSettings)
 
 
 def collect(problems: Diagnostics, stage, *args):

@@ -6,7 +6,6 @@ An edition with ``epub = false`` (large print) has none.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import Output

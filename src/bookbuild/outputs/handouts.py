@@ -7,7 +7,6 @@ rendered for print and laid out in worker processes, several at once.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import Output

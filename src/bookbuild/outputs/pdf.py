@@ -7,7 +7,6 @@ checked before the PDF is written, and written after it.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import Output

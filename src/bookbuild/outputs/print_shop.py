@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import Output
@@ -25,8 +24,8 @@ def prepare(context: OutputContext) -> Callable[[], list[Path]]:
     """Lay out and preflight the copy; return what writes it."""
     from ..layout.preflight import report_findings
     from ..layout.printed import PrintSetup, lay_out, print_request
-    from ..writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks,
-                                     print_shop_css, print_shop_settings)
+    from ..writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
+                                     print_shop_settings)
 
     book, html = context.print_html()
     project = context.sources.project
