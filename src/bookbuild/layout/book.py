@@ -19,7 +19,7 @@ The order of work for one edition:
    (``assemble.py``).
 
 The result is the same, page for page, as laying out the whole book in one
-document (``--jobs 1``).
+document, whatever the number of workers.  ``printed.lay_out`` is the entry.
 """
 
 from __future__ import annotations
