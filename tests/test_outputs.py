@@ -7,6 +7,7 @@ the edition's print layout (its page map) when it asks for it.
 
 from __future__ import annotations
 
+import pkgutil
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from bookbuild import outputs
 from bookbuild.cli import main, make_parser
 from bookbuild.errors import BookbuildError, Report
-from bookbuild.outputs import Output, readme_table, register, registry, unregister
+from bookbuild.outputs import Output, readme_table, register, registry, target_names, unregister
 from bookbuild.pipeline import build
 from bookbuild.writers import write_output
 
@@ -42,18 +43,19 @@ def double():
         unregister("double")
 
 
-def test_the_built_in_outputs_are_discovered_from_their_modules():
-    assert list(registry()) == ["pdf", "print-shop", "booklet", "epub", "handouts"]
-    for output in registry().values():
-        module = Path(outputs.__file__).parent / f"{output.name.replace('-', '_')}.py"
-        assert module.is_file(), output.name
+def test_every_module_of_the_package_is_an_output_in_the_registry():
+    modules = {info.name for info in pkgutil.iter_modules(outputs.__path__)} - {"context", "__main__"}
+    assert {name.replace("-", "_") for name in registry()} == modules
+    assert {"pdf", "print-shop", "booklet", "epub", "handouts"} <= set(registry())
+    assert list(registry())[0] == "pdf"
 
 
 def test_a_registered_output_is_a_cli_target(double, capsys):
     with pytest.raises(SystemExit):
         main(["build", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    assert "{pdf,print-shop,booklet,epub,handouts,double,all}" in shown
+    assert "{" + ",".join(target_names()) + "}" in shown
+    assert target_names()[-2:] == ("double", "all")
     assert "double: a test double: the printed page numbers, one a line" in shown
     assert make_parser().parse_args(["build", "double"]).target == "double"
     unregister("double")
@@ -85,3 +87,16 @@ def test_the_readme_table_of_outputs_is_the_registry():
     match = re.search(r"<!-- outputs: .*? -->\n(.*?)<!-- end of outputs -->", text, re.DOTALL)
     assert match, "README.md lost its table of outputs"
     assert match.group(1) == readme_table(), "run: python -m bookbuild.outputs --readme, and paste the table"
+
+
+def test_the_print_shop_copy_can_be_built_alone(project, tmp_path):
+    from pypdf import PdfReader
+
+    root = project({"manuscript/01.md": "# One\n\nText.\n"})
+    out = tmp_path / "out"
+    written = build(root, ("print-shop",), None, out, Report(stream=None))
+    assert [path.name for path in written] == [path.name for path in out.glob("*.pdf")]
+    [path] = written
+    assert path.name.endswith("-print.pdf")
+    page = PdfReader(path).pages[0]
+    assert "/TrimBox" in page and "/BleedBox" in page
