@@ -41,12 +41,12 @@ _TRAILING_PUNCTUATION = re.compile(r"^[.,;:!?…]+[”’)\]]*")
 
 
 
-@dataclass(frozen=True)
-class RenderProfile:
-    """What one kind of output asks of the HTML: how notes, formulas, lists, page references and resources
-    are written.  An output names its profile; the renderer asks the profile, never the output's name."""
+class RenderProfile(str):
+    """The name of one kind of HTML output ("print", "epub"), with what that output asks of the HTML: how
+    notes, formulas, lists, page references and resources are written.  An output names its profile; the
+    renderer asks the profile, never the output's name.  It is its name as a string, so that code and
+    file names that knew the targets as "print" and "epub" still read it."""
 
-    name: str
     page_notes: bool  # notes are set at the foot of the page (float: footnote), not noteref/aside pairs
     drawn_formulas: bool  # formulas are SVG images with their TeX as alt text, not MathML
     styled_list_starts: bool  # an ordered list's start is a counter-reset (WeasyPrint does not read start)
@@ -56,6 +56,24 @@ class RenderProfile:
     generated_cover: bool  # without a cover in book.toml, one is drawn (images/cover.png)
     stylesheets: tuple[str, ...]  # the theme's stylesheets, in cascade order
     one_document: bool  # the book is one HTML document (for WeasyPrint), not one XHTML file a chapter
+
+    def __new__(cls, name: str, *, page_notes: bool, drawn_formulas: bool, styled_list_starts: bool,
+                page_references: bool, epub_semantics: bool, packaged_resources: bool, generated_cover: bool,
+                stylesheets: tuple[str, ...], one_document: bool) -> RenderProfile:
+        profile = super().__new__(cls, name)
+        profile.page_notes, profile.drawn_formulas, profile.styled_list_starts = (page_notes, drawn_formulas,
+                                                                                  styled_list_starts)
+        profile.page_references, profile.epub_semantics = page_references, epub_semantics
+        profile.packaged_resources, profile.generated_cover = packaged_resources, generated_cover
+        profile.stylesheets, profile.one_document = stylesheets, one_document
+        return profile
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def __reduce__(self):
+        return render_profile, (str(self),)  # a copy (another process's) is the registered profile
 
 
 PRINT = RenderProfile("print", page_notes=True, drawn_formulas=True, styled_list_starts=True,
@@ -69,7 +87,7 @@ RENDER_PROFILES = {profile.name: profile for profile in (PRINT, EPUB)}
 
 def render_profile(target: RenderProfile | str) -> RenderProfile:
     """*target* as a profile: a profile, or the name of one ("print", "epub")."""
-    return RENDER_PROFILES[target] if isinstance(target, str) else target
+    return target if isinstance(target, RenderProfile) else RENDER_PROFILES[target]
 
 _OPTIONS = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": None,
                         "html": True, "linkify": False, "typographer": True, "quotes": "“”‘’",
