@@ -151,14 +151,12 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     # Every edition's links, citations and templates before anything is written (the citations are worked
     # out once: the outputs reuse them; rendering to HTML costs a fraction of a second).
     for context in contexts:
-        made = [output for output in outputs.values() if output in chosen and output.made_for(context)
-                or any(output in context.companions(companion) for companion in chosen)]
-        profiles = list(dict.fromkeys(output.render for output in made if output.render is not None))
-        check_editions(sources, [context.edition], profiles, report, problems)
+        profiles = dict.fromkeys(output.render for output in context.with_companions()
+                                 if output.render is not None and (output.companion_of or output.made_for(context)))
+        check_editions(sources, [context.edition], list(profiles), report, problems)
     whole = OutputContext(sources, None, report, options, chosen, every_edition)
-    for output in outputs.values():
-        wanted = output in chosen or any(output in whole.companions(companion) for companion in chosen)
-        if wanted and output.check is not None:
+    for output in whole.with_companions():
+        if output.check is not None:
             output.check(sources, report, problems, True)
     raise_problems(problems)
     report.raise_if_strict()

@@ -237,6 +237,11 @@ class OutputContext:
         return [other for other in all_outputs() if other.companion_of == output.name and other not in self.outputs
                 and other.enabled(self)]
 
+    def with_companions(self) -> list[Output]:
+        """The outputs of this build and their companions that are enabled, in listing order."""
+        return [output for output in all_outputs()
+                if output in self.outputs or any(output in self.companions(chosen) for chosen in self.outputs)]
+
 
 def all_outputs() -> list[Output]:
     from . import registry
