@@ -31,7 +31,7 @@ command -v g++ >/dev/null                      || echo g++
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub booklet handouts editions check test bench clean
+.PHONY: all setup system pdf epub booklet handouts editions check test bench clean help
 
 # What book.toml's [outputs] lists: by default every edition's PDF and EPUB, the handouts and the booklets.
 all: setup $(STAMPS)/all
@@ -132,3 +132,9 @@ $(CITEDIFF_BIB):
 
 clean:
 	rm -rf build
+
+# The make targets, then the outputs `bookbuild build` makes, read from the output registry (src/bookbuild/outputs/).
+help:
+	@echo "make all | pdf | epub | booklet | handouts | editions | check | test | bench | clean   (README: Make targets)"
+	@echo "outputs:"
+	@PYTHONPATH=src $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m bookbuild.outputs

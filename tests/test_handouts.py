@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from bookbuild.errors import Report
 from bookbuild.handouts import answer_lines
 from bookbuild.pipeline import build, handout_documents, read_sources
+from bookbuild.layout import handouts as handout_layout
 from bookbuild.writers import handouts as handout_writer
 
 from .conftest import SAMPLE, problems_of, write_project
@@ -292,13 +293,13 @@ def test_handouts_on_us_letter(project):
 def test_several_handouts_are_laid_out_in_worker_processes(root, monkeypatch):
     started = []
 
-    class Recording(handout_writer.ProcessPoolExecutor):
+    class Recording(handout_layout.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             started.append(kwargs["max_workers"])
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(handout_writer, "ProcessPoolExecutor", Recording)
-    monkeypatch.setattr(handout_writer, "worker_count", lambda jobs: 2)
+    monkeypatch.setattr(handout_layout, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(handout_layout, "worker_count", lambda jobs: 2)
     out = root / "parallel-build"
     written = build(root, ("handouts",), None, out, Report(stream=None))
     assert started == [2]
@@ -308,8 +309,8 @@ def test_several_handouts_are_laid_out_in_worker_processes(root, monkeypatch):
 
 
 def test_worker_count_is_bounded_by_the_cores_and_the_jobs():
-    assert handout_writer.worker_count(1) == 1
-    assert 1 <= handout_writer.worker_count(50) <= 64
+    assert handout_layout.worker_count(1) == 1
+    assert 1 <= handout_layout.worker_count(50) <= 64
 
 
 # ---------------------------------------------------------------------------
@@ -339,7 +340,7 @@ def test_handout_front_matter_must_be_true_or_false(project):
 def test_a_word_left_alone_on_a_line_is_found():
     from weasyprint import CSS, HTML
 
-    from bookbuild.writers.pdf import early_breaks
+    from bookbuild.layout.corrections import early_breaks
 
     css = CSS(string="@page { size: 120mm 100mm; margin: 10mm; } p { width: 80mm; font-size: 12pt; }")
     alone = HTML(string="<p>The first line of a paragraph<br>alone<br>and the words after it.</p>").render(
@@ -355,7 +356,7 @@ def test_sample_teacher_sheet_has_no_word_alone_on_a_line():
     html = dict(handout_documents(sources, Report(stream=None)))["05-crushed-teacher"]
     job = handout_writer.handout_job("05-crushed-teacher", html, sources.config, sources.project,
                                      handout_writer.handout_settings(sources.config))
-    data, problem = handout_writer.lay_out_handout(job)
+    data, problem = handout_layout.lay_out_handout(job)
     assert problem is None
     # The answer sits on the second page since the chapter's timeline gained its notes (issue 18).
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -415,15 +415,16 @@ def test_blank_pages_keep_their_place_in_the_page_list(project, tmp_path):
 
 def test_one_layout_serves_the_pdf_and_the_epub(project, tmp_path, monkeypatch):
     from bookbuild import pipeline
+    from bookbuild.outputs import context
 
     calls = []
-    original = pipeline.lay_out_print
+    original = context.lay_out
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "lay_out_print", counting)
+    monkeypatch.setattr(context, "lay_out", counting)
     root = project({"manuscript/01.md": "# One\n\nText.\n"})
     pipeline.build(root, ("pdf", "epub"), None, tmp_path / "a", Report(stream=None))
     assert len(calls) == 1

@@ -12,7 +12,7 @@ from PIL import Image
 
 from bookbuild.errors import BookbuildError, Report, SourceLocation
 from bookbuild.pipeline import build
-from bookbuild.preflight import preflight, report_findings
+from bookbuild.layout.preflight import preflight, report_findings
 
 PAGE = "@page { size: 148mm 210mm; margin: 20mm; @bottom-center { content: counter(page, lower-roman) } }"
 NO_NUMBER = "@page { size: 148mm 210mm; margin: 20mm; }"

@@ -196,7 +196,7 @@ def test_a_leaking_output_is_not_written_and_the_previous_one_stays(project, mon
     written = build(root, ("pdf", "epub"), None, None, Report(stream=None))
     before = {path: path.read_bytes() for path in written}
     # A filter that forgets its job (a bug, or a project template printing teacher text) is caught.
-    monkeypatch.setattr("bookbuild.pipeline.select_edition",
+    monkeypatch.setattr("bookbuild.outputs.context.select_edition",
                         lambda manuscript, edition, report, problems=None: manuscript)
     for target in ("pdf", "epub"):
         problems = problems_of(lambda target=target: build(root, (target,), None, None, Report(stream=None)))

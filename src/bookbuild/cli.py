@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __version__
 from .errors import BookbuildError, Report, print_problems
 from .logs import capture_library_logs
+from .outputs import target_names, targets_help
 
 SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
 # The starting points of `bookbuild new --template NAME`, each a folder of SCAFFOLD_DIR, and the
@@ -52,11 +53,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build outputs into the output folder",
                                 description="Build outputs of the project into its build/ folder.")
-    build.add_argument("target", choices=("pdf", "booklet", "epub", "handouts", "all"),
-                       help="pdf: the printed booklet; booklet: its pages imposed for printing on a school "
-                       "copier; epub: the e-book; handouts: student and teacher handouts in build/handouts/; "
-                       "all: what book.toml's [outputs] lists (default: every edition's PDF and EPUB, the "
-                       "handouts and the copier booklet)")
+    build.add_argument("target", choices=target_names(), help=targets_help())
     _project_options(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
     build.add_argument("--edition", metavar="NAME", action="append",
@@ -70,7 +67,7 @@ def make_parser() -> argparse.ArgumentParser:
                        "anything within 3 mm of the trim")
     build.add_argument("--jobs", metavar="N", type=_job_count,
                        help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per "
-                       "core); 1 lays it out as one document in this process, without the layout cache")
+                       "core); every number, 1 included, gives the same bytes")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",

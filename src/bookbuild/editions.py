@@ -77,6 +77,15 @@ class Edition:
         return self.name == DEFAULT_EDITION
 
     @property
+    def lacks(self) -> frozenset[str]:
+        """The outputs (by name) this edition does not have: ``epub = false`` leaves out its EPUB."""
+        return frozenset() if self.epub else frozenset({"epub"})
+
+    def paper_size_in(self, config: BookConfig) -> str:
+        """The trim size this edition is printed at: its own, else book.toml's."""
+        return self.paper_size or config.paper_size
+
+    @property
     def print_css(self) -> str:
         """CSS for this edition's PDF, after every stylesheet: the size of the body text."""
         return f"html {{ font-size: {self.font_size:g}pt; }}\n" if self.font_size else ""
@@ -209,25 +218,12 @@ def editions_named(config: BookConfig, names: Sequence[str] | None) -> list[Edit
     return list({edition.name: edition for edition in wanted}.values())
 
 
-def check_outputs(editions: Sequence[Edition], targets: Sequence[str], names: Sequence[str] | None) -> None:
-    """An edition named on the command line must have one of the outputs asked for (an EPUB, say)."""
-    if "epub" not in targets or "pdf" in targets or "booklet" in targets:
-        return
-    if ALL_EDITIONS in (names or ()):
-        return
-    for edition in editions:
-        if not edition.epub:
-            raise BookbuildError.at(None, f"edition '{edition.name}' has no EPUB",
-                                    hint="an e-reader enlarges the text of the student EPUB itself; "
-                                    f"set epub = true under [editions.{edition.name}] in book.toml to build one")
-
-
 def edition_config(config: BookConfig, edition: Edition) -> BookConfig:
     """The book's settings as *edition* prints them: its paper size and its own identifier."""
     identifier = config.identifier
     if not edition.is_default:
         identifier = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"bookbuild:{identifier}:{edition.name}"))
-    return replace(config, paper_size=edition.paper_size or config.paper_size, identifier=identifier)
+    return replace(config, paper_size=edition.paper_size_in(config), identifier=identifier)
 
 
 def box_names(config: BookConfig, project: Project | None = None) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ The order of work for one edition:
    (``assemble.py``).
 
 The result is the same, page for page, as laying out the whole book in one
-document (``--jobs 1``).
+document, whatever the number of workers.  ``printed.lay_out`` is the entry.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 from ..cache import LayoutCache, content_key, files_fingerprint, fonts_fingerprint
 from ..errors import BookbuildError
 from ..pagemap import PageMapPart, infer_labels
-from ..preflight import Finding
+from .preflight import Finding
 from ..progress import QUIET, Progress
 from .assemble import Bookmark, ChunkPdf, assemble_pdf
 from .chunks import WHOLE, Chunk, split_book
@@ -73,6 +73,7 @@ class LayoutRequest:
     resources: tuple[str, ...] = ()  # files the HTML shows (images), as URIs
     label: str = "book"
     created: str = ""  # the build time, YYYY-MM-DDTHH:MM:SSZ, stamped on the joined PDF
+    cache_dir: str = ""  # the project's cache folder (the layout cache lives there)
 
 
 class _LayOutWhole(Exception):

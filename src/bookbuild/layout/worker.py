@@ -4,7 +4,7 @@ Laying out a chunk takes two steps, because a chunk's pages cannot carry
 their numbers before the pages ahead of it are counted:
 
 1. ``lay_out_chunk`` lays out the chunk's content (line and page breaks,
-   footnotes, with bookbuild's corrections: see ``writers/pdf.py``) and keeps
+   footnotes, with bookbuild's corrections: see ``corrections.py``) and keeps
    the layout in this process.  WeasyPrint's page margins (page numbers,
    running heads) are left for step 2.  It returns what the rest of the book
    needs to know: how many pages, which page counter each one shows, where
@@ -20,28 +20,26 @@ Page numbers of other chunks that a chunk prints (the contents,
 WeasyPrint as targets known in advance; if a guess turns out wrong, the
 chunk is laid out again with the right numbers.
 
-This module reaches into WeasyPrint 70's layout stage at three points:
-the layout context (for the targets), the margin boxes (made in step 2)
-and the named strings (to carry them in from earlier chunks).
+This module reaches into WeasyPrint 70's layout stage at three points,
+each through ``weasy.py``: the layout context (for the targets), the margin
+boxes (made in step 2) and the named strings (to carry them in from earlier
+chunks).
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import BookbuildError
 from ..pagemap import PageMapPart, read_page_map_part
-from ..preflight import Finding, preflight, printed_page_label
-from ..writers.booklet import _sections, last_page_stands_alone
-from ..writers.pdf import MAX_NOTE_CORRECTIONS, keep_notes_with_their_lines, layout_corrections
+from . import weasy
+from .corrections import MAX_NOTE_CORRECTIONS, layout_corrections
+from .pages import last_page_stands_alone, sections
+from .preflight import Finding, preflight, printed_page_label
 
-PAGE = "page"
-PAGES = "pages"
 SCALE = 0.75  # PDF points per CSS pixel
 
 
@@ -130,7 +128,7 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
     """Lay out the chunk, keep its layout in this process, and return what the book needs to know of it."""
     from weasyprint import HTML
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    weasy.quiet()
     _held.pop(job.key, None)
     sheets, fonts, fetcher = _styles(job.styles)
     source = HTML(string=job.html, base_url=job.styles.base_url, url_fetcher=fetcher)
@@ -138,7 +136,7 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
     corrections = job.corrections or ""
     tightened: set[str] = set()
     for _ in range(1 if job.corrections is not None else MAX_NOTE_CORRECTIONS + 1):
-        document, context = _render(source, sheets, fonts, side + corrections, job)
+        document, context, used = _render(source, sheets, fonts, side + corrections, job)
         pages = _content_pages(document, job)
         if job.corrections is not None:
             break  # the cache's corrections were found for this very chunk: nothing to look for again
@@ -146,7 +144,7 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
         if not more:
             break
         corrections += more
-    layout = _describe(document, context, pages, job, corrections)
+    layout = _describe(context, used, pages, job, corrections)
     _held[job.key] = _Held(document, context, pages, layout, job.styles)
     return layout
 
@@ -157,7 +155,7 @@ def _styles(styles: Styles):
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        from ..writers.fetch import ProjectFetcher
+        from .fetch import ProjectFetcher
 
         fetcher = ProjectFetcher([Path(root) for root in styles.roots])
         fonts = FontConfiguration()
@@ -170,82 +168,26 @@ def _styles(styles: Styles):
 
 def _render(source, sheets: list, fonts, css: str, job: LayoutJob):
     """WeasyPrint's render, with the other chunks' targets known and the page margins left for later."""
-    import weasyprint.layout
     from weasyprint import CSS, DEFAULT_OPTIONS
-    from weasyprint.document import Document
 
-    from ..writers.fetch import ResourceRefused
+    from .fetch import ResourceRefused
 
     captured = {}
     targets = dict(job.targets)
 
-    class ChunkDocument(Document):
-        @classmethod
-        def _build_layout_context(cls, *args, **kwargs):
-            context = super()._build_layout_context(*args, **kwargs)
-            keep_notes_with_their_lines(context)
-            _add_known_targets(context.target_collector, targets)
-            captured["context"] = context
-            return context
+    def prepare(context) -> None:
+        weasy.keep_notes_with_their_lines(context)
+        captured["used"] = weasy.add_known_targets(context, targets)
+        captured["context"] = context
 
     options = dict(DEFAULT_OPTIONS, stylesheets=sheets + [CSS(string=css, font_config=fonts)],
                    pdf_variant=job.styles.variant)
-    make_margin_boxes = weasyprint.layout.make_margin_boxes
-    weasyprint.layout.make_margin_boxes = _no_margin_boxes
     try:
-        document = ChunkDocument._render(source, fonts, None, None, options)
+        with weasy.margin_boxes_left_out():
+            document = weasy.render(source, fonts, options, prepare)
     except ResourceRefused as refused:
         raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
-    finally:
-        weasyprint.layout.make_margin_boxes = make_margin_boxes
-    return document, captured["context"]
-
-
-def _no_margin_boxes(context, page, state):
-    return ()
-
-
-def _add_known_targets(collector, targets: dict[str, int]) -> None:
-    """Tell WeasyPrint's target collector the page counters of ids that other chunks hold.
-
-    The collector also records which of them the chunk printed
-    (``bookbuild_used``), so that only those have to be right.
-    """
-    from weasyprint.css.targets import TargetLookupItem
-
-    for name, page in targets.items():
-        if name in collector.target_lookup_items:
-            continue  # the chunk holds the id after all
-        item = TargetLookupItem("up-to-date")
-        item.target_box = _Elsewhere(name, page)
-        item.cached_page_counter_values = {PAGE: [page]}
-        collector.target_lookup_items[name] = item
-    collector.bookbuild_used = used = set()
-    lookup = collector.lookup_target
-
-    def recording(anchor_token, source_box, css_token, parse_again):
-        item = lookup(anchor_token, source_box, css_token, parse_again)
-        if isinstance(item.target_box, _Elsewhere):
-            used.add(item.target_box.name)
-        return item
-
-    collector.lookup_target = recording
-
-
-class _Elsewhere:
-    """Stands for a target box in another chunk: its page counter is all WeasyPrint can ask of it.
-
-    The page counter is given as the box's own counter, final: WeasyPrint then
-    prints it once, instead of counting it as missing and laying the pages that
-    print it out again on every pass (three passes for a contents chunk).
-    """
-
-    def __init__(self, name: str, page: int):
-        self.name = name
-        self.cached_counter_values: dict = {PAGE: [page]}
-
-    def extract_text(self, style):
-        return ""
+    return document, captured["context"], captured["used"]
 
 
 def _content_pages(document, job: LayoutJob) -> list:
@@ -255,27 +197,24 @@ def _content_pages(document, job: LayoutJob) -> list:
         return pages
     if len(pages) < 2:
         raise NotSeparable(job.label)
-    last, before = _sections(pages[-1]), _sections(pages[-2])
+    last, before = sections(pages[-1]), sections(pages[-2])
     if len(last) != 1 or any(last[0] is section for section in before):
         raise NotSeparable(job.label)
     return pages[:-1]
 
 
-def _describe(document, context, pages: list, job: LayoutJob, corrections: str) -> ChunkLayout:
+def _describe(context, used_targets: set[str], pages: list, job: LayoutJob, corrections: str) -> ChunkLayout:
     counters, resets, anchors = [], [], {}
     for index, page in enumerate(pages):
-        counters.append(context.page_maker[index + 1][3][1].get(PAGE, [0])[-1])
-        style = page._page_box.style
-        resets.append(any(name == PAGE for name, _ in (tuple(style["counter_reset"]) + tuple(style["counter_set"]))))
+        counters.append(weasy.page_counter(context, index))
+        style = weasy.page_box(page).style
+        resets.append(any(name == weasy.PAGE
+                          for name, _ in (tuple(style["counter_reset"]) + tuple(style["counter_set"]))))
         for name in page.anchors:
             anchors.setdefault(name, index)
     known = dict(job.targets)
-    used = {name for name in context.target_collector.bookbuild_used if name not in anchors}
-    strings = {}
-    for name, assigned in context.string_set.items():
-        numbers = [number for number in assigned if number <= len(pages) and assigned[number]]
-        if numbers:
-            strings[name] = assigned[max(numbers)][-1]
+    used = {name for name in used_targets if name not in anchors}
+    strings = weasy.last_strings(context, len(pages))
     return ChunkLayout(
         page_count=len(pages), counters=tuple(counters), resets=tuple(resets), anchors=tuple(anchors.items()),
         used_targets=tuple(sorted((name, known[name]) for name in used)), strings=tuple(sorted(strings.items())),
@@ -296,11 +235,11 @@ def finish_chunk(job: FinishJob) -> ChunkPages:
         raise NotHeld(job.key)
     _add_margins(held, job)
     pages = held.pages
-    boxes = [page._page_box for page in pages]
+    boxes = [weasy.page_box(page) for page in pages]
     page_map = read_page_map_part(boxes)
     view = held.document.copy(pages)
     findings = preflight(view, Path(job.root)) if job.check else ()
-    alone = last_page_stands_alone(view) if len(pages) > 1 else bool(pages and _sections(pages[0]))
+    alone = last_page_stands_alone(view) if len(pages) > 1 else bool(pages and sections(pages[0]))
     data = _write(view, held, job) if job.write else None
     return ChunkPages(pdf=data, page_map=page_map, bookmarks=_bookmarks(pages), findings=findings,
                       last_page_alone=alone, labels=tuple(printed_page_label(box) for box in boxes))
@@ -308,37 +247,15 @@ def finish_chunk(job: FinishJob) -> ChunkPages:
 
 def _add_margins(held: _Held, job: FinishJob) -> None:
     """Make each page's margin boxes as the whole book would: its page counter, its named strings."""
-    from weasyprint.layout.background import layout_box_backgrounds
-    from weasyprint.layout.page import make_margin_boxes
-
     context, layout = held.context, held.layout
-    strings = dict(job.strings)
-    lookup = context.get_string_or_element_for
-
-    def with_earlier_chunks(store, page, name, keyword):
-        found = lookup(store, page, name, keyword)
-        if found or store is not context.string_set or name not in strings or keyword == "all-once":
-            return found
-        if keyword == "first-except" and context.current_page in store[name]:
-            return found
-        return (strings[name],)
-
-    context.get_string_or_element_for = with_earlier_chunks
-    shift = job.offset
-    for index, page in enumerate(held.pages):
-        if layout.resets[index]:
-            shift = 0
-        context.current_page = index + 1
-        state = copy.deepcopy(context.page_maker[index + 1][3])
-        state[1][PAGE] = [layout.counters[index] + shift]
-        if job.total is not None:
-            state[1][PAGES] = [job.total]
-        page_box = page._page_box
-        margins = list(make_margin_boxes(context, page_box, state))
-        for box in margins:
-            layout_box_backgrounds(page_box, box, context.get_image_from_uri)
-        page_box.children = tuple(page_box.children) + tuple(margins)
-    context.get_string_or_element_for = lookup
+    with weasy.strings_carried_in(context, dict(job.strings)):
+        shift = job.offset
+        for index, page in enumerate(held.pages):
+            if layout.resets[index]:
+                shift = 0
+            weasy.set_current_page(context, index + 1)
+            state = weasy.page_state(context, index, layout.counters[index] + shift, job.total)
+            weasy.make_margins(context, weasy.page_box(page), state)
 
 
 def _bookmarks(pages: list) -> tuple:

@@ -22,7 +22,7 @@ from ..editions import EDITIONS, Edition
 from ..manuscript import Chapter, Heading, Manuscript
 from ..pagemap import PageMap
 from ..project import Project
-from .html import EPUB, PRINT, Note, RenderContext, render_inline, render_tokens
+from .html import EPUB, PRINT, Note, RenderContext, RenderProfile, render_inline, render_profile, render_tokens
 from .pagebreaks import place_page_markers, plan_page_markers, strip_block_numbers
 from .templates import load_labels, make_environment, render_template
 
@@ -57,7 +57,7 @@ class BuildInfo:
 
 @dataclass(frozen=True)
 class RenderedBook:
-    target: str
+    target: RenderProfile
     config: BookConfig
     edition: Edition
     chapters: tuple[RenderedChapter, ...]
@@ -114,16 +114,18 @@ def long_date(value: dt.date | str, language: str) -> str:
 
 
 def render_book(manuscript: Manuscript, citations: CitationResult | None, config: BookConfig, edition: Edition,
-                target: str, build: BuildInfo, resource_url: Callable[[Path], str] | None = None,
+                target: RenderProfile | str, build: BuildInfo, resource_url: Callable[[Path], str] | None = None,
                 labels: dict[str, Any] | None = None) -> RenderedBook:
-    """Render every chapter of *manuscript* for *target* ("print" or "epub"), in the words of *labels*."""
+    """Render every chapter of *manuscript* for *target* (a profile: PRINT, EPUB, or its name), in the words
+    of *labels*."""
+    target = render_profile(target)
     if labels is None:
         labels = load_labels(config.language)
     edition = edition_in_language(edition, labels)
     resources: dict[Path, str] = {}
 
     def default_url(path: Path) -> str:
-        if target == PRINT:
+        if not target.packaged_resources:
             return path.as_uri()
         name = f"images/{_resource_name(path, resources)}"
         return name
@@ -150,13 +152,20 @@ def render_book(manuscript: Manuscript, citations: CitationResult | None, config
     if config.cover:
         cover: str | None = remember(manuscript.project.manuscript_dir / config.cover)
     else:
-        cover = GENERATED_COVER if target == EPUB else None
+        cover = GENERATED_COVER if target.generated_cover else None
     return RenderedBook(
         target=target, config=config, edition=edition, chapters=tuple(chapters),
         bibliography=citations.bibliography if citations else (),
         bibliography_title=citations.bibliography_title if citations else labels["bibliography"],
         labels=labels, build=build, resources=resources, cover=cover,
     )
+
+
+def documents_of(book: RenderedBook, project: Project) -> list:
+    """The documents *book* becomes in its profile: the one HTML document of print, or the EPUB's files."""
+    if book.target.one_document:
+        return [print_document(book, project)]
+    return epub_documents(book, project)
 
 
 def edition_in_language(edition: Edition, labels: dict[str, Any]) -> Edition:
@@ -267,8 +276,8 @@ def epub_stylesheet_names(project: Project) -> list[str]:
     return [path.name for path in stylesheet_paths(project, EPUB_STYLESHEETS)]
 
 
-PRINT_STYLESHEETS = ("common.css", "print.css")
-EPUB_STYLESHEETS = ("common.css", "epub.css")
+PRINT_STYLESHEETS = PRINT.stylesheets
+EPUB_STYLESHEETS = EPUB.stylesheets
 EMBEDDED_FONTS_CSS = "embedded-fonts.css"  # the @font-face rules of the fonts the EPUB carries, written by its writer
 
 _ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -296,4 +305,4 @@ def resolve_cross_file_links(documents: list[EpubDocument]) -> list[EpubDocument
     return [fix(document) for document in documents]
 
 
-__all__ = ["EPUB", "PRINT", "RenderedBook", "render_book", "print_document", "epub_documents"]
+__all__ = ["EPUB", "PRINT", "RenderedBook", "render_book", "print_document", "epub_documents", "documents_of"]

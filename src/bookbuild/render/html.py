@@ -39,8 +39,55 @@ NUMBERED_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd"
 
 _TRAILING_PUNCTUATION = re.compile(r"^[.,;:!?…]+[”’)\]]*")
 
-PRINT = "print"
-EPUB = "epub"
+
+
+class RenderProfile(str):
+    """The name of one kind of HTML output ("print", "epub"), with what that output asks of the HTML: how
+    notes, formulas, lists, page references and resources are written.  An output names its profile; the
+    renderer asks the profile, never the output's name.  It is its name as a string, so that code and
+    file names that knew the targets as "print" and "epub" still read it."""
+
+    page_notes: bool  # notes are set at the foot of the page (float: footnote), not noteref/aside pairs
+    drawn_formulas: bool  # formulas are SVG images with their TeX as alt text, not MathML
+    styled_list_starts: bool  # an ordered list's start is a counter-reset (WeasyPrint does not read start)
+    page_references: bool  # ``.pageref`` links carry the words around the printed page number
+    epub_semantics: bool  # epub:type attributes
+    packaged_resources: bool  # images are files of the package (images/NAME), not file: URLs
+    generated_cover: bool  # without a cover in book.toml, one is drawn (images/cover.png)
+    stylesheets: tuple[str, ...]  # the theme's stylesheets, in cascade order
+    one_document: bool  # the book is one HTML document (for WeasyPrint), not one XHTML file a chapter
+
+    def __new__(cls, name: str, *, page_notes: bool, drawn_formulas: bool, styled_list_starts: bool,
+                page_references: bool, epub_semantics: bool, packaged_resources: bool, generated_cover: bool,
+                stylesheets: tuple[str, ...], one_document: bool) -> RenderProfile:
+        profile = super().__new__(cls, name)
+        profile.page_notes, profile.drawn_formulas, profile.styled_list_starts = (page_notes, drawn_formulas,
+                                                                                  styled_list_starts)
+        profile.page_references, profile.epub_semantics = page_references, epub_semantics
+        profile.packaged_resources, profile.generated_cover = packaged_resources, generated_cover
+        profile.stylesheets, profile.one_document = stylesheets, one_document
+        return profile
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def __reduce__(self):
+        return render_profile, (str(self),)  # a copy (another process's) is the registered profile
+
+
+PRINT = RenderProfile("print", page_notes=True, drawn_formulas=True, styled_list_starts=True,
+                      page_references=True, epub_semantics=False, packaged_resources=False, generated_cover=False,
+                      stylesheets=("common.css", "print.css"), one_document=True)
+EPUB = RenderProfile("epub", page_notes=False, drawn_formulas=False, styled_list_starts=False,
+                     page_references=False, epub_semantics=True, packaged_resources=True, generated_cover=True,
+                     stylesheets=("common.css", "epub.css"), one_document=False)
+RENDER_PROFILES = {profile.name: profile for profile in (PRINT, EPUB)}
+
+
+def render_profile(target: RenderProfile | str) -> RenderProfile:
+    """*target* as a profile: a profile, or the name of one ("print", "epub")."""
+    return target if isinstance(target, RenderProfile) else RENDER_PROFILES[target]
 
 _OPTIONS = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": None,
                         "html": True, "linkify": False, "typographer": True, "quotes": "“”‘’",
@@ -62,7 +109,7 @@ class Note:
 class RenderContext:
     """What the renderer needs to know while it walks one chapter."""
 
-    target: str
+    target: RenderProfile
     chapter: Chapter
     citations: CitationResult | None
     labels: dict[str, Any]
@@ -110,7 +157,7 @@ class BookRenderer(RendererHTML):
         block = block.replace("<p>", "<p>" + backlink, 1) if block.startswith("<p>") else f"<p>{backlink}</p>" + block
         note = Note(number, note_id, ref_id, block, inline)
         context.notes.append(note)
-        if context.target == PRINT:
+        if context.target.page_notes:
             return f'<span class="footnote" id="{note_id}">{inline}</span>'
         return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
                 f'href="#{note_id}">{number}</a>')
@@ -135,7 +182,7 @@ class BookRenderer(RendererHTML):
             if number is None:
                 return ""
             target = f"fn-{context.chapter.id}-{number}"
-            if context.target == PRINT:
+            if context.target.page_notes:
                 return f'<a class="note-again" href="#{target}">{number}</a>'
             return f'<a class="noteref" epub:type="noteref" role="doc-noteref" href="#{target}">{number}</a>'
         markup = self._add_note(body, None, env)
@@ -267,7 +314,7 @@ class BookRenderer(RendererHTML):
         css = " ".join(classes)
         if "glossary" in classes:
             attributes["role"] = "doc-glossary"
-            if context.target == EPUB:
+            if context.target.epub_semantics:
                 attributes["epub:type"] = "glossary"
         if kind is None:
             rendered = "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items())
@@ -340,9 +387,9 @@ class BookRenderer(RendererHTML):
         attributes = f' id="{html.escape(str(token.attrGet("id")))}"' if token.attrGet("id") else ""
         number = (token.meta or {}).get("crossref", (None, ""))[1]
         suffix = f'<span class="equation-number">({html.escape(number)})</span>' if number else ""
-        drawing = draw_math(rendering.mathml) if rendering and rendering.mathml and env["context"].target != EPUB \
-            else None
-        if rendering is None or rendering.problem or (env["context"].target != EPUB and drawing is None):
+        drawn = env["context"].target.drawn_formulas
+        drawing = draw_math(rendering.mathml) if rendering and rendering.mathml and drawn else None
+        if rendering is None or rendering.problem or (drawn and drawing is None):
             # Reported as a warning by the parser (markdown/math.py); printed as the author wrote it.
             source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
             return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
@@ -384,7 +431,7 @@ class BookRenderer(RendererHTML):
         """A list's start (``4.``, ``iv.``, ``(d)``) in print too: WeasyPrint does not read ``start`` itself."""
         markup = self.renderToken(tokens, idx, options, env)
         start = tokens[idx].attrGet("start")
-        if env["context"].target == PRINT and start is not None and str(start).lstrip("-").isdigit():
+        if env["context"].target.styled_list_starts and start is not None and str(start).lstrip("-").isdigit():
             markup = markup.replace("<ol", f'<ol style="counter-reset: list-item {int(start) - 1}"', 1)
         return markup
 
@@ -419,7 +466,7 @@ class BookRenderer(RendererHTML):
             attributes["id"] = str(token.attrGet("id"))
         if "pageref" in classes and href[1:] in env["context"].front_ids:
             classes = classes + ["pageref-roman"]
-        if "pageref" in classes and env["context"].target == PRINT:
+        if "pageref" in classes and env["context"].target.page_references:
             before, after = label_around(env["context"].labels["page_abbreviation"], "page")
             attributes["data-page-before"], attributes["data-page-after"] = before, after
         if classes:

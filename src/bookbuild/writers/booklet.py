@@ -115,30 +115,6 @@ def saddle_stitch(order: tuple[int | None, ...]) -> tuple[SheetSide, ...]:
     return tuple(sides)
 
 
-def last_page_stands_alone(document) -> bool:
-    """Whether the laid-out book's last page starts afresh rather than continuing the page before it.
-
-    The body's top-level sections (cover, title page, chapters, bibliography)
-    are compared: the last page stands alone when its first section is not
-    also on the page before.
-    """
-    pages = document.pages
-    if len(pages) < 2:
-        return False
-    last = _sections(pages[-1])
-    before = _sections(pages[-2])
-    return bool(last) and not any(last[0] is section for section in before)
-
-
-def _sections(page) -> list:
-    for root in page._page_box.children:
-        if getattr(root, "element_tag", None) == "html":
-            for body in root.children:
-                if getattr(body, "element_tag", None) == "body":
-                    return [child.element for child in body.children if getattr(child, "element", None) is not None]
-    return []
-
-
 def impose_booklet(pdf_data: bytes, order: tuple[int | None, ...], settings: BookletSettings) -> bytes:
     """The sheets of the booklet as a PDF: every side of every sheet, in printing order."""
     import pikepdf

@@ -19,16 +19,13 @@ of the PDF differs from the one for screens and copiers in four ways:
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 
 from ..config import BookConfig
 from ..errors import BookbuildError
 from ..project import Project
-from ..render.book import RenderedBook
 from ..render.templates import THEME_DIR
-from .pdf import LaidOutBook, layout_pdf
 
 PRINT_SHOP_VARIANT = "pdf/a-2b"
 # Images at the resolution they were supplied in: never recompressed or downsampled.
@@ -77,22 +74,6 @@ def print_shop_css(project: Project, settings: PrintShopSettings) -> str:
     path = override if override.is_file() else THEME_DIR / "css" / PRINT_SHOP_STYLESHEET
     return (f"@page {{ bleed: {settings.bleed_mm:g}mm; }}\n"
             f":root {{ --bleed: {settings.bleed_mm:g}mm; }}\n" + path.read_text(encoding="utf-8"))
-
-
-def layout_print_shop(html: str, book: RenderedBook, project: Project, settings: PrintShopSettings) -> LaidOutBook:
-    """Lay out the print-shop copy: the same pages, with backgrounds running into the bleed."""
-    return layout_pdf(html, book, project, extra_css=print_shop_css(project, settings), variant=PRINT_SHOP_VARIANT)
-
-
-def print_shop_bytes(laid_out: LaidOutBook, book: RenderedBook, settings: PrintShopSettings) -> bytes:
-    """The print-shop PDF: PDF/A-2b, images untouched, with trim and bleed boxes and crop marks."""
-    identifier = hashlib.sha256(f"{book.config.identifier}:{book.edition.name}:print".encode()).hexdigest()[:32]
-    data = laid_out.document.write_pdf(
-        pdf_variant=PRINT_SHOP_VARIANT,
-        pdf_identifier=identifier.encode(),
-        **dict(PRINT_SHOP_WRITE_OPTIONS),
-    )
-    return add_crop_marks(data, settings)
 
 
 def add_crop_marks(pdf_data: bytes, settings: PrintShopSettings) -> bytes:

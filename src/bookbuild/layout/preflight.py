@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import Report, SourceLocation
+from ..errors import Report, SourceLocation
+from .weasy import page_box
 
 MIN_DPI = 300
 MIN_TEXT_PT = 7.0
@@ -54,11 +55,11 @@ def preflight(document, root: Path | None = None) -> tuple[Finding, ...]:
     """Check every page of a laid-out WeasyPrint document; file names are shown relative to *root*."""
     findings: list[Finding] = []
     for number, page in enumerate(document.pages, start=1):
-        page_box = page._page_box
-        label = printed_page_label(page_box)
+        root_box = page_box(page)
+        label = printed_page_label(root_box)
         seen: set[tuple[int, str]] = set()
         for check in (image_resolution, small_text, edge_clearance):
-            for box, message in check(page_box):
+            for box, message in check(root_box):
                 key = (id(getattr(box, "element", None) if check is not image_resolution else box), check.__name__)
                 if key in seen:
                     continue

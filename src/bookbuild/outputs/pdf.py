@@ -1,0 +1,29 @@
+"""The printed book's PDF: build/<slug>{-edition}.pdf, tagged (PDF/UA-1), from the edition's print layout.
+
+Its companions (the print-shop copy, with --print-shop) are laid out and
+checked before the PDF is written, and written after it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import Output
+
+if TYPE_CHECKING:
+    from .context import OutputContext
+
+
+def build(context: OutputContext) -> list[Path]:
+    printed = context.printed()
+    pending = [companion.prepare(context) for companion in context.companions(OUTPUT)]
+    context.report.raise_if_strict()
+    written = [context.write(context.path("pdf"), printed.laid_out.pdf, "pdf")]
+    for write in pending:
+        written.extend(write())
+    return written
+
+
+OUTPUT = Output("pdf", "the printed book as a tagged PDF (build/<slug>.pdf)", build, noun="PDF",
+                needs_layout=True, needs_pdf=True, render="print", order=10)
