@@ -409,7 +409,7 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     # out once: the outputs reuse them; rendering to HTML costs a fraction of a second).
     for edition in editions:
         kinds = [PRINT] if any(target in PRINT_TARGETS for target in targets) else []
-        if "epub" in targets and edition.epub:
+        if ("epub" in targets and edition.epub) or "web" in targets:
             kinds.append(EPUB)
         check_editions(sources, [edition], kinds, report, problems)
     if "handouts" in targets and not problems:
@@ -444,6 +444,12 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
                                                 want_pdf, settings)
                 settings.progress.stage(f"making {output_path(sources, edition, 'epub').name}")
                 written.append(build_epub(sources, edition, page_map_of(printed, edition), report))
+            elif target == "web":
+                from .web import build_web  # the web edition: the EPUB's chapters as a static site
+
+                printed = printed or print_book(sources, edition, report, False, want_pdf, settings)
+                settings.progress.stage(f"making the web edition of {edition.name}")
+                written.extend(build_web(sources, edition, page_map_of(printed, edition), report))
             else:
                 raise ValueError(f"unknown target {target!r}")
     if "handouts" in targets:
