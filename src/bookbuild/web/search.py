@@ -18,6 +18,8 @@ from lxml import html as lxml_html
 _SECTION_RE = re.compile(r'(?=<h2 id="[^"]+")')
 _HEADING_RE = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 _SPACE_RE = re.compile(r"\s+")
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "div", "section", "header", "blockquote",
+           "figcaption", "caption", "td", "th", "aside", "br")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ def _text(fragment: str) -> str:
                 previous.tail = (previous.tail or "") + tail
             else:
                 parent.text = (parent.text or "") + tail
+    for element in root.iter(*_BLOCKS):  # words of two blocks never run together
+        element.tail = " " + (element.tail or "")
     return _SPACE_RE.sub(" ", root.text_content()).strip()
 
 
