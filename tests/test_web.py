@@ -121,7 +121,7 @@ def test_the_leak_check_reads_web_pages_text_and_attributes():
     check_output(material, "build/web/one.html", b"<!DOCTYPE html><p>Nothing hidden here.</p>", "html")
     for data, kind in ((b'<!DOCTYPE html><img alt="The quimbywalrus answer is forty&#32;two." src="a.png">',
                         "html"),
-                       ('window.index = [{"text": "The quimbywalrus answer is forty two."}]'.encode(), "text"),
+                       (b'window.index = [{"text": "The quimbywalrus answer is forty two."}]', "text"),
                        (b"<!DOCTYPE html><p>The <em>quimbywalrus</em> answer is\nforty two.</p>", "html")):
         with pytest.raises(BookbuildError) as caught:
             check_output(material, "build/web/one.html", data, kind)

@@ -73,8 +73,8 @@ def _popover_open(driver, element) -> bool:
 
 
 def test_a_note_opens_as_a_popup_and_its_citation_leads_to_the_bibliography(browser, site):
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     _open(browser, site, "october.html")
@@ -200,7 +200,8 @@ def test_the_layout_fits_a_phone(browser, site):
             assert width <= 375
             wide = browser.execute_script(
                 "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > "
-                "document.documentElement.clientWidth + 1 && !e.closest('[popover]')).map(e => e.outerHTML.slice(0, 80))")
+                "document.documentElement.clientWidth + 1 && !e.closest('[popover]'))"
+                ".map(e => e.outerHTML.slice(0, 80))")
             assert wide == [], page
             assert browser.execute_script("return document.documentElement.scrollWidth") <= width, page
         _open(browser, site, "october.html")
@@ -210,7 +211,8 @@ def test_the_layout_fits_a_phone(browser, site):
         assert browser.find_element(By.CSS_SELECTOR, ".contents-link").is_displayed()
         marker = browser.find_element(By.CSS_SELECTOR, "main .page-marker")
         assert marker.is_displayed() and marker.rect["x"] + marker.rect["width"] <= width
-        size = browser.execute_script("return parseFloat(getComputedStyle(document.querySelector('main section.chapter > p')).fontSize)")
+        size = browser.execute_script(
+            "return parseFloat(getComputedStyle(document.querySelector('main section.chapter > p')).fontSize)")
         assert size >= 16
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "web-phone.png"))
@@ -257,7 +259,7 @@ def test_axe_finds_no_accessibility_violation(browser, site, width):
 def test_the_nu_html_checker_finds_no_error(site):
     files = sorted(str(path) for path in site.glob("*.html")) + sorted(str(path) for path in site.glob("css/*.css"))
     done = subprocess.run(["java", "-Xss8m", "-jar", str(VNU), "--errors-only", "--also-check-css", "--format", "json",
-                           *files], capture_output=True, text=True, timeout=600)
+                           *files], check=False, capture_output=True, text=True, timeout=600)
     messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
     assert messages == [], json.dumps(messages[:10], indent=1, ensure_ascii=False)
     assert done.returncode == 0

@@ -54,8 +54,8 @@ def make_parser() -> argparse.ArgumentParser:
                                 description="Build outputs of the project into its build/ folder.")
     build.add_argument("target", choices=("pdf", "booklet", "epub", "handouts", "web", "all"),
                        help="pdf: the printed booklet; booklet: its pages imposed for printing on a school "
-                       "copier; epub: the e-book; handouts: student and teacher handouts in build/handouts/; web: a static "
-                       "web edition in build/web/ (another edition's in build/web-NAME/); "
+                       "copier; epub: the e-book; handouts: student and teacher handouts in build/handouts/; "
+                       "web: a static web edition in build/web/ (another edition's in build/web-NAME/); "
                        "all: what book.toml's [outputs] lists (default: every edition's PDF and EPUB, the "
                        "handouts and the copier booklet)")
     _project_options(build)

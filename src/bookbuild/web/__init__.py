@@ -92,7 +92,8 @@ def build_web(sources, edition, page_map: PageMap | None, report: Report) -> lis
     for path in stylesheets:
         files[f"css/{path.name}"] = path.read_bytes()
     print_sheet = stylesheet_paths(project, (PRINT_STYLESHEET,))[0]
-    files[f"css/{PRINT_STYLESHEET}"] = (print_sheet if print_sheet.exists() else WEB_ASSETS / PRINT_STYLESHEET).read_bytes()
+    print_sheet = print_sheet if print_sheet.exists() else WEB_ASSETS / PRINT_STYLESHEET
+    files[f"css/{PRINT_STYLESHEET}"] = print_sheet.read_bytes()
     fonts = embedded_fonts((_as_xml(content) for name, content in files.items() if name.endswith(".html")),
                            (path.read_text(encoding="utf-8") for path in stylesheets),
                            cache=project.cache_dir / "fonts")
@@ -102,7 +103,8 @@ def build_web(sources, edition, page_map: PageMap | None, report: Report) -> lis
     for path, href in book.resources.items():
         files[href] = path.read_bytes()
     folder = site_folder(sources, edition)
-    written = [write_checked(sources, edition, folder / name, data, _kind(name)) for name, data in sorted(files.items())]
+    written = [write_checked(sources, edition, folder / name, data, _kind(name))
+               for name, data in sorted(files.items())]
     _remove_stale(folder, set(written))
     return written
 

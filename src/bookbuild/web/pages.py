@@ -21,14 +21,14 @@ import html
 import re
 from dataclasses import dataclass
 
-_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
 _EPUB_TYPE_RE = re.compile(r'\sepub:type="[^"]*"')
 _XML_LANG_RE = re.compile(r'\sxml:lang="[^"]*"')
 _XHTML_LINK_RE = re.compile(r'href="([^"#:/?]+)\.xhtml(#[^"]*)?"')
 _PAGE_BREAK_RE = re.compile(r'<span\b(?=[^>]*role="doc-pagebreak")([^>]*?)\s*/>')
 _ATTRIBUTE_RE = re.compile(r'([\w:-]+)="([^"]*)"')
 _NOTEREF_RE = re.compile(r'<a class="noteref" role="doc-noteref" id="([^"]+)" href="#([^"]+)">([^<]*)</a>')
-_NOTE_RE = re.compile(r'<aside id="([^"]+)" class="footnote" role="doc-footnote">(.*?)</aside>', re.S)
+_NOTE_RE = re.compile(r'<aside id="([^"]+)" class="footnote" role="doc-footnote">(.*?)</aside>', re.DOTALL)
 _BACKLINK_RE = re.compile(r'<a class="note-backlink"[^>]*>([^<]*)</a>')
 _ID_ATTRIBUTE_RE = re.compile(r'\sid="[^"]*"')
 # Elements HTML has no empty-element syntax for, which an XHTML serializer may write as <x/>.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import html as lxml_html
 
 _SECTION_RE = re.compile(r'(?=<h2 id="[^"]+")')
-_HEADING_RE = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+_HEADING_RE = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.DOTALL)
 _SPACE_RE = re.compile(r"\s+")
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "div", "section", "header", "blockquote",
            "figcaption", "caption", "td", "th", "aside", "br")
