@@ -221,3 +221,14 @@ def test_an_edition_site_lies_in_its_own_folder_and_stale_pages_go(tmp_path):
     build(root, ("web",), ["teacher"], None, Report(stream=None))
     assert not (site / "two.html").exists() and (site / "one.html").is_file()
     assert "two.html" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_command_builds_the_web_edition(tmp_path, capsys):
+    from bookbuild.cli import main
+
+    root = write_project(tmp_path / "book", {"manuscript/book.toml": 'title = "Small"\nlanguage = "hu"\n',
+                                             "manuscript/01.md": "# Egy\n\nSzöveg.[^1]\n\n[^1]: Jegyzet.\n"})
+    assert main(["build", "web", "--project", str(root)]) == 0
+    page = (root / "build" / "web" / "egy.html").read_text(encoding="utf-8")
+    assert '<html lang="hu">' in page and "Ugrás a szövegre" in page and 'aria-label="Jegyzet 1"' in page
+    assert "build/web/index.html" in capsys.readouterr().out

@@ -263,3 +263,19 @@ def test_the_nu_html_checker_finds_no_error(site):
     messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
     assert messages == [], json.dumps(messages[:10], indent=1, ensure_ascii=False)
     assert done.returncode == 0
+
+
+def test_the_print_stylesheet_prints_the_text_and_its_note_list(browser, site):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, site, "october.html")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        for selector in ("#site-contents", ".site-header", "button.noteref-button", ".pager"):
+            assert not browser.find_element(By.CSS_SELECTOR, selector).is_displayed(), selector
+        assert browser.find_element(By.CSS_SELECTOR, "a.noteref-link").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, "section.footnotes").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, "main .page-marker").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert browser.find_element(By.CSS_SELECTOR, "#site-contents").is_displayed()
