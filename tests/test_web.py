@@ -232,3 +232,20 @@ def test_the_command_builds_the_web_edition(tmp_path, capsys):
     page = (root / "build" / "web" / "egy.html").read_text(encoding="utf-8")
     assert '<html lang="hu">' in page and "Ugrás a szövegre" in page and 'aria-label="Jegyzet 1"' in page
     assert "build/web/index.html" in capsys.readouterr().out
+
+
+def test_a_project_replaces_a_web_template_block_and_adds_to_the_stylesheet(tmp_path):
+    root = write_project(tmp_path / "book", {
+        "manuscript/book.toml": 'title = "Small & Co"\n',
+        "manuscript/01.md": "# One & Two\n\nText.\n",
+        "styles/templates/web/page.html.j2": '{% extends "theme/web/page.html.j2" %}\n'
+                                             '{% block main %}<p class="banner">Class 9B</p>{{ super() }}{% endblock %}\n',
+        "styles/css/custom.css": ".banner { font-weight: bold; }\n",
+    })
+    build(root, ("web",), None, None, Report(stream=None))
+    site = root / "build" / "web"
+    page = (site / "one-two.html").read_text(encoding="utf-8")
+    assert '<main id="main" tabindex="-1">\n<p class="banner">Class 9B</p>' in page
+    assert "<title>One &amp; Two · Small &amp; Co</title>" in page
+    assert '<link rel="stylesheet" href="css/custom.css">' in page
+    assert (site / "css" / "custom.css").read_text(encoding="utf-8") == ".banner { font-weight: bold; }\n"

@@ -17,7 +17,6 @@ site.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +120,7 @@ def web_pages(documents: list[EpubDocument], labels: dict) -> list[WebPage]:
         markers = page_markers(body)
         if markers:
             printed = markers[-1].label
-        pages.append(WebPage(document.file_name.removesuffix(".xhtml") + ".html", html.unescape(document.title),
+        pages.append(WebPage(document.file_name.removesuffix(".xhtml") + ".html", document.title,
                              body, document.role, start))
     return pages
 
