@@ -238,8 +238,9 @@ def test_a_project_replaces_a_web_template_block_and_adds_to_the_stylesheet(tmp_
     root = write_project(tmp_path / "book", {
         "manuscript/book.toml": 'title = "Small & Co"\n',
         "manuscript/01.md": "# One & Two\n\nText.\n",
-        "styles/templates/web/page.html.j2": '{% extends "theme/web/page.html.j2" %}\n'
-                                             '{% block main %}<p class="banner">Class 9B</p>{{ super() }}{% endblock %}\n',
+        "styles/templates/web/page.html.j2":
+            '{% extends "theme/web/page.html.j2" %}\n'
+            '{% block main %}<p class="banner">Class 9B</p>{{ super() }}{% endblock %}\n',
         "styles/css/custom.css": ".banner { font-weight: bold; }\n",
     })
     build(root, ("web",), None, None, Report(stream=None))
