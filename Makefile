@@ -10,6 +10,7 @@ EDITION ?=
 EDITION_FLAG := $(if $(EDITION),--edition $(EDITION),)
 STAMPS := build/.stamps
 ACE := tools/ace/node_modules/.bin/ace-cli
+WEB_CHECKS := tools/web-checks/node_modules/.installed
 SOURCES := $(shell find manuscript styles src -type f -not -name '*.pyc' 2>/dev/null) pyproject.toml
 
 # Debian packages bookbuild needs, each with the check that tells it is there.
@@ -24,6 +25,7 @@ command -v fc-match >/dev/null                 || echo fontconfig
 command -v java >/dev/null                     || echo default-jre-headless
 command -v pdftoppm >/dev/null                 || echo poppler-utils
 command -v chromium >/dev/null                 || echo chromium
+command -v chromedriver >/dev/null             || echo chromium-driver
 command -v npm >/dev/null                      || echo npm
 command -v pkg-config >/dev/null               || echo pkg-config
 pkg-config --exists icu-i18n 2>/dev/null       || echo libicu-dev
@@ -31,7 +33,7 @@ command -v g++ >/dev/null                      || echo g++
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub booklet handouts editions check test bench clean help
+.PHONY: all setup system pdf epub booklet handouts web editions check test bench clean help
 
 # What book.toml's [outputs] lists: by default every edition's PDF and EPUB, the handouts and the booklets.
 all: setup $(STAMPS)/all
@@ -53,6 +55,13 @@ $(VENV)/.bytecode: $(VENV)/.installed $(shell find src -name '*.py' 2>/dev/null)
 # so no browser is downloaded.
 $(ACE): tools/ace/package.json tools/ace/package-lock.json
 	cd tools/ace && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+# The web edition's checkers, installed on demand (by `make test`) from tools/web-checks/package-lock.json:
+# axe-core, which the browser tests inject into the system's Chromium, and the Nu Html Checker (vnu.jar,
+# run with the system's Java).  No browser and no Java are downloaded.
+$(WEB_CHECKS): tools/web-checks/package.json tools/web-checks/package-lock.json
+	cd tools/web-checks && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 system:
@@ -96,6 +105,13 @@ $(STAMPS)/handouts: $(SOURCES)
 	$(BOOKBUILD) build handouts
 	@mkdir -p $(STAMPS) && touch $@
 
+# The web edition: a static site in build/web/ (EDITION=teacher: build/web-teacher/); open build/web/index.html
+# from the folder, or copy the folder to any static host (see README, "The web edition").
+web: setup $(STAMPS)/web$(EDITION)
+$(STAMPS)/web$(EDITION): $(SOURCES)
+	$(BOOKBUILD) build web $(EDITION_FLAG)
+	@mkdir -p $(STAMPS) && touch $@
+
 # Every edition at once: each one's PDF, an EPUB for those that have one, and the handouts.
 editions: setup $(STAMPS)/editions
 $(STAMPS)/editions: $(SOURCES)
@@ -107,7 +123,7 @@ check: setup $(ACE) epub
 	$(BOOKBUILD) check
 	$(BIN)/python -m bookbuild.checks build/*.epub
 
-test: setup $(ACE)
+test: setup $(ACE) $(WEB_CHECKS)
 	$(BIN)/python -m pytest -q
 
 # The benchmark: bookbuild against Pandoc (+ WeasyPrint) on synthetic books; see benchmarks/README.md.

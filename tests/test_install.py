@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from .conftest import REPOSITORY
 
 PACKAGE_DATA = ("bookbuild/theme/templates/book.html.j2", "bookbuild/theme/css/print.css",
+                "bookbuild/theme/templates/web/page.html.j2", "bookbuild/theme/web/search.js",
                 "bookbuild/theme/labels/en.toml", "bookbuild/scaffold/booklet/manuscript/book.toml", "bookbuild/scaffold/gitignore",
                 "bookbuild/citations/styles/apa/style.toml")
 

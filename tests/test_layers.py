@@ -31,7 +31,7 @@ STAGES = {
     "render": 6, "pagemap": 6,
     "layout": 7,
     "writers": 8,
-    "outputs": 9,
+    "outputs": 9, "web": 9,
     "pipeline": 10,
     "cli": 11, "__main__": 12, "checks": 12,
 }

@@ -204,6 +204,21 @@ def epub_text(data: bytes) -> str:
     return " ".join(parts)
 
 
+def html_text(data: bytes) -> str:
+    """The text and every attribute value of one web page (or SVG image)."""
+    from lxml import html as lxml_html
+
+    if not data.strip():
+        return ""
+    root = lxml_html.document_fromstring(data)
+    parts: list[str] = []
+    for element in root.iter():
+        parts.extend((element.text or "", element.tail or ""))  # comments' text too
+        if isinstance(element.tag, str):
+            parts.extend(str(value) for value in element.attrib.values())
+    return " ".join(parts)
+
+
 # ---------------------------------------------------------------------------
 # The verdict
 
@@ -219,11 +234,14 @@ def leaked(material: HiddenMaterial, text: str) -> list[HiddenSentence]:
 def check_output(material: HiddenMaterial | None, shown_path: str, data: bytes, kind: str) -> None:
     """Stop the build if the output about to be written to *shown_path* shows hidden material.
 
-    *kind* is ``pdf`` or ``epub``.  Nothing is written when it does: the previous output stays.
+    *kind* is ``pdf``, ``epub``, ``html`` (a web page, or an SVG), ``text`` (a script, a stylesheet) or
+    ``binary`` (an image, a font: nothing to read).  Nothing is written when it does: the previous output stays.
     """
-    if material is None or not material.sentences:
+    if material is None or not material.sentences or kind == "binary":
         return
-    text = pdf_text(data) if kind == "pdf" else epub_text(data)
+    readers = {"pdf": pdf_text, "epub": epub_text, "html": html_text,
+               "text": lambda data: data.decode("utf-8", "replace")}
+    text = readers[kind](data)
     found = leaked(material, text)
     if not found:
         return
