@@ -47,6 +47,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import jinja2
 import jinja2.bccache
@@ -62,7 +63,7 @@ from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
 from .names import initials as given_initials
-from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
+from .numbers import PAGE_RANGE_FORMATS, edition, is_numeric, locator, page_range, several_numbers
 from .punctuation import capitalize_first_letter, tidy
 from .titles import (
     capitalize_first,
@@ -530,7 +531,9 @@ def _make_environment(style: CitationStyle) -> Environment:
             url = str(value).strip()
         if not url:
             return Markup("")
-        return Markup(f'<a href="{escape(url)}">{escape(url)}</a>')
+        # A DOI is a name, printed as it is ("…19:4<377::AID-JCC1>…"); only the link's target is percent-encoded.
+        shown = "https://doi.org/" + unquote(url[16:]) if url.startswith("https://doi.org/") else url
+        return Markup(f'<a href="{escape(url)}">{escape(shown)}</a>')
 
     def cite_link(value, work: EntryView) -> Markup:
         if not _present(value):
@@ -539,6 +542,14 @@ def _make_environment(style: CitationStyle) -> Environment:
 
     def term(name: str, form: str = "long", plural: bool = False) -> str:
         return locale.term(name, form, plural)
+
+    def numbered(value, name: str = "issue", form: str = "short") -> str:
+        """A number variable with its label when it is numeric, as CSL labels it: "no. 42", "nos. 99-02" (CSL
+        counts a hyphenated number as several), "RC-6947" (not numeric: no label)."""
+        text = str(value).strip() if _present(value) else ""
+        if not text or not is_numeric(text):
+            return text
+        return f"{locale.term(name, form, plural=several_numbers(text))} {text}"
 
     def format_locator(cite: CiteView, page_label: bool = False, form: str = "short") -> str:
         if cite is None:
@@ -567,8 +578,10 @@ def _make_environment(style: CitationStyle) -> Environment:
         ordinal=lambda value: locale.ordinal(int(str(value))),
         link=link,
         cite_link=cite_link,
+        numbered=numbered,
     )
-    environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale)
+    environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale,
+                               several_numbers=several_numbers)
     return environment
 
 
