@@ -241,6 +241,10 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+class PandocRefused(Exception):
+    """Pandoc would not read the .bib file (its message): nothing of that file can be compared."""
+
+
 def pandoc_renderings(bib_path: Path, style: str, keys: Sequence[str], forms: Sequence[str]) -> tuple[dict, list]:
     """({key: {form: html}}, bibliography keys in Pandoc's order) as Pandoc citeproc renders them."""
     renderings: dict[str, dict[str, str]] = {key: {} for key in keys}
@@ -252,7 +256,7 @@ def pandoc_renderings(bib_path: Path, style: str, keys: Sequence[str], forms: Se
              "--bibliography", str(bib_path), "--csl", str(csl_file(style))],
             input=document, capture_output=True, text=True, timeout=600, check=False)
         if result.returncode != 0:
-            raise SystemExit(f"citediff: pandoc failed on {bib_path} ({style}):\n{result.stderr}")
+            raise PandocRefused(" ".join(result.stderr.split())[:300])
         parser = _PandocHTML()
         parser.feed(result.stdout)
         parser.close()
@@ -326,6 +330,7 @@ class StyleRun:
     same_order: bool
     error: str = ""
     not_compared: tuple[str, ...] = ()  # keys of entries Pandoc cannot read (NOT_READ_BY_PANDOC)
+    pandoc_error: str = ""  # Pandoc refused the file as a whole
 
 
 def load_allowed(path: Path | None) -> dict[tuple[str, str, str], str]:
@@ -351,7 +356,10 @@ def compare(bib_path: Path, style: str, forms: Sequence[str] = BASIC_FORMS,
     not_compared = [entry.key for entry in everything if entry.type in NOT_READ_BY_PANDOC]
     entries = [entry for entry in everything if entry.type not in NOT_READ_BY_PANDOC]
     keys = [entry.key for entry in entries]
-    theirs, their_order = pandoc_renderings(bib_path, style, keys, forms)
+    try:
+        theirs, their_order = pandoc_renderings(bib_path, style, keys, forms)
+    except PandocRefused as refusal:
+        return StyleRun(str(bib_path), style, (), False, pandoc_error=str(refusal))
     error = ""
     try:
         ours, our_order = bookbuild_renderings(bib_path, style, keys, forms)
@@ -406,6 +414,9 @@ def markdown_report(runs: Sequence[StyleRun], forms: Sequence[str], title: str =
         by_bib.setdefault(run.bib, []).append(run)
     for bib, bib_runs in by_bib.items():
         lines += [f"### `{Path(bib).name}`", ""]
+        if all(run.pandoc_error for run in bib_runs):
+            lines += [f"Pandoc refused the whole file, so nothing in it is compared: {bib_runs[0].pandoc_error}", ""]
+            continue
         lines.append("| style | " + " | ".join(forms) + " | allowed | bibliography order |")
         lines.append("|---|" + "---|" * len(forms) + "---|---|")
         for run in bib_runs:
@@ -422,10 +433,11 @@ def markdown_report(runs: Sequence[StyleRun], forms: Sequence[str], title: str =
         lines.append("")
         skipped = bib_runs[0].not_compared
         if skipped:
-            kinds = sorted({kind for kind in NOT_READ_BY_PANDOC})
-            lines += [f"Not compared: {len(skipped)} {'entry' if len(skipped) == 1 else 'entries'} of a type "
-                      f"Pandoc's citeproc does not read "
-                      f"({', '.join('@' + kind for kind in kinds)}): {', '.join(f'`{key}`' for key in skipped)}.", ""]
+            kinds = ", ".join("@" + kind for kind in sorted(NOT_READ_BY_PANDOC))
+            listed = ", ".join(f"`{key}`" for key in skipped)
+            noun = "entry" if len(skipped) == 1 else "entries"
+            lines += [f"Not compared: {len(skipped)} {noun} of a type Pandoc's citeproc does not read ({kinds}): "
+                      + listed + ".", ""]
         types = sorted({o.type for run in bib_runs for o in run.outcomes})
         lines.append("Matches per entry type (all forms together):")
         lines.append("")

@@ -63,7 +63,14 @@ from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
 from .names import initials as given_initials
-from .numbers import PAGE_RANGE_FORMATS, edition, is_numeric, locator, page_range, several_numbers
+from .numbers import (
+    PAGE_RANGE_FORMATS,
+    edition,
+    is_numeric,
+    locator,
+    page_range,
+    several_numbers,
+)
 from .punctuation import capitalize_first_letter, tidy
 from .titles import (
     capitalize_first,
