@@ -203,3 +203,66 @@ def test_refs_shows_a_set_as_its_members_and_lists_no_lent_field_as_unused(tmp_p
     # The set's own field is explained; the fields it lends from its first member are read with the member.
     assert forms["models"]["unused"] == {"entryset": "citing a set cites its members"}
     assert "set" not in forms["models"]
+
+
+# --------------------------------------------------------------------------- dates, descriptions, editors of a volume
+
+
+TYPES_BIB = r"""
+    @article{glossy, author = {Bo, Ben}, title = {Glossy}, journal = {Weekly}, date = {2004-05-06},
+             entrysubtype = {magazine}}
+    @article{scholarly, author = {Cy, Cal}, title = {Learned}, journal = {Quarterly}, volume = 3, date = {2004-05-06}}
+    @software{python, author = {Rossum, Guido}, title = {Python}, version = {3.11}, date = {2022}}
+    @dataset{measures, author = {Al, Ana}, title = {Measurements}, date = {2020}}
+    @mvcollection{handbook, editor = {Roe, Rick}, title = {Handbook of Things}, publisher = {Example Press},
+                  date = {2010}}
+    @collection{handbook2, crossref = {handbook}, title = {Small Things}, volume = {2}}
+    @incollection{pebbles, crossref = {handbook2}, author = {Poe, Paula}, title = {Pebbles}, pages = {5--9}}
+"""
+
+
+def bibliography_of(tmp_path: Path, style_name: str) -> dict[str, str]:
+    bibliography = bib(tmp_path, TYPES_BIB)
+    result = cite_each(bibliography, style_name, list(bibliography))
+    return {entry.key: plain(entry.html) for entry in result.bibliography}
+
+
+def test_magazine_and_newspaper_articles_are_dated_to_the_day(tmp_path):
+    apa = bibliography_of(tmp_path, "apa")
+    assert apa["glossy"] == "Bo, B. (2004, May 6). Glossy. *Weekly*."  # APA 9.14
+    assert apa["scholarly"].startswith("Cy, C. (2004). Learned.")  # a journal article: the year
+    mla = bibliography_of(tmp_path, "modern-language-association")
+    assert mla["glossy"] == "Bo, Ben. “Glossy.” *Weekly*, 6 May 2004."
+    assert mla["scholarly"] == "Cy, Cal. “Learned.” *Quarterly*, vol. 3, May 2004."
+
+
+def test_software_and_data_sets_say_what_they_are_and_their_version(tmp_path):
+    apa = bibliography_of(tmp_path, "apa")
+    assert apa["python"] == "Rossum, G. (2022). *Python* (Version 3.11) [Computer software]."  # APA 10.10
+    assert apa["measures"] == "Al, A. (2020). *Measurements* [Data set]."  # APA 10.9
+    mla = bibliography_of(tmp_path, "modern-language-association")
+    assert mla["python"] == "Rossum, Guido. *Python*. Version 3.11, 2022."
+
+
+def test_the_editor_of_a_volume_follows_the_volume_in_a_chapter_entry(tmp_path):
+    assert bibliography_of(tmp_path, "apa")["pebbles"] == \
+        "Poe, P. (2010). Pebbles. In R. Roe (Ed.), *Handbook of things: Vol. 2. Small things* (pp. 5–9). Example Press."
+    assert bibliography_of(tmp_path, "chicago-notes-bibliography")["pebbles"] == \
+        "Poe, Paula. “Pebbles.” In *Handbook of Things*, vol. 2, *Small Things*, edited by Rick Roe. Example Press, 2010."
+    assert bibliography_of(tmp_path, "chicago-author-date")["pebbles"] == \
+        "Poe, Paula. 2010. “Pebbles.” In *Small Things*, edited by Rick Roe, vol. 2 of *Handbook of Things*. Example " \
+        "Press."
+
+
+def test_useprefix_of_one_name_in_the_extended_format_leads_its_inverted_name(tmp_path):
+    bibliography = bib(tmp_path, r"""
+        @book{mises, author = {family=Mises, given=Ludwig, prefix=von, useprefix=true and given=Kurt, family=Berg,
+              prefix=von}, title = {Extended Names}, date = 1949}
+    """)
+    apa = cite_each(bibliography, "apa", ["mises"])
+    assert plain(apa.bibliography[0].html) == "von Mises, L., & Berg, K. von. (1949). *Extended names*."
+    assert plain(apa.citations["mises"].text) == "(von Mises & Berg, 1949, p. 12)"
+    # Chicago demotes the particle in the inverted name but keeps it in the citation.
+    chicago = cite_each(bibliography, "chicago-author-date", ["mises"])
+    assert plain(chicago.bibliography[0].html).startswith("Mises, Ludwig von, and Kurt von Berg. 1949.")
+    assert plain(chicago.citations["mises"].text) == "(von Mises and Berg 1949, 12)"

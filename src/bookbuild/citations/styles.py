@@ -484,8 +484,9 @@ def _make_environment(style: CitationStyle) -> Environment:
     def names(value: NameList, **options) -> Markup:
         if not isinstance(value, NameList):
             raise TypeError(f"the names filter needs a list of names, not {type(value).__name__}")
-        if _USEPREFIX.get() and (options.get("form") == "short" or not settings.demote_particle):
-            value = _particle_in_surname(value)
+        if options.get("form") == "short" or not settings.demote_particle:
+            # With useprefix, for the whole entry or for one name (biblatex's extended name format).
+            value = _particle_in_surname(value, every_name=_USEPREFIX.get())
         return escape(format_names(value, locale, **options))
 
     def italic(value) -> Markup:
@@ -592,10 +593,14 @@ def _make_environment(style: CitationStyle) -> Environment:
     return environment
 
 
-def _particle_in_surname(names: NameList) -> NameList:
-    """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep")."""
+def _particle_in_surname(names: NameList, every_name: bool = True) -> NameList:
+    """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep"): every name's,
+    or only those of the names that have useprefix themselves."""
+    if not every_name and not any(name.useprefix and name.particle for name in names.names):
+        return names
     return NameList(tuple(Name(family=f"{name.particle} {name.family}", given=name.given, suffix=name.suffix)
-                          if name.particle and not name.literal else name for name in names.names), names.others)
+                          if name.particle and not name.literal and (every_name or name.useprefix) else name
+                          for name in names.names), names.others)
 
 
 def _keeping_language(function):
