@@ -159,6 +159,8 @@ def test_normalize_keeps_italics_and_the_marks_that_matter():
         "*One two* link & **b**"
     assert citediff.normalize("Hemingway's\u2011style — “x”") == "Hemingway's-style — “x”"
     assert citediff.normalize("  a \n\t b ") == "a b"
+    # A dotless i with a combining accent (Pandoc's {\"\i}) prints as the composed letter.
+    assert citediff.normalize("Naı\u0308ve Martı\u0301n") == "Naïve Martín"
 
 
 def test_pandoc_html_is_read_into_notes_and_entries():

@@ -32,6 +32,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -63,6 +64,7 @@ _ITALIC = re.compile(r"</?(?:i|em)(?:\s[^>]*)?>")
 _BOLD = re.compile(r"</?(?:b|strong)(?:\s[^>]*)?>")
 _ADJACENT_ITALICS = re.compile(r"</(?:i|em)>(\s*)<(?:i|em)(?:\s[^>]*)?>")
 _TAG = re.compile(r"<[^>]*>")
+_DOTLESS_I_ACCENTED = re.compile("ı([\u0300-\u036f])")
 # Characters that print alike and mean the same: one canonical form each.
 _CANONICAL = str.maketrans({
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2002": " ", "\u2003": " ",
@@ -84,7 +86,8 @@ def normalize(fragment: str) -> str:
     text = _BOLD.sub("**", text)
     text = _TAG.sub("", text)
     text = html.unescape(text).translate(_CANONICAL)
-    text = text.replace("ı\u0301", "í")
+    # A dotless i under an accent ({\'\i}, {\"\i}) prints as the accented i: one composed character.
+    text = unicodedata.normalize("NFC", _DOTLESS_I_ACCENTED.sub(r"i\1", text))
     text = re.sub(r"\s+", " ", text).strip()
     return text
 
