@@ -266,3 +266,15 @@ def test_useprefix_of_one_name_in_the_extended_format_leads_its_inverted_name(tm
     chicago = cite_each(bibliography, "chicago-author-date", ["mises"])
     assert plain(chicago.bibliography[0].html).startswith("Mises, Ludwig von, and Kurt von Berg. 1949.")
     assert plain(chicago.citations["mises"].text) == "(von Mises and Berg 1949, 12)"
+
+
+def test_an_uncertain_year_keeps_the_comma_after_it(tmp_path):
+    # A question mark that ends a title replaces the comma; the mark of an uncertain year (EDTF 1850?) does not.
+    assert str(tidy("“Who Knows?”, <i>J</i>")) == "“Who Knows?” <i>J</i>"
+    assert str(tidy("<i>J</i>, vol. 3, 1850?, pp. 1–9.")) == "<i>J</i>, vol. 3, 1850?, pp. 1–9."
+    bibliography = bib(tmp_path, r"""
+        @article{u, author = {Doe, Jane}, title = {Uncertain}, journal = {J}, volume = 3, date = {1850?},
+                 pages = {1--9}}
+    """)
+    entry = cite_each(bibliography, "modern-language-association", ["u"]).bibliography[0].html
+    assert plain(entry) == "Doe, Jane. “Uncertain.” *J*, vol. 3, 1850?, pp. 1–9."

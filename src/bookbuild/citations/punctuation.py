@@ -26,7 +26,8 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(rf"( +)({_T})(?=[,.;])")
 _SPACE_AROUND_TAGS = re.compile(rf" ({_T}) ")
 _DOUBLE_PERIOD = re.compile(rf"([.?!…])({_T})\.")  # "Jr.." -> "Jr."
-_COMMA_AFTER_QUESTION = re.compile(rf"([?!])({_T}),")  # "Who?," -> "Who?"
+# "Who?," -> "Who?"; the mark of an uncertain year ("1850?, pp. 1–9") is no end of a sentence and keeps its comma.
+_COMMA_AFTER_QUESTION = re.compile(rf"(?<!\d)([?!])({_T}),")
 _DOUBLE_COMMA = re.compile(rf",({_T}),")
 _CLOSES_FORMAT = re.compile(r"</(?:i|em|b|strong)\s*>")
 
