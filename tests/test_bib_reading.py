@@ -573,3 +573,26 @@ def test_no_text_makes_the_reader_fail():
             assert found.problem.location.path == "f.bib"
 
     read()
+
+
+# --------------------------------------------------------------------------- every .bib of texlive-bibtex-extra
+
+# `make citations-report` unpacks Debian's texlive-bibtex-extra here to take biblatex-examples.bib from it; the
+# package holds a hundred more .bib files written by others (package examples and test databases).
+TEXLIVE_EXTRA = SRC.parent / "build" / "citediff" / "deb" / "extracted"
+
+
+@pytest.mark.skipif(not TEXLIVE_EXTRA.is_dir(), reason="run `make citations-report` to unpack texlive-bibtex-extra")
+def test_no_bib_file_of_texlive_bibtex_extra_is_refused_and_every_entry_renders():
+    files = sorted(TEXLIVE_EXTRA.rglob("*.bib"))
+    assert len(files) > 50
+    from bookbuild.citations import resolve_citations
+
+    style = load_style("chicago-notes-bibliography")
+    for path in files:
+        bibliography = load_bibliography(path)  # never raises: problems are warnings
+        sets = {key for key, reference in bibliography.items() if reference.source_type == "set"}
+        result = resolve_citations([], bibliography, style, nocite=["*"])
+        entries = {entry.key: entry.html for entry in result.bibliography}
+        assert set(entries) >= set(bibliography) - sets, path
+        assert all(entries.values()), path
