@@ -321,7 +321,7 @@ def test_refs_says_which_fields_an_entry_could_not_use(tmp_path, monkeypatch):
 PROBLEMS = BIB / "problems.bib"
 CITED = ["oddmonth", "season", "placeholder", "repeated", "undefined", "orphan", "baddoi", "gooddoi", "wwwurl",
          "badurl", "zotero", "pages", "deep", "href", "unbalanced", "unknowncommand", "unknowntype", "baddate",
-         "edtf", "datetime", "emptyname"]
+         "edtf", "datetime", "edtfseason", "emptyname"]
 
 
 def expected_warnings(shown: str) -> list[str]:
@@ -389,8 +389,51 @@ def test_a_book_from_a_bibliography_with_every_problem_builds_and_warns(tmp_path
     assert "Zotero" not in entries["zotero"]
     assert sources.bibliography["href"].text("note") == "At the archive"  # (Chicago's entry shows no note)
     assert "1860" in entries["edtf"]  # the view's year; format_date shows "1860s" (see the dates tests)
+    assert "Winter 1928" in entries["edtfseason"]  # EDTF's season 24
+    assert "2015" in entries["datetime"]
     notes = [citation.note for citation in result.citations.values()]
     assert len(notes) == len(CITED) and all(notes)
+
+
+# The edges of issue 14 in the same book: a citation inside the author's own footnote, a suppressed author, and,
+# from the entries of problems.bib, two authors named Doe (Jane and Mark), two works of Hu in 2004 and two
+# consecutive works of Jane Doe in the bibliography.
+EDGES = ("Aside.[^a] Bare [-@oddmonth, 13].\n\n[^a]: See [@season, 15].\n")
+EDGE_EXPECTED = {
+    "chicago-notes-bibliography": ["in-note: (Doe, “A Season,” 15)",
+                                   "suppressed: “Odd Month,” 13."],
+    "chicago-author-date": ["in-note: (J. Doe 1928, 15)", "suppressed: (1990, 13)", "cited: (Hu 2004a, 12)",
+                            "cited: (Hu 2004b, 12)"],
+    "apa": ["in-note: (J. Doe, 1928, p. 15)", "suppressed: (1990, p. 13)", "cited: (M. Doe, 1928, p. 12)",
+            "cited: (Hu, 2004a, p. 12)", "cited: (Hu, 2004b, p. 12)"],
+    "modern-language-association": ["in-note: (J. Doe, “A Season” 15)", "suppressed: (“Odd Month” 13)",
+                                    "bib: ———. “A Season.” *Quarterly*, vol. 4, Winter 1928."],
+}
+
+
+@pytest.mark.parametrize("style", list(EDGE_EXPECTED))
+def test_the_styles_edges_in_a_book_from_the_problem_bibliography(tmp_path, style):
+    from bookbuild.citations.preview import plain_text
+    from bookbuild.editions import editions_named
+    from bookbuild.pipeline import edition_manuscript, read_sources
+
+    root = book(tmp_path / "book", CITED, style=style)
+    chapter = root / "manuscript" / "01-chapter.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + EDGES, encoding="utf-8")
+    report = Report()
+    sources = read_sources(root, None, report)
+    manuscript, result = edition_manuscript(sources, editions_named(sources.config, None)[0], report)
+    shown = []
+    for citation in manuscript.citations:
+        rendered = result.citations[citation.id]
+        kind = "in-note" if citation.in_note else "suppressed" if citation.items[0].suppress_author else "cited"
+        shown.append(f"{kind}: " + plain_text(rendered.text if citation.in_note or not rendered.note
+                                              else rendered.note))
+    shown += ["bib: " + plain_text(entry.html) for entry in result.bibliography]
+    for line in EDGE_EXPECTED[style]:
+        assert line in shown, (line, [item for item in shown if item.split(":")[0] == line.split(":")[0]])
+    # Every cited entry renders, in every style.
+    assert sorted(entry.key for entry in result.bibliography) == sorted(CITED)
 
 
 def test_strict_makes_every_warning_an_error(tmp_path):
@@ -434,7 +477,8 @@ def test_report_problems_sorts_errors_from_warnings():
 
 def _biblatex_examples() -> Path | None:
     candidates = [os.environ.get("BIBLATEX_EXAMPLES", ""),
-                  "/usr/share/texlive/texmf-dist/bibtex/bib/biblatex/biblatex/biblatex-examples.bib"]
+                  "/usr/share/texlive/texmf-dist/bibtex/bib/biblatex/biblatex/biblatex-examples.bib",
+                  str(SRC.parent / "build" / "citediff" / "biblatex-examples.bib")]  # `make citations-report`
     return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
 
 
@@ -529,3 +573,26 @@ def test_no_text_makes_the_reader_fail():
             assert found.problem.location.path == "f.bib"
 
     read()
+
+
+# --------------------------------------------------------------------------- every .bib of texlive-bibtex-extra
+
+# `make citations-report` unpacks Debian's texlive-bibtex-extra here to take biblatex-examples.bib from it; the
+# package holds a hundred more .bib files written by others (package examples and test databases).
+TEXLIVE_EXTRA = SRC.parent / "build" / "citediff" / "deb" / "extracted"
+
+
+@pytest.mark.skipif(not TEXLIVE_EXTRA.is_dir(), reason="run `make citations-report` to unpack texlive-bibtex-extra")
+def test_no_bib_file_of_texlive_bibtex_extra_is_refused_and_every_entry_renders():
+    files = sorted(TEXLIVE_EXTRA.rglob("*.bib"))
+    assert len(files) > 50
+    from bookbuild.citations import resolve_citations
+
+    style = load_style("chicago-notes-bibliography")
+    for path in files:
+        bibliography = load_bibliography(path)  # never raises: problems are warnings
+        sets = {key for key, reference in bibliography.items() if reference.source_type == "set"}
+        result = resolve_citations([], bibliography, style, nocite=["*"])
+        entries = {entry.key: entry.html for entry in result.bibliography}
+        assert set(entries) >= set(bibliography) - sets, path
+        assert all(entries.values()), path

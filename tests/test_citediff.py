@@ -139,11 +139,28 @@ def test_issue_14_cases_render_as_csl_does(runs, bib, style, key, form, expected
 # --------------------------------------------------------------------------- the harness's parts
 
 
+def test_entries_pandoc_cannot_read_are_neither_cited_nor_compared_and_the_report_names_them(tmp_path):
+    path = tmp_path / "sets.bib"
+    path.write_text("""
+        @set{both, entryset = {a,b}}
+        @book{a, author = {Ames, Ann}, title = {Lakes}, publisher = {P}, date = 2001}
+        @book{b, author = {Berg, Bo}, title = {Rivers}, publisher = {P}, date = 2002}
+    """, encoding="utf-8")
+    run = citediff.compare(path, "chicago-author-date", citediff.BASIC_FORMS)
+    assert run.not_compared == ("both",)
+    assert {o.key for o in run.outcomes} == {"a", "b"}
+    assert all(o.match for o in run.outcomes), citediff.differences_text([run])
+    report = citediff.markdown_report([run], citediff.BASIC_FORMS)
+    assert "Not compared: 1 entry of a type Pandoc's citeproc does not read (@set, @xdata): `both`." in report
+
+
 def test_normalize_keeps_italics_and_the_marks_that_matter():
     assert citediff.normalize('<i>One</i><i> two</i> <a href="x">link</a>&nbsp;&amp; <b>b</b>') == \
         "*One two* link & **b**"
     assert citediff.normalize("Hemingway's\u2011style — “x”") == "Hemingway's-style — “x”"
     assert citediff.normalize("  a \n\t b ") == "a b"
+    # A dotless i with a combining accent (Pandoc's {\"\i}) prints as the composed letter.
+    assert citediff.normalize("Naı\u0308ve Martı\u0301n") == "Naïve Martín"
 
 
 def test_pandoc_html_is_read_into_notes_and_entries():
@@ -180,13 +197,14 @@ def test_an_allow_list_entry_must_name_its_section(tmp_path):
 # --------------------------------------------------------------------------- biblatex's example bibliography
 
 BIBLATEX_EXAMPLES = ROOT / "build" / "citediff" / "biblatex-examples.bib"
-# Entries of biblatex-examples.bib (92 compared) identical to CSL, per style and form, as docs/citations.md
-# reports them; the file is fetched by `make citations-report` (Debian's texlive-bibtex-extra).
+# Entries of biblatex-examples.bib identical to CSL, per style and form, as docs/citations.md reports them (90
+# entries: its two @set entries are not compared, Pandoc cannot read them; allowed differences are left out);
+# the file is fetched by `make citations-report` (Debian's texlive-bibtex-extra).  Issue 14 asks for 90% at least.
 EXAMPLES_FLOORS = {
-    "chicago-notes-bibliography": {"first": 82, "subsequent": 85, "bib": 82, "in-note": 82, "suppress-author": 82},
-    "chicago-author-date": {"first": 89, "subsequent": 89, "bib": 81, "in-note": 89, "suppress-author": 90},
-    "apa": {"first": 91, "subsequent": 91, "bib": 83, "in-note": 91, "suppress-author": 92},
-    "modern-language-association": {"first": 90, "subsequent": 90, "bib": 75, "in-note": 90, "suppress-author": 91},
+    "chicago-notes-bibliography": dict.fromkeys(FORMS, 90),
+    "chicago-author-date": dict.fromkeys(FORMS, 88),  # of 88: knuth:ct:b and knuth:ct:c are allowed differences
+    "apa": dict.fromkeys(FORMS, 90),
+    "modern-language-association": {**dict.fromkeys(FORMS, 90), "bib": 84},
 }
 
 
@@ -195,7 +213,9 @@ EXAMPLES_FLOORS = {
 @pytest.mark.parametrize("style", STYLES)
 def test_biblatex_examples_stay_as_close_to_csl(style):
     run = citediff.compare(BIBLATEX_EXAMPLES, style, FORMS, citediff.load_allowed(citediff.DEFAULT_ALLOW))
+    assert run.not_compared == ("set", "stdmodel")
     for form, floor in EXAMPLES_FLOORS[style].items():
-        matches, compared, _ = citediff.rate(o for o in run.outcomes if o.form == form)
-        assert compared == 92
-        assert matches >= floor, f"{style} {form}: {matches}/92, was {floor}"
+        matches, compared, allowed = citediff.rate(o for o in run.outcomes if o.form == form)
+        assert compared + allowed == 90
+        assert matches >= floor, f"{style} {form}: {matches}/{compared}, was {floor}"
+        assert 100 * matches / compared >= 90, f"{style} {form}: {matches}/{compared} is under 90%"

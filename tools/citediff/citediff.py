@@ -32,6 +32,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -52,6 +53,9 @@ BASIC_FORMS = ("first", "subsequent", "bib")
 EXTRA_FORMS = ("in-note", "suppress-author")
 ALL_FORMS = BASIC_FORMS + EXTRA_FORMS
 DEFAULT_ALLOW = HERE / "allowed.toml"
+# biblatex entry types Pandoc's citeproc has no reading for: an @set comes out as an empty item ("n.d."), an
+# @xdata is not an entry.  Such entries are not compared; the report names them.
+NOT_READ_BY_PANDOC = frozenset({"set", "xdata"})
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -60,6 +64,7 @@ _ITALIC = re.compile(r"</?(?:i|em)(?:\s[^>]*)?>")
 _BOLD = re.compile(r"</?(?:b|strong)(?:\s[^>]*)?>")
 _ADJACENT_ITALICS = re.compile(r"</(?:i|em)>(\s*)<(?:i|em)(?:\s[^>]*)?>")
 _TAG = re.compile(r"<[^>]*>")
+_DOTLESS_I_ACCENTED = re.compile("ı([\u0300-\u036f])")
 # Characters that print alike and mean the same: one canonical form each.
 _CANONICAL = str.maketrans({
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2002": " ", "\u2003": " ",
@@ -81,7 +86,8 @@ def normalize(fragment: str) -> str:
     text = _BOLD.sub("**", text)
     text = _TAG.sub("", text)
     text = html.unescape(text).translate(_CANONICAL)
-    text = text.replace("ı\u0301", "í")
+    # A dotless i under an accent ({\'\i}, {\"\i}) prints as the accented i: one composed character.
+    text = unicodedata.normalize("NFC", _DOTLESS_I_ACCENTED.sub(r"i\1", text))
     text = re.sub(r"\s+", " ", text).strip()
     return text
 
@@ -238,6 +244,10 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+class PandocRefused(Exception):
+    """Pandoc would not read the .bib file (its message): nothing of that file can be compared."""
+
+
 def pandoc_renderings(bib_path: Path, style: str, keys: Sequence[str], forms: Sequence[str]) -> tuple[dict, list]:
     """({key: {form: html}}, bibliography keys in Pandoc's order) as Pandoc citeproc renders them."""
     renderings: dict[str, dict[str, str]] = {key: {} for key in keys}
@@ -249,7 +259,7 @@ def pandoc_renderings(bib_path: Path, style: str, keys: Sequence[str], forms: Se
              "--bibliography", str(bib_path), "--csl", str(csl_file(style))],
             input=document, capture_output=True, text=True, timeout=600, check=False)
         if result.returncode != 0:
-            raise SystemExit(f"citediff: pandoc failed on {bib_path} ({style}):\n{result.stderr}")
+            raise PandocRefused(" ".join(result.stderr.split())[:300])
         parser = _PandocHTML()
         parser.feed(result.stdout)
         parser.close()
@@ -322,6 +332,8 @@ class StyleRun:
     outcomes: tuple[Outcome, ...]
     same_order: bool
     error: str = ""
+    not_compared: tuple[str, ...] = ()  # keys of entries Pandoc cannot read (NOT_READ_BY_PANDOC)
+    pandoc_error: str = ""  # Pandoc refused the file as a whole
 
 
 def load_allowed(path: Path | None) -> dict[tuple[str, str, str], str]:
@@ -342,9 +354,15 @@ def load_allowed(path: Path | None) -> dict[tuple[str, str, str], str]:
 
 def compare(bib_path: Path, style: str, forms: Sequence[str] = BASIC_FORMS,
             allowed: Mapping[tuple[str, str, str], str] | None = None) -> StyleRun:
-    entries = entries_of(bib_path)
+    everything = entries_of(bib_path)
+    # Entries Pandoc cannot read are neither cited nor compared (citing an @set would cite its members first).
+    not_compared = [entry.key for entry in everything if entry.type in NOT_READ_BY_PANDOC]
+    entries = [entry for entry in everything if entry.type not in NOT_READ_BY_PANDOC]
     keys = [entry.key for entry in entries]
-    theirs, their_order = pandoc_renderings(bib_path, style, keys, forms)
+    try:
+        theirs, their_order = pandoc_renderings(bib_path, style, keys, forms)
+    except PandocRefused as refusal:
+        return StyleRun(str(bib_path), style, (), False, pandoc_error=str(refusal))
     error = ""
     try:
         ours, our_order = bookbuild_renderings(bib_path, style, keys, forms)
@@ -355,14 +373,18 @@ def compare(bib_path: Path, style: str, forms: Sequence[str] = BASIC_FORMS,
     outcomes = []
     for entry in entries:
         if entry.key not in their_order and not any(theirs[entry.key].values()):
-            continue  # Pandoc does not know it either (an @set, an @xdata): nothing to compare
+            continue  # Pandoc does not know it either: nothing to compare
         for form in forms:
             outcomes.append(Outcome(entry.key, entry.type, style, form,
                                     normalize(ours[entry.key].get(form, "")),
                                     normalize(theirs[entry.key].get(form, "")),
                                     allowed.get((entry.key, style, form), "")))
-    same_order = [key for key in our_order if key in their_order] == [key for key in their_order if key in our_order]
-    return StyleRun(str(bib_path), style, tuple(outcomes), same_order, error)
+    compared = {outcome.key for outcome in outcomes}
+    ours_listed = [key for key in our_order if key in compared]
+    theirs_listed = [key for key in their_order if key in compared]
+    same_order = [key for key in ours_listed if key in theirs_listed] == [key for key in theirs_listed
+                                                                          if key in ours_listed]
+    return StyleRun(str(bib_path), style, tuple(outcomes), same_order, error, tuple(not_compared))
 
 
 def rate(outcomes: Iterable[Outcome]) -> tuple[int, int, int]:
@@ -395,6 +417,9 @@ def markdown_report(runs: Sequence[StyleRun], forms: Sequence[str], title: str =
         by_bib.setdefault(run.bib, []).append(run)
     for bib, bib_runs in by_bib.items():
         lines += [f"### `{Path(bib).name}`", ""]
+        if all(run.pandoc_error for run in bib_runs):
+            lines += [f"Pandoc refused the whole file, so nothing in it is compared: {bib_runs[0].pandoc_error}", ""]
+            continue
         lines.append("| style | " + " | ".join(forms) + " | allowed | bibliography order |")
         lines.append("|---|" + "---|" * len(forms) + "---|---|")
         for run in bib_runs:
@@ -409,6 +434,13 @@ def markdown_report(runs: Sequence[StyleRun], forms: Sequence[str], title: str =
             if run.error:
                 lines.append(f"| | bookbuild refused the file: {run.error} | |")
         lines.append("")
+        skipped = bib_runs[0].not_compared
+        if skipped:
+            kinds = ", ".join("@" + kind for kind in sorted(NOT_READ_BY_PANDOC))
+            listed = ", ".join(f"`{key}`" for key in skipped)
+            noun = "entry" if len(skipped) == 1 else "entries"
+            lines += [f"Not compared: {len(skipped)} {noun} of a type Pandoc's citeproc does not read ({kinds}): "
+                      + listed + ".", ""]
         types = sorted({o.type for run in bib_runs for o in run.outcomes})
         lines.append("Matches per entry type (all forms together):")
         lines.append("")

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 from pylatexenc.latex2text import get_default_latex_context_db as _text_context_db
@@ -204,6 +205,13 @@ def decode(value: str, macros: Mapping[str, tuple[int, str]] | None = None) -> D
         value = expand_macros(value, macros)
     if not _PLAIN.search(value):
         return Decoded(RichText.plain(_clean(value)))
+    return _decode_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _decode_text(value: str) -> Decoded:
+    """The LaTeX of a value whose macros are expanded (large bibliographies repeat many values: a journal, a
+    publisher, an acknowledgement, so each is parsed once)."""
     value = _flatten_deep_braces(value)
     # A bare % in a .bib value is a percent sign, not a LaTeX comment; a bare # or & is the character.
     value = re.sub(r"(?<!\\)%", r"\\%", value)

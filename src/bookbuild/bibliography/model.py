@@ -169,7 +169,7 @@ class Reference:
     langid: str = ""  # biblatex language ("english", "german"…), lowercase; "" when not given
     options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
     related: tuple[str, ...] = ()
-    entryset: tuple[str, ...] = ()  # the members of a @set entry, which is shown as its first member
+    entryset: tuple[str, ...] = ()  # the members of a @set entry: citing the set cites them
     crossref: str = ""
     xref: str = ""
     source_type: str = ""  # the type as written in the file ("phdthesis", "conference"), lowercase

@@ -43,7 +43,7 @@ IGNORED_FIELDS = {"file": "a link to a file on the author's computer (Zotero, Ja
                   "bdsk-url-1": "reference manager data", "bdsk-url-2": "reference manager data",
                   "bdsk-file-1": "reference manager data", "ids": "other keys of the entry",
                   "xdata": "its fields are merged in", "crossref": "its fields are merged in",
-                  "entryset": "a set is shown as its first member",
+                  "entryset": "citing a set cites its members",
                   "execute": "LaTeX code is never run"}
 DATE_FIELDS = frozenset({"date", "origdate", "eventdate", "urldate"})
 # Fields whose words a style may change the case of; in a non-English entry they are protected.

@@ -78,6 +78,22 @@ def is_range(text: str) -> bool:
     return bool(re.search(r"\w\s*(?:-+|–|—|,|&)\s*\w", text))
 
 
+_NUMBER_SEPARATOR = re.compile(r"\s*(?:-+|–|—|,|&)\s*")
+_NUMBER_TOKEN = re.compile(r"^[^\W\d_]*\d+[^\W\d_]*$")
+
+
+def is_numeric(text: str) -> bool:
+    """CSL's test for a number variable: only numbers, each with an optional prefix or suffix of letters ("D2",
+    "2b"), separated by a hyphen, comma or ampersand ("99-02", "2 & 4"); "RC-6947" and "EU-29702195U" are not."""
+    tokens = _NUMBER_SEPARATOR.split(str(text).strip())
+    return bool(tokens) and all(_NUMBER_TOKEN.match(token) for token in tokens)
+
+
+def several_numbers(text: str) -> bool:
+    """Whether a number variable holds more than one number, which CSL labels in the plural ("nos. 99-02")."""
+    return len([token for token in _NUMBER_SEPARATOR.split(str(text).strip()) if token]) > 1
+
+
 def edition(text: str, locale: Locale) -> str:
     """"2" -> "2nd ed."; words ("Revised edition") are kept as written."""
     text = text.strip()

@@ -109,6 +109,10 @@ def render_entries(bibliography, style) -> dict[str, dict]:
     forms = _render(tracked, style)
     for key, reference in bibliography.items():
         unused = dict(reference.unused)
+        if forms[key].pop("set", False):
+            # A @set's fields are its first member's (lent for sorting): they are read with the member.
+            forms[key]["unused"] = dict(MappingProxyType(unused))
+            continue
         present = list(reference.fields) + list(reference.names) + [name for name in reference.dates
                                                                     if name not in reference.fields]
         for name in present:
@@ -134,8 +138,15 @@ def _render(bibliography, style) -> dict[str, dict]:
         rendered = result.citations[citation_id]
         return (rendered.note if style.note_style else rendered.text) or ""
 
+    def bib(key: str) -> str:
+        if key in entries:
+            return entries[key]
+        # A @set is cited as its members, which are listed each on its own.
+        return " ".join(entries[member] for member in bibliography[key].entryset if member in entries)
+
     return {
-        key: {"first": shown(f"first-{index}"), "subsequent": shown(f"later-{index}"), "bib": entries[key]}
+        key: {"first": shown(f"first-{index}"), "subsequent": shown(f"later-{index}"), "bib": bib(key),
+              "set": key not in entries}
         for index, key in enumerate(keys)
     }
 

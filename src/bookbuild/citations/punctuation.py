@@ -4,7 +4,9 @@ Templates join pieces with fixed punctuation ("Title. Publisher, 2006."),
 so when a piece already ends with a period ("Jr.", "eds.") or a question mark,
 a period is doubled; a straight apostrophe is a typewriter's stand-in for
 the typographic one (’); and American usage puts a period or comma inside a
-closing quotation mark ("“The Road to Budapest, 1956,” in …").  These rules
+closing quotation mark ("“The Road to Budapest, 1956,” in …"), though not
+into one that ends an italic title (*Aristotle's “De Motu Animalium”*.), whose
+quotation marks are the title's own.  These rules
 are applied to the text only: tags are set aside first, so attribute values
 (link targets) are never changed.
 """
@@ -24,8 +26,10 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(rf"( +)({_T})(?=[,.;])")
 _SPACE_AROUND_TAGS = re.compile(rf" ({_T}) ")
 _DOUBLE_PERIOD = re.compile(rf"([.?!…])({_T})\.")  # "Jr.." -> "Jr."
-_COMMA_AFTER_QUESTION = re.compile(rf"([?!])({_T}),")  # "Who?," -> "Who?"
+# "Who?," -> "Who?"; the mark of an uncertain year ("1850?, pp. 1–9") is no end of a sentence and keeps its comma.
+_COMMA_AFTER_QUESTION = re.compile(rf"(?<!\d)([?!])({_T}),")
 _DOUBLE_COMMA = re.compile(rf",({_T}),")
+_CLOSES_FORMAT = re.compile(r"</(?:i|em|b|strong)\s*>")
 
 
 @lru_cache(maxsize=8)
@@ -52,7 +56,13 @@ def tidy(html: str, close_quote: str = "”", punctuation_in_quote: bool = True)
         text = _SPACE_AROUND_TAGS.sub(r" \1", text)
     move_inside, drop_after_question = _quote_rules(close_quote)
     if punctuation_in_quote and close_quote in text:
-        text = move_inside.sub(r"\3\1\2", text)
+        def move(match: re.Match) -> str:
+            between = [tags[ord(mark) - _MARK_BASE] for mark in match.group(2)]
+            if any(_CLOSES_FORMAT.match(tag) for tag in between):
+                return match.group()
+            return match.group(3) + match.group(1) + match.group(2)
+
+        text = move_inside.sub(move, text)
     text = _DOUBLE_PERIOD.sub(r"\1\2", text)
     if "?" in text or "!" in text:
         text = _COMMA_AFTER_QUESTION.sub(r"\1\2", text)

@@ -12,12 +12,18 @@ into a footnote (see :class:`~bookbuild.citations.model.RenderedCitation`):
 Unknown keys, in citations and in ``nocite``, are all reported at once with
 the closest known key as a hint.  The bibliography holds exactly the cited
 works and those named in ``nocite`` ("*" for all), sorted as the style says.
+
+A biblatex ``@set`` is not a work of its own: citing it cites each of its
+members, in the set's order ("Glashow 1961; Weinberg 1967; Salam 1968", the
+locator going with the last), and the members are listed in the
+bibliography, each once, so that they count once when works are told apart.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from string import ascii_lowercase
 
 from markupsafe import Markup, escape
@@ -45,6 +51,7 @@ def resolve_citations(
     diagnostics = Diagnostics()
     _check_keys(citations, bibliography, nocite, nocite_location, diagnostics)
     diagnostics.raise_if_any()
+    citations = [_with_set_members(citation, bibliography) for citation in citations]
 
     used: dict[str, None] = {}
     for citation in citations:
@@ -52,10 +59,12 @@ def resolve_citations(
             used.setdefault(item.key, None)
     if "*" in nocite:
         for key in bibliography:
-            used.setdefault(key, None)
+            if not _set_members(key, bibliography):
+                used.setdefault(key, None)
     for key in nocite:
         if key != "*":
-            used.setdefault(key, None)
+            for member in _set_members(key, bibliography) or (key,):
+                used.setdefault(member, None)
 
     renderer = _Renderer(style, bibliography, list(used))
     rendered = {citation.id: renderer.citation(citation) for citation in citations}
@@ -70,6 +79,33 @@ def resolve_citations(
         note_style=style.note_style,
         style_name=style.name,
     )
+
+
+def _set_members(key: str, bibliography: Mapping[str, Reference]) -> tuple[str, ...]:
+    """The keys of the members of the @set *key* that the bibliography holds; () for any other entry."""
+    reference = bibliography.get(key)
+    if reference is None or reference.source_type != "set":
+        return ()
+    return tuple(member for member in reference.entryset if member in bibliography and member != key
+                 and bibliography[member].source_type != "set")
+
+
+def _with_set_members(citation: Citation, bibliography: Mapping[str, Reference]) -> Citation:
+    """*citation* with each cited @set replaced by its members; the item's prefix goes with the first member and
+    its locator and suffix with the last."""
+    if not any(_set_members(item.key, bibliography) for item in citation.items):
+        return citation
+    items: list[CitationItem] = []
+    for item in citation.items:
+        members = _set_members(item.key, bibliography)
+        if not members:
+            items.append(item)
+            continue
+        for number, member in enumerate(members):
+            first, last = number == 0, number == len(members) - 1
+            items.append(replace(item, key=member, prefix=item.prefix if first else "",
+                                 locator=item.locator if last else "", suffix=item.suffix if last else ""))
+    return replace(citation, items=tuple(items))
 
 
 def _check_keys(citations, bibliography, nocite, nocite_location, diagnostics: Diagnostics) -> None:

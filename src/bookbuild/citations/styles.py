@@ -47,6 +47,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import jinja2
 import jinja2.bccache
@@ -62,7 +63,14 @@ from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
 from .names import initials as given_initials
-from .numbers import PAGE_RANGE_FORMATS, edition, locator, page_range
+from .numbers import (
+    PAGE_RANGE_FORMATS,
+    edition,
+    is_numeric,
+    locator,
+    page_range,
+    several_numbers,
+)
 from .punctuation import capitalize_first_letter, tidy
 from .titles import (
     capitalize_first,
@@ -476,8 +484,9 @@ def _make_environment(style: CitationStyle) -> Environment:
     def names(value: NameList, **options) -> Markup:
         if not isinstance(value, NameList):
             raise TypeError(f"the names filter needs a list of names, not {type(value).__name__}")
-        if _USEPREFIX.get() and (options.get("form") == "short" or not settings.demote_particle):
-            value = _particle_in_surname(value)
+        if options.get("form") == "short" or not settings.demote_particle:
+            # With useprefix, for the whole entry or for one name (biblatex's extended name format).
+            value = _particle_in_surname(value, every_name=_USEPREFIX.get())
         return escape(format_names(value, locale, **options))
 
     def italic(value) -> Markup:
@@ -530,7 +539,9 @@ def _make_environment(style: CitationStyle) -> Environment:
             url = str(value).strip()
         if not url:
             return Markup("")
-        return Markup(f'<a href="{escape(url)}">{escape(url)}</a>')
+        # A DOI is a name, printed as it is ("…19:4<377::AID-JCC1>…"); only the link's target is percent-encoded.
+        shown = "https://doi.org/" + unquote(url[16:]) if url.startswith("https://doi.org/") else url
+        return Markup(f'<a href="{escape(url)}">{escape(shown)}</a>')
 
     def cite_link(value, work: EntryView) -> Markup:
         if not _present(value):
@@ -539,6 +550,14 @@ def _make_environment(style: CitationStyle) -> Environment:
 
     def term(name: str, form: str = "long", plural: bool = False) -> str:
         return locale.term(name, form, plural)
+
+    def numbered(value, name: str = "issue", form: str = "short") -> str:
+        """A number variable with its label when it is numeric, as CSL labels it: "no. 42", "nos. 99-02" (CSL
+        counts a hyphenated number as several), "RC-6947" (not numeric: no label)."""
+        text = str(value).strip() if _present(value) else ""
+        if not text or not is_numeric(text):
+            return text
+        return f"{locale.term(name, form, plural=several_numbers(text))} {text}"
 
     def format_locator(cite: CiteView, page_label: bool = False, form: str = "short") -> str:
         if cite is None:
@@ -567,15 +586,21 @@ def _make_environment(style: CitationStyle) -> Environment:
         ordinal=lambda value: locale.ordinal(int(str(value))),
         link=link,
         cite_link=cite_link,
+        numbered=numbered,
     )
-    environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale)
+    environment.globals.update(term=term, locator=format_locator, style=settings, locale=locale,
+                               several_numbers=several_numbers)
     return environment
 
 
-def _particle_in_surname(names: NameList) -> NameList:
-    """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep")."""
+def _particle_in_surname(names: NameList, every_name: bool = True) -> NameList:
+    """The names with each particle made part of the surname ("van" + "Gennep" -> "van Gennep"): every name's,
+    or only those of the names that have useprefix themselves."""
+    if not every_name and not any(name.useprefix and name.particle for name in names.names):
+        return names
     return NameList(tuple(Name(family=f"{name.particle} {name.family}", given=name.given, suffix=name.suffix)
-                          if name.particle and not name.literal else name for name in names.names), names.others)
+                          if name.particle and not name.literal and (every_name or name.useprefix) else name
+                          for name in names.names), names.others)
 
 
 def _keeping_language(function):

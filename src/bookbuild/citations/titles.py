@@ -4,9 +4,16 @@ Case changes follow the rules citation processors use for English:
 
 * title case (Chicago, MLA): lowercase words are capitalised, except the stop
   words ("a", "of", "the"…) unless they come first, last or after a colon;
-  words already in capitals or mixed case ("NATO", "iPhone") are kept;
+  each part of a hyphenated compound is a word of its own ("Pd-N-Heterocyclic",
+  "Digital-to-RF"); words already in capitals or mixed case ("NATO", "iPhone")
+  are kept, and so is a title that is one word in capitals ("CTAN");
 * sentence case (APA): capitalised words are lowercased except the first word
-  and the first after a colon; words in capitals or mixed case are kept.
+  and the first after a colon; words in capitals or mixed case are kept, and
+  so is what stands in quotation marks inside the title (the title of another
+  work: "Aristotle's “De Motu Animalium”").
+
+A dash (– or —) does not start a new part of the title: the word after it is
+cased like any other ("Skald – and Music").
 
 Words braced in the .bib file (``{Hungarian}``) are never changed.
 """
@@ -25,7 +32,9 @@ STOP_WORDS = frozenset(
 )
 _CHUNK = re.compile(r"\s+|[^\s]+")
 _LEADING_PUNCT = "([{“‘\"'¿¡"
-_SENTENCE_END = (":", "?", "!", "—")
+_SENTENCE_END = (":", "?", "!")
+_OPEN_QUOTES = "“‘"
+_CLOSE_QUOTES = "”’"
 
 
 def to_rich(value) -> RichText:
@@ -50,6 +59,11 @@ def _words(text: RichText):
             if chunk.isspace():
                 chunks.append([index, chunk, False, False])
                 previous_space = True
+            elif not previous_space and chunk[:1] == "-" and chunk[1:2].isalpha():
+                # The rest of a compound whose first part is braced ("{Pd-N}-heterocyclic"): a word of its own.
+                chunks.append([index, "-", False, False])
+                chunks.append([index, chunk[1:], True, False])
+                previous_space = False
             else:
                 chunks.append([index, chunk, previous_space, False])
                 previous_space = False
@@ -64,20 +78,27 @@ def _rebuild(text: RichText, chunks) -> RichText:
                           for span, new in zip(text.spans, texts)))
 
 
-def _case_words(text: RichText, change) -> RichText:
-    """*text* with change(word, first=, after_break=, last=) applied to each word that is not protected."""
+def _case_words(text: RichText, change, keep_quoted: bool = False) -> RichText:
+    """*text* with change(word, first=, after_break=, last=) applied to each word that is not protected (nor,
+    with *keep_quoted*, inside quotation marks)."""
     chunks = _words(text)
     starts = [position for position, chunk in enumerate(chunks) if chunk[2]]
     first_word, last_word = (starts[0], starts[-1]) if starts else (-1, -1)
     after_break = True
+    quoted = 0
     for position, chunk in enumerate(chunks):
         _, chunk_text, is_start, protected = chunk
         if chunk_text.isspace():
             continue
-        if is_start and not protected:
+        if keep_quoted and not protected:
+            quoted += sum(chunk_text.count(mark) for mark in _OPEN_QUOTES)
+        if is_start and not protected and not quoted:
             chunk[1] = change(chunk_text, first=position == first_word, after_break=after_break,
                               last=position == last_word)
-        after_break = chunk_text.rstrip("”’\"')]").endswith(_SENTENCE_END) or chunk_text in ("—", "–")
+        if keep_quoted and not protected:
+            quoted = max(0, quoted - sum(chunk_text.count(mark) for mark in _CLOSE_QUOTES if mark != "’"
+                                         or chunk_text.endswith(mark)))
+        after_break = chunk_text.rstrip("”’\"')]").endswith(_SENTENCE_END)
     return _rebuild(text, chunks)
 
 
@@ -106,7 +127,9 @@ def _title_word(word: str, first: bool, after_break: bool, last: bool) -> str:
     if core.lower() in STOP_WORDS and not (first or after_break or last):
         return lead + core.lower() + trail
     parts = core.split("-")
-    parts = [part[:1].upper() + part[1:] if part.islower() and part[:1].isalpha() else part for part in parts]
+    # In a compound, a stop word after the first part stays lowercase ("Digital-to-RF", "State-of-the-Art").
+    parts = [part[:1].upper() + part[1:] if part.islower() and part[:1].isalpha()
+             and (number == 0 or part not in STOP_WORDS) else part for number, part in enumerate(parts)]
     if first or after_break or last:
         parts[0] = parts[0][:1].upper() + parts[0][1:] if parts[0][:1].isalpha() else parts[0]
     return lead + "-".join(parts) + trail
@@ -136,8 +159,9 @@ def title_case(value) -> RichText:
 @lru_cache(maxsize=4096)
 def _title_case(text: RichText) -> RichText:
     unprotected = "".join(span.text for span in text.spans if not span.protected)
-    if unprotected.isupper():
-        # A title in capitals: lowercase it first so that the rules can apply.
+    if unprotected.isupper() and len(unprotected.split()) > 1:
+        # A title in capitals: lowercase it first so that the rules can apply (a title of one word in capitals
+        # is an acronym or a name, "CTAN", and is kept).
         text = RichText(tuple(span if span.protected else Span(span.text.lower(), False, span.italic, span.bold,
                                                                span.smallcaps) for span in text.spans))
     return _case_words(text, _title_word)
@@ -150,7 +174,7 @@ def sentence_case(value) -> RichText:
 
 @lru_cache(maxsize=4096)
 def _sentence_case(text: RichText) -> RichText:
-    return _case_words(text, _sentence_word)
+    return _case_words(text, _sentence_word, keep_quoted=True)
 
 
 def capitalize_first(value) -> RichText:
