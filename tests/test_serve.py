@@ -84,8 +84,8 @@ def test_an_error_in_a_chapter_is_shown_located_and_the_last_good_view_stays(boo
     assert not preview.refresh_html([chapter])
     line = line_of(chapter, "[@gati2007]")
     assert [problem.format() for problem in preview.problems] == [
-        f"{CHAPTER}:{line}:6: error: unknown citation key 'gati2007'\n"
-        "  hint: no entry with this key in manuscript/references.bib"]
+        (f"{CHAPTER}:{line}:6: error: unknown citation key 'gati2007'\n"
+         "  hint: no entry with this key in manuscript/references.bib")]
     assert preview.html is good
     state = preview.state()
     assert state["html"]["version"] == good.version
@@ -145,8 +145,8 @@ def test_the_edition_must_be_one(booklet):
     preview = Preview(booklet, "all")
     assert not preview.refresh_html()
     assert [problem.format() for problem in preview.problems] == [
-        "error: serve previews one edition, not 'all'\n"
-        "  hint: name one: --edition student | --edition teacher | --edition large-print"]
+        ("error: serve previews one edition, not 'all'\n"
+         "  hint: name one: --edition student | --edition teacher | --edition large-print")]
 
 
 # -- what may be served --------------------------------------------------------------------------------------
