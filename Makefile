@@ -24,6 +24,7 @@ command -v fc-match >/dev/null                 || echo fontconfig
 command -v java >/dev/null                     || echo default-jre-headless
 command -v pdftoppm >/dev/null                 || echo poppler-utils
 command -v chromium >/dev/null                 || echo chromium
+command -v chromedriver >/dev/null             || echo chromium-driver
 command -v npm >/dev/null                      || echo npm
 command -v pkg-config >/dev/null               || echo pkg-config
 pkg-config --exists icu-i18n 2>/dev/null       || echo libicu-dev
@@ -31,7 +32,7 @@ command -v g++ >/dev/null                      || echo g++
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub booklet handouts editions check test bench clean
+.PHONY: all setup system pdf epub booklet handouts editions check test bench clean serve bench-preview
 
 # What book.toml's [outputs] lists: by default every edition's PDF and EPUB, the handouts and the booklets.
 all: setup $(STAMPS)/all
@@ -102,6 +103,11 @@ $(STAMPS)/editions: $(SOURCES)
 	$(BOOKBUILD) build all --edition all
 	@mkdir -p $(STAMPS) && touch $@
 
+# The live preview on http://127.0.0.1:8000/ (see README, "Live preview"): PORT=N for another port.
+PORT ?= 8000
+serve: setup
+	$(BOOKBUILD) serve --port $(PORT) $(EDITION_FLAG)
+
 # Validate the manuscript, then every EPUB in build/ with EPUBCheck and DAISY Ace.
 check: setup $(ACE) epub
 	$(BOOKBUILD) check
@@ -114,6 +120,11 @@ test: setup $(ACE)
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run.py --chapters 20 60 --repeat 3
+
+# The live preview's times: from saving a one-word edit to the preview showing it (HTML) and to the PDF laid
+# out again, on the sample and the 20-chapter synthetic book, against a cold PDF build (benchmarks/preview.py).
+bench-preview: setup
+	$(BIN)/python benchmarks/preview.py --repeat 3
 
 # How close the citation styles come to Pandoc citeproc with the official CSL styles: the tables of
 # tools/citediff on biblatex's example bibliography (from Debian's texlive-bibtex-extra, fetched here,

@@ -9,9 +9,11 @@ folder and the images the book shows; symlinks resolved, nothing outside
 them) and the PDF, from memory.
 
 watchfiles watches the manuscript and styles folders.  A save renders the HTML
-view again at once (in a thread), then the PDF in a background thread, one
+view again at once, in the main thread (where a template's time bound
+applies, as in a build), then the PDF is laid out in a background thread, one
 layout at a time, always of the latest good save; the layout workers stay
-started between saves.  Ctrl-C stops the server and the workers.
+started between saves.  Uvicorn serves from a thread of its own.  Ctrl-C
+stops the server and the workers.
 """
 
 from __future__ import annotations
@@ -57,12 +59,10 @@ class PreviewServer:
         self.should_exit: Callable[[], bool] = lambda: False
         self._clients: set[asyncio.Queue] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._html_lock: asyncio.Lock | None = None
         self._pdf_wanted = threading.Event()
         self._closing = threading.Event()
         self._pdf_busy = False
         self._pdf_thread: threading.Thread | None = None
-        self._stop_watching: asyncio.Event | None = None
 
     # -- the application ---------------------------------------------------------------------------------
 
@@ -82,48 +82,28 @@ class PreviewServer:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette):
         self._loop = asyncio.get_running_loop()
-        self._html_lock = asyncio.Lock()
-        self._stop_watching = asyncio.Event()
-        self._pdf_thread = threading.Thread(target=self._lay_out_pdfs, name="bookbuild-preview-pdf", daemon=True)
-        self._pdf_thread.start()
-        tasks = [asyncio.create_task(self.refresh(())), asyncio.create_task(self.watch())]
-        try:
-            yield
-        finally:
-            self._closing.set()
-            self.preview.keep_warm = False
-            self._stop_watching.set()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            self._pdf_wanted.set()
-            await asyncio.to_thread(self._pdf_thread.join, 30)
+        self.publish()
+        yield
 
     # -- updates -----------------------------------------------------------------------------------------
 
-    async def watch(self) -> None:
-        """Refresh the preview whenever a file of the manuscript, its book.toml or a style is saved."""
-        from watchfiles import DefaultFilter, awatch
+    def start(self) -> None:
+        """Start the thread that lays out the PDFs."""
+        self._pdf_thread = threading.Thread(target=self._lay_out_pdfs, name="bookbuild-preview-pdf", daemon=True)
+        self._pdf_thread.start()
 
-        try:
-            project = locate_project(self.preview.project_dir)
-        except BookbuildError:
-            return
-        folders = [folder for folder in (project.manuscript_dir, project.styles_dir) if folder.is_dir()]
-        editors_files = DefaultFilter()  # editors' swap and backup files, version control folders
+    def stop(self) -> None:
+        """Stop laying out: the layout under way is finished (or its workers stopped by the process's end)."""
+        self._closing.set()
+        self.preview.keep_warm = False
+        self._pdf_wanted.set()
+        if self._pdf_thread is not None:
+            self._pdf_thread.join(30)
 
-        def wanted(change, path: str) -> bool:
-            return editors_files(change, path) and project.is_source(Path(path))
-
-        assert self._stop_watching is not None
-        async for changes in awatch(*folders, watch_filter=wanted, stop_event=self._stop_watching, step=20,
-                                    debounce=400, recursive=True):
-            await self.refresh({Path(path) for _, path in changes})
-
-    async def refresh(self, changed) -> None:
-        assert self._html_lock is not None
-        async with self._html_lock:
-            changed_view = await asyncio.to_thread(self.preview.refresh_html, changed)
+    def refresh(self, changed=()) -> None:
+        """Render the HTML view again after *changed* files were saved (in the main thread, where the templates'
+        time bound applies), tell the pages, and ask for the PDF."""
+        changed_view = self.preview.refresh_html(changed)
         html = self.preview.html
         if changed_view and html is not None:
             self.log(f"updated {html.chapter or 'the book'} ({html.seconds:.2f} s)", False)
@@ -131,6 +111,20 @@ class PreviewServer:
         for problem in self.preview.problems:
             self.log(problem.format(), True)
         self.publish()
+
+    def watch(self) -> None:
+        """Refresh the preview whenever a file of the manuscript, its book.toml or a style is saved, until Ctrl-C."""
+        from watchfiles import DefaultFilter, watch
+
+        project = locate_project(self.preview.project_dir)
+        folders = [folder for folder in (project.manuscript_dir, project.styles_dir) if folder.is_dir()]
+        editors_files = DefaultFilter()  # editors' swap and backup files, version control folders
+
+        def wanted(change, path: str) -> bool:
+            return editors_files(change, path) and project.is_source(Path(path))
+
+        for changes in watch(*folders, watch_filter=wanted, step=20, debounce=400, stop_event=self._closing):
+            self.refresh({Path(path) for _, path in changes})
 
     def _lay_out_pdfs(self) -> None:
         """In a thread: lay out the PDF of each good save, the latest one when saves come faster."""
@@ -247,7 +241,11 @@ def listening_socket(port: int) -> socket.socket:
 
 def serve(project_dir: Path | str, edition: str | None, port: int, *, open_browser: bool = False,
           jobs: int = 0, quiet: bool = False) -> int:
-    """Run the preview server until Ctrl-C (or SIGTERM); 0 when it stopped cleanly."""
+    """Run the preview server until Ctrl-C; 0 when it stopped cleanly.
+
+    The main thread renders and watches; Uvicorn serves from a thread of its
+    own, and the PDF is laid out in another.
+    """
     import uvicorn
 
     from ..pipeline import LayoutSettings
@@ -258,6 +256,7 @@ def serve(project_dir: Path | str, edition: str | None, port: int, *, open_brows
         elif not quiet:
             print(f"bookbuild: {message}", file=sys.stderr, flush=True)
 
+    locate_project(project_dir)  # a folder that is no project: an error before anything starts
     settings = LayoutSettings(jobs=jobs)
     preview = Preview(project_dir, edition, settings)
     server = PreviewServer(preview, log=log)
@@ -267,15 +266,23 @@ def serve(project_dir: Path | str, edition: str | None, port: int, *, open_brows
                             access_log=False)
     runner = uvicorn.Server(config)
     server.should_exit = lambda: runner.should_exit
+    http = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, name="bookbuild-preview-http",
+                            daemon=True)
     settings.start_workers()
+    http.start()
+    server.start()
     log(f"previewing at {url} (Ctrl-C to stop)")
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     try:
-        runner.run(sockets=[sock])
+        server.refresh()
+        server.watch()
     except KeyboardInterrupt:
-        pass  # Uvicorn raises the Ctrl-C again once it has stopped
+        pass
     finally:
+        runner.should_exit = True
+        server.stop()
+        http.join(10)
         sock.close()
     log("stopped")
     return 0

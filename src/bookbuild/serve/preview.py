@@ -28,8 +28,8 @@ from urllib.parse import quote
 from ..editions import Edition, editions_named
 from ..errors import BookbuildError, Diagnostics, Problem, Report
 from ..manuscript import Chapter
-from ..pipeline import (LayoutSettings, Sources, check_editions, gather_sources, jobs_from_environment,
-                        page_map_of, print_book, raise_problems, render)
+from ..pipeline import (LayoutSettings, PrintedBook, Sources, check_editions, gather_sources, jobs_from_environment,
+                        lay_out_print, page_map_of, raise_problems, render)
 from ..project import Project
 from ..render.book import RenderedBook, print_document
 from ..render.html import PRINT
@@ -67,6 +67,8 @@ class PdfView:
 class _PdfJob:
     sources: Sources
     edition: Edition
+    book: RenderedBook
+    html: str  # the printed book's HTML, as the HTML view was made from it
     chapter_id: str | None
 
 
@@ -83,7 +85,6 @@ class Preview:
         self.problems: tuple[Problem, ...] = ()  # of the latest HTML refresh: none when it succeeded
         self.pdf_problems: tuple[Problem, ...] = ()
         self.warnings: tuple[Problem, ...] = ()
-        self.pdf_warnings: tuple[Problem, ...] = ()
         self.project: Project | None = None
         self.keep_warm = True  # start the layout workers again after each layout (False: the server is stopping)
         self._version = 0
@@ -129,7 +130,7 @@ class Preview:
                                  target, files, time.perf_counter() - started)
             self.problems = ()
             self.warnings = tuple(report.warnings)
-            self._pending = _PdfJob(sources, edition, chapter.id if chapter else None)
+            self._pending = _PdfJob(sources, edition, book, document, chapter.id if chapter else None)
         return True
 
     def _render(self, report: Report) -> tuple[Sources, Edition, RenderedBook, str]:
@@ -168,22 +169,23 @@ class Preview:
     def refresh_pdf(self) -> bool:
         """Lay out the book of the latest good HTML refresh; True when a new PDF is served.
 
-        Only the chunks whose HTML changed are laid out again (the layout cache
-        has the others); the layout workers are started again at once after it, so
-        that the next save finds them with WeasyPrint imported.
+        The very HTML of the view is laid out (it is not rendered again), and
+        only its chunks that changed (the layout cache has the others); the
+        layout workers are started again at once after it, so that the next
+        save finds them with WeasyPrint imported.
         """
         with self._lock:
             job, self._pending = self._pending, None
         if job is None:
             return False
         started = time.perf_counter()
-        report = Report(None)
         try:
-            printed = print_book(job.sources, job.edition, report, False, True, self.settings)
+            self.settings.start_workers()
+            laid_out = lay_out_print(job.sources, job.book, job.html, self.settings, want_pdf=True, check=False)
+            printed = PrintedBook(job.book, job.html, laid_out)
             page_map = page_map_of(printed, job.edition)
         except BookbuildError as error:
             self.pdf_problems = tuple(error.problems)
-            self.pdf_warnings = tuple(report.warnings)
             return False
         except Exception:  # noqa: BLE001 - a bug in bookbuild: shown, and the server goes on
             traceback.print_exc(file=sys.stderr)
@@ -202,7 +204,6 @@ class Preview:
             self.pdf = PdfView(self._version, printed.laid_out.pdf or b"", page, printed.laid_out.page_count,
                                time.perf_counter() - started)
             self.pdf_problems = ()
-            self.pdf_warnings = tuple(report.warnings)
         return True
 
     # -- what the page is told ---------------------------------------------------------------------------
@@ -212,7 +213,7 @@ class Preview:
         with self._lock:
             html, pdf = self.html, self.pdf
             problems = self.problems + self.pdf_problems
-            warnings = tuple({problem.format(): problem for problem in self.warnings + self.pdf_warnings}.values())
+            warnings = self.warnings
         return {
             "html": None if html is None else {"version": html.version, "chapter": html.chapter,
                                                "target": html.target, "seconds": round(html.seconds, 3)},
