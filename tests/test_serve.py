@@ -300,6 +300,9 @@ def test_the_open_page_follows_each_save_without_a_reload(booklet, tmp_path):
         assert fetch(url + "state", host="attacker.example")[0] == 400
         assert fetch(url + "view/styles/../manuscript/book.toml")[0] == 404
         assert fetch(url + "view/theme/css/print.css")[0] == 200
+        with urllib.request.urlopen(url + "view", timeout=10) as response:  # the book's view runs no script
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+            assert "script-src" not in response.headers["Content-Security-Policy"]
     finally:
         if driver is not None:
             driver.quit()

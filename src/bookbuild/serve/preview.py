@@ -34,6 +34,7 @@ from ..project import Project
 from ..render.book import RenderedBook, print_document
 from ..render.html import PRINT
 from ..render.templates import THEME_DIR
+from ..writers import check_output_folder
 from ..writers.pdf import print_sheets
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -180,6 +181,7 @@ class Preview:
             return False
         started = time.perf_counter()
         try:
+            check_output_folder(job.sources.project)  # the layout cache goes into build/, as in a build
             self.settings.start_workers()
             laid_out = lay_out_print(job.sources, job.book, job.html, self.settings, want_pdf=True, check=False)
             printed = PrintedBook(job.book, job.html, laid_out)
@@ -252,10 +254,9 @@ def _edited_heading(chapter: Chapter | None, before: str | None, previous: str |
     """The id of the heading above the first line that changed in *chapter* (None: its title)."""
     if chapter is None:
         return None
-    if before is None:
-        return previous if previous else None
-    if before == chapter.source:
-        return previous
+    own = {chapter.id, *(heading.id for heading in chapter.headings)}
+    if before is None or before == chapter.source:
+        return previous if previous in own else None  # not edited (a style was, or another file): stay
     old, new = before.split("\n"), chapter.source.split("\n")
     line = next((number for number, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
     above = [heading for heading in chapter.headings
