@@ -27,6 +27,7 @@ import io
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -39,6 +40,8 @@ import time
 import tomllib
 import urllib.request
 from pathlib import Path
+
+from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus  # noqa: E402
@@ -139,21 +142,25 @@ def measure(root: Path, name: str, repeat: int) -> dict:
             word = f"Xylophone{number}"
             add_word(chapter, word)
             saved = time.perf_counter()
-            shown, state = updates.until(lambda s: s["html"]["version"] > html_seen or s["problems"])
-            if state["problems"]:
-                raise SystemExit(f"{name}: the edit gave problems: {state['problems']}")
-            with urllib.request.urlopen(base + "view", timeout=60) as response:
-                assert word in response.read().decode("utf-8"), "the view lacks the edit"
+            while True:  # a save may come as two changes (the file emptied, then written): wait for the word
+                _, state = updates.until(lambda s: s["html"]["version"] > html_seen or s["problems"])
+                if state["problems"]:
+                    raise SystemExit(f"{name}: the edit gave problems: {state['problems']}")
+                html_seen = state["html"]["version"]
+                with urllib.request.urlopen(base + "view", timeout=60) as response:
+                    if word in response.read().decode("utf-8"):
+                        break
             html_times.append(time.perf_counter() - saved)
-            laid_out, state = updates.until(lambda s: s["pdf"] is not None and s["pdf"]["version"] > pdf_seen
-                                            and not s["pdf_busy"])
-            with urllib.request.urlopen(base + "preview.pdf", timeout=60) as response:
-                data = response.read()
+            while True:
+                _, state = updates.until(lambda s: s["pdf"] is not None and s["pdf"]["version"] > pdf_seen
+                                         and not s["pdf_busy"])
+                pdf_seen = state["pdf"]["version"]
+                with urllib.request.urlopen(base + "preview.pdf", timeout=60) as response:
+                    data = response.read()
+                text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+                if word in re.sub(r"[\s\u00ad\u2010-]", "", text):  # the word may be hyphenated at a line's end
+                    break
             pdf_times.append(time.perf_counter() - saved)
-            from pypdf import PdfReader
-
-            text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("-\n", "")
-            assert word in text.replace("\n", ""), "the PDF lacks the edit"
         pages = state["pdf"]["pages"]
     finally:
         if server.poll() is None:

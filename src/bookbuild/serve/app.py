@@ -123,7 +123,7 @@ class PreviewServer:
         def wanted(change, path: str) -> bool:
             return editors_files(change, path) and project.is_source(Path(path))
 
-        for changes in watch(*folders, watch_filter=wanted, step=20, debounce=400, stop_event=self._closing):
+        for changes in watch(*folders, watch_filter=wanted, step=50, debounce=400, stop_event=self._closing):
             self.refresh({Path(path) for _, path in changes})
 
     def _lay_out_pdfs(self) -> None:
