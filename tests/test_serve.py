@@ -42,6 +42,22 @@ def booklet(tmp_path) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def closed_previews(monkeypatch):
+    """Every Preview a test makes is closed after it: its warm layout workers stopped."""
+    made = []
+    original = Preview.__init__
+
+    def remembered(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Preview, "__init__", remembered)
+    yield
+    for preview in made:
+        preview.close()
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -134,6 +150,17 @@ def test_the_pdf_is_laid_out_again_with_the_edit_and_shows_the_edited_chapter(bo
     assert preview.pdf.version > first.version
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(preview.pdf.data)).pages)
     assert "Zanzibar" in text
+    workers = [worker.process.pid for worker in preview._pool._workers]
+    assert workers and all(worker.process.is_alive() for worker in preview._pool._workers)
+    edit(chapter, "Zanzibar", "Zanzibar Zulu")
+    assert preview.refresh_html([chapter]) and preview.refresh_pdf()
+    assert [worker.process.pid for worker in preview._pool._workers] == workers  # kept warm between saves
+    # A changed stylesheet: laid out with it (the warm workers' parsed sheets are not used again).
+    css = booklet / "styles" / "css" / "custom.css"
+    css.write_text(css.read_text(encoding="utf-8") + '\nh1.chapter-title::after { content: " Kumquat"; }\n',
+                   encoding="utf-8")
+    assert preview.refresh_html([css]) and preview.refresh_pdf()
+    assert "Kumquat" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(preview.pdf.data)).pages)
     # A save with an error lays nothing out: the last good PDF stays.
     edit(chapter, "Cite a source like this", "Cite [@gati2007] a source like this")
     assert not preview.refresh_html([chapter])

@@ -99,6 +99,7 @@ class PreviewServer:
         self._pdf_wanted.set()
         if self._pdf_thread is not None:
             self._pdf_thread.join(30)
+        self.preview.close()
 
     def refresh(self, changed=()) -> None:
         """Render the HTML view again after *changed* files were saved (in the main thread, where the templates'
@@ -268,7 +269,7 @@ def serve(project_dir: Path | str, edition: str | None, port: int, *, open_brows
     server.should_exit = lambda: runner.should_exit
     http = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, name="bookbuild-preview-http",
                             daemon=True)
-    settings.start_workers()
+    preview.warm_up()
     http.start()
     server.start()
     log(f"previewing at {url} (Ctrl-C to stop)")

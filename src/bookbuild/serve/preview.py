@@ -36,6 +36,7 @@ from ..render.html import PRINT
 from ..render.templates import THEME_DIR
 from ..writers import check_output_folder
 from ..writers.pdf import print_sheets
+from .workers import WarmPool, release_pool, warm_pool
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VIEW_PREFIX = "/view/"  # every file the HTML view loads is served under it
@@ -71,6 +72,7 @@ class _PdfJob:
     book: RenderedBook
     html: str  # the printed book's HTML, as the HTML view was made from it
     chapter_id: str | None
+    restyled: bool = False  # a file of the project's styles changed since the last layout
 
 
 class Preview:
@@ -87,7 +89,9 @@ class Preview:
         self.pdf_problems: tuple[Problem, ...] = ()
         self.warnings: tuple[Problem, ...] = ()
         self.project: Project | None = None
-        self.keep_warm = True  # start the layout workers again after each layout (False: the server is stopping)
+        self.keep_warm = True  # keep the layout workers started between layouts (False: the preview is closing)
+        self._pool: WarmPool | None = None
+        self._restyled = False
         self._version = 0
         self._texts: dict[Path, str] = {}  # each chapter file's text at the latest good refresh
         self._edited: Path | None = None
@@ -103,6 +107,10 @@ class Preview:
         With problems, the view stays as it was and :attr:`problems` lists them.
         """
         started = time.perf_counter()
+        changed = list(changed)
+        if self.project is not None:
+            styles = self.project.styles_dir.resolve()
+            self._restyled = self._restyled or any(path.resolve().is_relative_to(styles) for path in changed)
         report = Report(None)
         try:
             sources, edition, book, document = self._render(report)
@@ -131,7 +139,8 @@ class Preview:
                                  target, files, time.perf_counter() - started)
             self.problems = ()
             self.warnings = tuple(report.warnings)
-            self._pending = _PdfJob(sources, edition, book, document, chapter.id if chapter else None)
+            self._pending = _PdfJob(sources, edition, book, document, chapter.id if chapter else None, self._restyled)
+            self._restyled = False
         return True
 
     def _render(self, report: Report) -> tuple[Sources, Edition, RenderedBook, str]:
@@ -171,18 +180,20 @@ class Preview:
         """Lay out the book of the latest good HTML refresh; True when a new PDF is served.
 
         The very HTML of the view is laid out (it is not rendered again), and
-        only its chunks that changed (the layout cache has the others); the
-        layout workers are started again at once after it, so that the next
-        save finds them with WeasyPrint imported.
+        only its chunks that changed (the layout cache has the others), in
+        layout workers kept started from one save to the next (``workers.py``).
         """
         with self._lock:
             job, self._pending = self._pending, None
         if job is None:
             return False
         started = time.perf_counter()
+        self.warm_up()
+        assert self._pool is not None
+        if job.restyled:
+            self._pool.restart()  # its workers hold the stylesheets as they were
         try:
             check_output_folder(job.sources.project)  # the layout cache goes into build/, as in a build
-            self.settings.start_workers()
             laid_out = lay_out_print(job.sources, job.book, job.html, self.settings, want_pdf=True, check=False)
             printed = PrintedBook(job.book, job.html, laid_out)
             page_map = page_map_of(printed, job.edition)
@@ -196,7 +207,7 @@ class Preview:
             return False
         finally:
             if self.keep_warm:
-                self.settings.start_workers()
+                self._pool.start()  # a layout that failed stopped them
         page = 1
         if job.chapter_id is not None:
             page = next((number for number, start in enumerate(page_map.pages, 1)
@@ -207,6 +218,19 @@ class Preview:
                                time.perf_counter() - started)
             self.pdf_problems = ()
         return True
+
+    def warm_up(self) -> None:
+        """Start the layout workers (they import WeasyPrint while the book is read and rendered)."""
+        if self._pool is None:
+            self._pool = warm_pool(self.settings.workers)
+        self._pool.start()
+
+    def close(self) -> None:
+        """Stop the layout workers kept started for the preview."""
+        self.keep_warm = False
+        if self._pool is not None:
+            release_pool(self._pool)
+            self._pool = None
 
     # -- what the page is told ---------------------------------------------------------------------------
 
