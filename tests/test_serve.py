@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -85,8 +86,9 @@ def test_a_saved_chapter_gives_a_new_html_view_at_the_edited_section(booklet):
     assert view.target == "callouts"  # the section of the edited line: the view scrolls there
     assert preview.problems == () and preview.pdf_wanted
     # The print theme's stylesheets, linked from the theme and the project; the images served, never file: URLs.
-    assert '<link rel="stylesheet" href="/view/theme/css/print.css">' in view.document
-    assert '<link rel="stylesheet" href="/view/styles/css/custom.css">' in view.document
+    assert re.search(r'<link rel="stylesheet" href="/view/theme/css/print.css\?v=\d+">', view.document)
+    custom = re.search(r'<link rel="stylesheet" href="/view/styles/css/custom.css\?v=(\d+)">', view.document)
+    assert custom
     assert "file:" not in view.document
     assert '"/view/file/0/timeline.svg"' in view.document
 
@@ -312,6 +314,21 @@ def test_the_open_page_follows_each_save_without_a_reload(booklet, tmp_path):
         status, data = fetch(url + "preview.pdf")
         assert status == 200
         assert "Zanzibar" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+        # A stylesheet changed: the view takes it, still without a reload.
+        def title_colour() -> str:
+            return driver.execute_script("const doc = document.getElementById('html-view').contentDocument; "
+                                         "return getComputedStyle(doc.querySelector('h1.chapter-title')).color")
+
+        assert title_colour() != "rgb(1, 2, 3)"
+        pdf_version = driver.execute_script("return document.body.dataset.pdfVersion")
+        css = booklet / "styles" / "css" / "custom.css"
+        css.write_text(css.read_text(encoding="utf-8") + "\nh1.chapter-title { color: rgb(1, 2, 3); }\n",
+                       encoding="utf-8")
+        wait_for(lambda: title_colour() == "rgb(1, 2, 3)", 30, "the new stylesheet in the view")
+        assert driver.execute_script("return window.notReloaded") is True
+        wait_for(lambda: driver.execute_script("return document.body.dataset.pdfVersion") != pdf_version, 180,
+                 "the PDF laid out with the new stylesheet")
 
         # A mistake: shown with its file and line, the last good view kept.
         edit(chapter, "Cite a source like this", "Cite [@gati2007] a source like this")

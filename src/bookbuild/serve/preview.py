@@ -201,6 +201,8 @@ class Preview:
             self.pdf_problems = tuple(error.problems)
             return False
         except Exception:  # noqa: BLE001 - a bug in bookbuild: shown, and the server goes on
+            if not self.keep_warm:
+                return False  # the preview is closing: its workers were stopped under the layout
             traceback.print_exc(file=sys.stderr)
             self.pdf_problems = (Problem(None, "internal error while laying out the PDF (a bug in bookbuild, not in "
                                          "your manuscript; the traceback is in the terminal)"),)
@@ -318,7 +320,11 @@ def _sheet_url(path: Path, project: Project) -> str | None:
     resolved = path.resolve()
     for prefix, folder in (("theme", THEME_DIR), ("styles", project.styles_dir)):
         if resolved.is_relative_to(folder.resolve()):
-            return f"{VIEW_PREFIX}{prefix}/{quote(resolved.relative_to(folder.resolve()).as_posix())}"
+            try:
+                version = resolved.stat().st_mtime_ns  # a changed stylesheet gets a new URL: the page loads it again
+            except OSError:
+                version = 0
+            return f"{VIEW_PREFIX}{prefix}/{quote(resolved.relative_to(folder.resolve()).as_posix())}?v={version}"
     return None
 
 

@@ -48,6 +48,26 @@ function scrollToEdit(target, always) {
   if (always || !visible) element.scrollIntoView({block: "start"});
 }
 
+function pause(milliseconds) {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+function loadOf(element) {
+  return new Promise((resolve) => {
+    element.addEventListener("load", resolve, {once: true});
+    element.addEventListener("error", resolve, {once: true});
+  });
+}
+
+function sheetsOf(head) {
+  return Array.from(head.querySelectorAll("link[rel=stylesheet], style")).map((sheet) => sheet.outerHTML).join("\n");
+}
+
+function imagesLoaded(doc) {
+  const pending = Array.from(doc.images).filter((image) => !image.complete).map(loadOf);
+  return Promise.race([Promise.all(pending), pause(2000)]);
+}
+
 function frameLoaded() {
   return new Promise((resolve) => htmlFrame.addEventListener("load", resolve, {once: true}));
 }
@@ -62,10 +82,18 @@ async function showHtml(html) {
     await loaded;
   } else {
     const fresh = new DOMParser().parseFromString(text, "text/html");
-    if (fresh.head.innerHTML !== doc.head.innerHTML) {
-      doc.head.replaceWith(doc.importNode(fresh.head, true));
+    const view = htmlFrame.contentWindow;
+    const [x, y] = [view.scrollX, view.scrollY];
+    if (sheetsOf(fresh.head) !== sheetsOf(doc.head)) {  // a stylesheet changed (its URL names its version)
+      const head = doc.importNode(fresh.head, true);
+      const sheets = Array.from(head.querySelectorAll("link[rel=stylesheet]")).map(loadOf);
+      doc.head.replaceWith(head);
+      await Promise.race([Promise.all(sheets), pause(3000)]);
     }
     doc.body.replaceWith(doc.importNode(fresh.body, true));
+    // The new body's images take their height once loaded: scroll when the page has its final length.
+    await imagesLoaded(doc);
+    view.scrollTo(x, y);
   }
   htmlFrame.contentDocument.documentElement.dataset.version = String(html.version);
   scrollToEdit(html.target, html.target !== shownTarget);
