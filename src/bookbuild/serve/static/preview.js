@@ -41,8 +41,10 @@ function listProblems(section, list, title, items, noun) {
 function scrollToEdit(target, always) {
   const doc = htmlFrame.contentDocument;
   if (!doc || !target) return;
-  const element = doc.getElementById(target);
-  if (!element) return;
+  const heading = doc.getElementById(target);
+  if (!heading) return;
+  // A chapter's title: its whole head, with the chapter's number above the title.
+  const element = heading.matches("h1") && heading.closest(".chapter") ? heading.closest(".chapter") : heading;
   const box = element.getBoundingClientRect();
   const visible = box.top >= 0 && box.top < htmlFrame.clientHeight;
   if (always || !visible) element.scrollIntoView({block: "start"});
