@@ -139,7 +139,8 @@ class Preview:
                                  target, files, time.perf_counter() - started)
             self.problems = ()
             self.warnings = tuple(report.warnings)
-            self._pending = _PdfJob(sources, edition, book, document, chapter.id if chapter else None, self._restyled)
+            restyled = self._restyled or (self._pending is not None and self._pending.restyled)  # not laid out yet
+            self._pending = _PdfJob(sources, edition, book, document, chapter.id if chapter else None, restyled)
             self._restyled = False
         return True
 
