@@ -33,7 +33,7 @@ command -v g++ >/dev/null                      || echo g++
 endef
 export SYSTEM_CHECKS
 
-.PHONY: all setup system pdf epub booklet handouts web editions check test bench clean help
+.PHONY: all setup system pdf epub booklet handouts web editions check test bench clean help serve bench-preview
 
 # What book.toml's [outputs] lists: by default every edition's PDF and EPUB, the handouts and the booklets.
 all: setup $(STAMPS)/all
@@ -118,6 +118,11 @@ $(STAMPS)/editions: $(SOURCES)
 	$(BOOKBUILD) build all --edition all
 	@mkdir -p $(STAMPS) && touch $@
 
+# The live preview on http://127.0.0.1:8000/ (see README, "Live preview"): PORT=N for another port.
+PORT ?= 8000
+serve: setup
+	$(BOOKBUILD) serve --port $(PORT) $(EDITION_FLAG)
+
 # Validate the manuscript, then every EPUB in build/ with EPUBCheck and DAISY Ace.
 check: setup $(ACE) epub
 	$(BOOKBUILD) check
@@ -130,6 +135,11 @@ test: setup $(ACE) $(WEB_CHECKS)
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run.py --chapters 20 60 --repeat 3
+
+# The live preview's times: from saving a one-word edit to the preview showing it (HTML) and to the PDF laid
+# out again, on the sample and the 20-chapter synthetic book, against a cold PDF build (benchmarks/preview.py).
+bench-preview: setup
+	$(BIN)/python benchmarks/preview.py --repeat 3
 
 # How close the citation styles come to Pandoc citeproc with the official CSL styles: the tables of
 # tools/citediff on biblatex's example bibliography (from Debian's texlive-bibtex-extra, fetched here,

@@ -23,7 +23,7 @@ def test_version():
     assert (result.returncode, result.stdout.strip()) == (0, f"bookbuild {__version__}")
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["new"], ["refs"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["new"], ["refs"], ["serve"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -213,7 +213,7 @@ def test_quiet_prints_only_problems_and_verbose_shows_the_libraries(project):
     assert "[fontTools] " in verbose.stderr
 
 
-@pytest.mark.parametrize("command", [["check"], ["refs", "x.bib"], ["new", "x"], ["build", "pdf"]])
+@pytest.mark.parametrize("command", [["check"], ["refs", "x.bib"], ["new", "x"], ["build", "pdf"], ["serve"]])
 def test_every_command_takes_quiet_and_verbose(command):
     result = run(*command, "--help")
     assert "--quiet" in result.stdout and "--verbose" in result.stdout

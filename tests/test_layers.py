@@ -33,7 +33,7 @@ STAGES = {
     "writers": 8,
     "outputs": 9, "web": 9,
     "pipeline": 10,
-    "cli": 11, "__main__": 12, "checks": 12,
+    "cli": 11, "serve": 11, "__main__": 12, "checks": 12,
 }
 STAGE_NAMES = {0: "neutral", 1: "config", 2: "manuscript", 3: "bibliography", 4: "editions", 5: "citations",
                6: "render", 7: "layout", 8: "writers", 9: "outputs", 10: "pipeline", 11: "cli", 12: "entry points"}

@@ -93,6 +93,20 @@ def make_parser() -> argparse.ArgumentParser:
                      help="; ".join(f"{name}: {what}" for name, what in SCAFFOLDS.items()) + " (default: booklet)")
     new.set_defaults(run=_run_new)
 
+    serve = commands.add_parser("serve", help="preview the book in the browser, updated on every save",
+                                description="Watch the manuscript and styles and serve a preview on 127.0.0.1: the "
+                                "chapter being edited as printed, and the PDF laid out again after each save.")
+    _output_options(serve)
+    serve.add_argument("--project", metavar="DIR", default=".", help="a folder of the project (default: the current "
+                       "folder)")
+    serve.add_argument("--edition", metavar="NAME", help="the edition to preview (default: student)")
+    serve.add_argument("--port", metavar="N", type=_port, default=8000,
+                       help="the port on 127.0.0.1 to serve on (default: 8000; 0: any free port)")
+    serve.add_argument("--open", action="store_true", help="open the preview in the web browser")
+    serve.add_argument("--jobs", metavar="N", type=_job_count,
+                       help="lay out the PDF in N worker processes (default: BOOKBUILD_JOBS, else one per core)")
+    serve.set_defaults(run=_run_serve)
+
     refs = commands.add_parser("refs", help="show how every entry of a .bib file renders in a style",
                                description="Render every entry of a BibTeX file as a first note or in-text "
                                "citation (locator 12), a later citation (locator 15) and a bibliography entry.")
@@ -124,6 +138,21 @@ def _job_count(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1 or more)")
     return int(value)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
+    return int(value)
+
+
+def _run_serve(args: argparse.Namespace, report: Report) -> int:
+    from .pipeline import jobs_from_environment
+    from .serve.app import serve
+
+    root = _announced_root(args.project, "previewing", args.quiet)
+    return serve(root, args.edition, args.port, open_browser=args.open, jobs=args.jobs or jobs_from_environment(),
+                 quiet=args.quiet)
 
 
 def _run_build(args: argparse.Namespace, report: Report) -> int:

@@ -1,0 +1,51 @@
+"""Keep the layout workers of the preview started, with WeasyPrint imported, from one save to the next.
+
+A build lets its layout workers go once the book is laid out (the next book
+starts them again).  The preview lays the same book out after every save, so
+its pool keeps them: :class:`WarmPool` is the process's shared pool
+(``layout.pool.shared_pool`` hands it to the pipeline) whose ``close`` keeps
+the idle workers, which have already forgotten the layouts they held.  A
+worker keeps the parsed stylesheets of the book it last laid out, named by
+their files, so when a file of the project's styles changes the pool is
+started afresh (:meth:`WarmPool.restart`).
+"""
+
+from __future__ import annotations
+
+import atexit
+
+from ..layout import pool as layout_pool
+from ..layout.pool import WorkerPool
+
+
+class WarmPool(WorkerPool):
+    """A pool of layout workers that outlive each book."""
+
+    def close(self) -> None:
+        """Keep the idle workers: the next save's chunks are laid out in them at once."""
+
+    def restart(self) -> None:
+        """New workers: the stylesheets the old ones parsed have changed."""
+        self.terminate()
+        self.start()
+
+
+def warm_pool(size: int) -> WarmPool:
+    """The process's shared pool of *size* layout workers, made a warm one."""
+    current = layout_pool._shared.get(size)
+    if isinstance(current, WarmPool):
+        return current
+    for other in layout_pool._shared.values():
+        other.terminate()
+    layout_pool._shared.clear()
+    pool = layout_pool._shared[size] = WarmPool(size)
+    atexit.register(pool.terminate)
+    return pool
+
+
+def release_pool(pool: WarmPool) -> None:
+    """Stop the warm pool's workers and give the process back its ordinary shared pool."""
+    pool.terminate()
+    for size, shared in list(layout_pool._shared.items()):
+        if shared is pool:
+            del layout_pool._shared[size]
