@@ -113,7 +113,7 @@ class Preview:
             self._restyled = self._restyled or any(path.resolve().is_relative_to(styles) for path in changed)
         report = Report(None)
         try:
-            sources, edition, book, document = self._render(report)
+            sources, edition, book, document = self._render_view(report)
         except BookbuildError as error:
             self.problems = tuple(error.problems)
             self.warnings = tuple(report.warnings)
@@ -144,7 +144,7 @@ class Preview:
             self._restyled = False
         return True
 
-    def _render(self, report: Report) -> tuple[Sources, Edition, RenderedBook, str]:
+    def _render_view(self, report: Report) -> tuple[Sources, Edition, RenderedBook, str]:
         problems = Diagnostics()
         sources = gather_sources(self.project_dir, None, report, problems)
         if sources is None:
