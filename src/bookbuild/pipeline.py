@@ -396,11 +396,11 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
         raise_problems(problems)
     assert sources is not None
     if ALL_TARGETS in targets:
-        targets = tuple(sources.config.outputs["all"])
-        edition_names = edition_names or list(sources.config.outputs["editions"])
+        targets = tuple(sources.config.outputs.all)
+        edition_names = edition_names or list(sources.config.outputs.editions)
     editions = _collect(problems, editions_named, sources.config, edition_names) or []
     _collect(problems, check_outputs, editions, targets, edition_names)
-    print_shop = print_shop or sources.config.print["print-shop"]
+    print_shop = print_shop or sources.config.print.print_shop
     if "booklet" in targets:
         _collect(problems, booklet_settings, sources.config)
     if print_shop and "pdf" in targets:

@@ -57,12 +57,12 @@ class HandoutJob:
 
 def handout_settings(config: BookConfig) -> HandoutSettings:
     """The ``[handouts]`` table of book.toml, checked."""
-    size = config.handouts["font-size"]
+    size = config.handouts.font_size
     if not FONT_SIZE_RANGE[0] <= size <= FONT_SIZE_RANGE[1]:
         raise BookbuildError.at(config.location_of("handouts.font-size"),
                                 f"handouts font-size {size:g} is not between {FONT_SIZE_RANGE[0]:g} and "
                                 f"{FONT_SIZE_RANGE[1]:g} points")
-    return HandoutSettings(config.handouts["paper-size"], size)
+    return HandoutSettings(config.handouts.paper_size, size)
 
 
 def handout_job(name: str, html: str, config: BookConfig, project: Project, settings: HandoutSettings) -> HandoutJob:

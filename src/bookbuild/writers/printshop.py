@@ -63,7 +63,7 @@ class PrintShopSettings:
 
 
 def print_shop_settings(config: BookConfig) -> PrintShopSettings:
-    bleed = config.print["bleed"]
+    bleed = config.print.bleed
     if bleed > MAX_BLEED_MM:
         raise BookbuildError.at(config.location_of("print.bleed"),
                                 f"bleed of {bleed:g}mm is more than {MAX_BLEED_MM:g}mm",
