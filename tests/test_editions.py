@@ -21,7 +21,7 @@ from bookbuild.errors import Report
 from bookbuild.manuscript import parse_manuscript
 from bookbuild.pipeline import build, check, read_sources
 from bookbuild.project import locate_project
-from bookbuild.render.templates import load_labels
+from bookbuild.labels import load_labels
 
 from .conftest import problems_of, write_project
 

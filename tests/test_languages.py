@@ -22,7 +22,7 @@ from bookbuild.editions import find_edition
 from bookbuild.errors import Report
 from bookbuild.pipeline import build, read_sources, render
 from bookbuild.render.book import print_document
-from bookbuild.render.templates import LABELS_DIR, fill_label, load_labels
+from bookbuild.labels import LABELS_DIR, fill_label, load_labels
 
 from .conftest import problems_of, write_project
 

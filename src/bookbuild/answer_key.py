@@ -18,7 +18,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from .manuscript import Chapter, Heading, Manuscript, copy_tokens, iter_inline
-from .render.templates import fill_label
+from .labels import fill_label
 
 ANSWER_KEY_ID = "answer-key"
 ANSWERS_CLASS = "answers"

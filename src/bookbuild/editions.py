@@ -169,7 +169,7 @@ def _location(config: BookConfig, name: str, key: str = "") -> SourceLocation | 
 
 
 def _stylesheet_exists(project: Project, name: str) -> bool:
-    from .render.templates import THEME_DIR
+    from .stylesheets import THEME_DIR
 
     return (project.styles_dir / "css" / name).is_file() or (THEME_DIR / "css" / name).is_file()
 
@@ -220,7 +220,7 @@ def edition_config(config: BookConfig, edition: Edition) -> BookConfig:
 
 def box_names(config: BookConfig, project: Project | None = None) -> tuple[str, ...]:
     """Every name a fenced div may carry: the theme's boxes, audiences, book.toml's and the project's CSS's."""
-    from .render.templates import load_labels
+    from .labels import load_labels
 
     names = list(load_labels(config.language).get("callouts", {}))
     names += list(THEME_BOXES) + list(TEACHER_KINDS) + list(config.boxes) + list(config.teacher_boxes)

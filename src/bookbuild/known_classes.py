@@ -21,7 +21,7 @@ from .editions import audiences_of
 from .errors import Report
 from .manuscript import Manuscript, iter_inline, locate
 from .project import Project
-from .render.templates import load_labels
+from .labels import load_labels
 
 THEME = Path(__file__).resolve().parent / "theme"
 MAX_STYLE_BYTES = 2 * 1024 * 1024

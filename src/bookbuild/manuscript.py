@@ -101,12 +101,6 @@ class Manuscript:
     def citations(self) -> tuple[Citation, ...]:
         return tuple(citation for chapter in self.chapters for citation in chapter.citations)
 
-    def chapter_of(self, element_id: str) -> Chapter | None:
-        for chapter in self.chapters:
-            if element_id in chapter.ids:
-                return chapter
-        return None
-
 
 # ---------------------------------------------------------------------------
 # Reading

@@ -73,11 +73,6 @@ class PageMapPart:
     references: tuple[str, ...]  # the ids that .pageref links point at
 
 
-def read_page_map(document: Any, source: str) -> PageMap:
-    """Read the page map from a laid-out WeasyPrint document (``layout_pdf(...).document``)."""
-    return join_page_map([read_page_map_part(page._page_box for page in document.pages)], source)
-
-
 def read_page_map_part(page_boxes: Iterable[Any]) -> PageMapPart:
     """Read where each of a run of laid-out pages begins, and the number printed on it."""
     walker = _LayoutWalker()
@@ -197,7 +192,7 @@ def roman_value(numeral: str) -> int:
 
 
 def _roman(number: int) -> str:
-    from .render.templates import roman_numeral
+    from .labels import roman_numeral
 
     return roman_numeral(number)
 

@@ -37,7 +37,7 @@ from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
-from .render.templates import load_labels, report_missing_hyphenation
+from .labels import load_labels, report_missing_hyphenation
 from .preflight import report_findings
 from .writers import check_output_folder, remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, reading_order

@@ -57,7 +57,7 @@ from markupsafe import Markup, escape
 from ..bibliography import Date, Name, NameList, RichText
 from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
-from ..render.templates import template_cache
+from ..cache import template_cache
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names

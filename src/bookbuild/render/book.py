@@ -24,7 +24,8 @@ from ..pagemap import PageMap
 from ..project import Project
 from .html import EPUB, PRINT, Note, RenderContext, render_inline, render_tokens
 from .pagebreaks import place_page_markers, plan_page_markers, strip_block_numbers
-from .templates import load_labels, make_environment, render_template
+from ..labels import load_labels
+from .templates import make_environment, render_template
 
 BIBLIOGRAPHY_ID = "bibliography"
 GENERATED_COVER = "images/cover.png"  # drawn by the EPUB writer when book.toml names no cover
@@ -69,16 +70,8 @@ class RenderedBook:
     cover: str | None  # URL of the cover image, if any
 
     @property
-    def front_chapters(self) -> tuple[RenderedChapter, ...]:
-        return tuple(chapter for chapter in self.chapters if chapter.kind == "front")
-
-    @property
     def body_chapters(self) -> tuple[RenderedChapter, ...]:
         return tuple(chapter for chapter in self.chapters if chapter.kind != "front")
-
-    @property
-    def date_label(self) -> str:
-        return self.config.date or self.build.day
 
     @property
     def built_date(self) -> str:
@@ -262,7 +255,7 @@ def with_xml_lang(xhtml: str) -> str:
 
 
 def epub_stylesheet_names(project: Project) -> list[str]:
-    from .templates import stylesheet_paths
+    from ..stylesheets import stylesheet_paths
 
     return [path.name for path in stylesheet_paths(project, EPUB_STYLESHEETS)]
 

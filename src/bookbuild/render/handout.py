@@ -20,7 +20,8 @@ from ..handouts import Handout
 from ..project import Project
 from .book import BuildInfo
 from .html import PRINT, Note, RenderContext, render_inline, render_tokens
-from .templates import fill_label, label_around, load_labels, make_environment, render_template
+from ..labels import fill_label, label_around, load_labels
+from .templates import make_environment, render_template
 
 HANDOUT_TEMPLATE = "handout.html.j2"
 SECTION_LABELS = {"keyterms": "keyterms", "timeline": "timeline", "questions": "questions", "answers": "answers",

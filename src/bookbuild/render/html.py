@@ -31,7 +31,7 @@ from ..images import css_size
 from ..manuscript import Chapter, plain_text
 from ..markdown.math import MathRendering, draw_math
 from .sanitize import InlineHtmlBalancer, sanitize_block
-from .templates import label_around
+from ..labels import label_around
 
 # Blocks of the main text that are numbered, so that a place in the printed
 # layout can be found again in the EPUB (page numbers, footnote placement).
@@ -450,7 +450,7 @@ def crossref_label(token: Token, env: dict) -> str:
     kind, number = (token.meta or {}).get("crossref", (None, ""))
     if not kind:
         return ""
-    from .templates import fill_label
+    from ..labels import fill_label
 
     return fill_label(str(env["context"].labels.get("crossrefs", {}).get(kind, kind)), number=number)
 

@@ -36,7 +36,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from ..pagemap import CONTENTS, PageMap, PageStart
-from .templates import fill_label
+from ..labels import fill_label
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"

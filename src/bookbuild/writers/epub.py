@@ -27,7 +27,7 @@ from ..accessibility import accessibility_certifier
 from ..pagemap import PageMap
 from ..project import Project
 from ..render.book import EMBEDDED_FONTS_CSS, EPUB_STYLESHEETS, EpubDocument, RenderedBook
-from ..render.templates import stylesheet_paths
+from ..stylesheets import stylesheet_paths
 from . import write_output
 from .cover import cover_png
 from .epubfonts import embedded_fonts, encryption_xml, font_face_css, obfuscate

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import BookbuildError
 from ..project import Project
 from ..render.book import PRINT_STYLESHEETS, RenderedBook
-from ..render.templates import THEME_DIR, stylesheet_paths
+from ..stylesheets import THEME_DIR, stylesheet_paths
 from ..pagemap import walk_boxes
 from ..remote import remote_folder
 

@@ -27,7 +27,7 @@ from ..config import BookConfig
 from ..errors import BookbuildError
 from ..project import Project
 from ..render.book import RenderedBook
-from ..render.templates import THEME_DIR
+from ..stylesheets import THEME_DIR
 from .pdf import LaidOutBook, layout_pdf
 
 PRINT_SHOP_VARIANT = "pdf/a-2b"
