@@ -74,8 +74,9 @@ def test_golden_chapter(tmp_path, target, edition, update_golden):
     _, book = render_chapter(tmp_path, "chapter-features", target, edition)
     actual = chapter_html(book)
     expected_path = GOLDEN / f"chapter-features.{edition}.{target}.html"
-    if update_golden or not expected_path.exists():
+    if update_golden:
         expected_path.write_text(actual, encoding="utf-8")
+    assert expected_path.exists(), f"{expected_path.name} is missing: run pytest --update-golden and review it"
     assert actual == expected_path.read_text(encoding="utf-8")
 
 
