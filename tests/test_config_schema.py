@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bookbuild.config import BookConfig, EditionOptions, PrintOptions, load_config
-from bookbuild.config.book import TABLES
-from bookbuild.config.reference import begin_marker, main, render_table, with_reference
+from bookbuild.citations.styles import load_style
+from bookbuild.config.citation_style import CitationOptions, StyleSettings
+from bookbuild.config.reference import TABLES, begin_marker, main, render_table, with_reference
 from bookbuild.config.schema import CONVERTERS, Length, options_of
 from bookbuild.editions import Edition
 from bookbuild.project import locate_project
@@ -131,4 +132,32 @@ def test_every_problem_of_every_table_at_once_with_its_line(project):
         "manuscript/book.toml:9:1: error: unknown key 'colour' in [editions.teacher]\n"
         "  hint: see the README for the keys of book.toml",
         "manuscript/book.toml:11:1: error: 'paper-size' must be one of A4, letter, not 'A3'",
+    ]
+
+
+def test_a_citation_styles_settings_are_read_against_the_schema():
+    apa = load_style("apa").settings
+    assert isinstance(apa, StyleSettings) and isinstance(apa.citation, CitationOptions)
+    assert (apa.style_class, apa.note_style, apa.citation.prefix, apa.citation.delimiter) == ("in-text", False,
+                                                                                              "(", "; ")
+    assert apa.bibliography_sort == ("author", "year", "main-title")
+    assert load_style("chicago-notes-bibliography").settings.note_style
+
+
+def test_every_problem_of_a_project_style_toml_at_once(tmp_path):
+    from bookbuild.project import locate_project as locate
+
+    root = tmp_path / "book"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "manuscript" / "01.md").write_text("# One\n", encoding="utf-8")
+    folder = root / "styles" / "citations" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "style.toml").write_text('class = "footnote"\nyear-suffix = "yes"\nbibliography-sort = ["colour"]\n'
+                                       '[citation]\nprefix = 1\n', encoding="utf-8")
+    assert problems_of(lambda: load_style("mine", locate(root))) == [
+        "styles/citations/mine/style.toml:1:1: error: 'class' must be one of note, in-text, not 'footnote'",
+        "styles/citations/mine/style.toml:2:1: error: 'year-suffix' must be true or false, not a string",
+        "styles/citations/mine/style.toml:3:1: error: 'bibliography-sort' has an unknown value 'colour'\n"
+        "  hint: use one of: author, year, title, main-title",
+        "styles/citations/mine/style.toml:5:1: error: 'prefix' must be a string, not a number",
     ]

@@ -28,7 +28,7 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType, NoneType, UnionType
-from typing import Any, NewType
+from typing import Any, ClassVar, NewType
 
 from ..errors import Diagnostics, SourceLocation, closest
 
@@ -41,7 +41,10 @@ LENGTH_UNITS = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 
 @dataclass(frozen=True)
 class Table:
-    """A table of book.toml read into a dataclass: its options, and which of them the file set."""
+    """A table of a settings file read into a dataclass: its options, and which of them the file set."""
+
+    NAME: ClassVar[str] = ""  # "print" for [print]; the file's name for its top level ("book.toml")
+    UNKNOWN_KEY_HINT: ClassVar[str] = "see the README for the keys of book.toml"
 
     given: frozenset[str] = dataclasses.field(default=frozenset(), compare=False, repr=False)  # attributes
 
@@ -54,12 +57,13 @@ class OptionInfo:
     choices: tuple[str, ...] = ()
     default_doc: str = ""  # the default in words, where the value alone does not say it ("the build date")
     one_or_list: bool = False  # a list of strings that may also be written as one string
+    key: str = ""  # the key in the file, where it is not the attribute's name with hyphens ("class")
 
 
 def option(default: Any, doc: str, *, choices: tuple[str, ...] = (), default_doc: str = "",
-           one_or_list: bool = False, default_factory: Callable[[], Any] | None = None) -> Any:
+           one_or_list: bool = False, key: str = "", default_factory: Callable[[], Any] | None = None) -> Any:
     """Declare one option of a table: a dataclass field carrying its documentation."""
-    info = OptionInfo(doc, tuple(choices), default_doc, one_or_list)
+    info = OptionInfo(doc, tuple(choices), default_doc, one_or_list, key)
     if default_factory is not None:
         return dataclasses.field(default_factory=default_factory, metadata={"option": info})
     return dataclasses.field(default=default, metadata={"option": info})
@@ -119,7 +123,7 @@ def options_of(table: type) -> tuple[Option, ...]:
             continue
         kind, optional = _unwrap_optional(hints[item.name])
         default = item.default if item.default is not dataclasses.MISSING else item.default_factory()  # type: ignore[misc]
-        found.append(Option(key_of(item.name), item.name, kind, optional, default, info))
+        found.append(Option(info.key or key_of(item.name), item.name, kind, optional, default, info))
     result = tuple(found)
     _OPTIONS_CACHE[table] = result
     return result
@@ -278,10 +282,10 @@ class TableReader:
             option = by_key.get(key)
             if option is None:
                 hint = closest(key, by_key)
-                place = f"[{prefix.rstrip('.')}]" if prefix else "book.toml"
+                place = f"[{prefix.rstrip('.')}]" if prefix else getattr(table, "NAME", "book.toml")
                 self.diagnostics.error(where, f"unknown key '{key}' in {place}",
                                        hint=f"did you mean '{hint}'?" if hint else
-                                       "see the README for the keys of book.toml")
+                                       getattr(table, "UNKNOWN_KEY_HINT", Table.UNKNOWN_KEY_HINT))
                 continue
             try:
                 values[option.attribute] = self._convert(option, value, prefix + key)
