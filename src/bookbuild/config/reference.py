@@ -101,10 +101,10 @@ def with_reference(text: str) -> str:
     for table in TABLES:
         begin, end = begin_marker(table), end_marker(table)
         pattern = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), re.S)
-        if not pattern.search(text):
+        match = pattern.search(text)
+        if match is None:
             raise ValueError(f"the README has no {begin!r} … {end!r} section")
-        text = pattern.sub(lambda _match, table=table, begin=begin, end=end: f"{begin}\n{render_table(table)}{end}",
-                           text, count=1)
+        text = text[:match.start()] + f"{begin}\n{render_table(table)}{end}" + text[match.end():]
     return text
 
 

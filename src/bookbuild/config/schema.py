@@ -122,7 +122,9 @@ def options_of(table: type) -> tuple[Option, ...]:
         if info is None:
             continue
         kind, optional = _unwrap_optional(hints[item.name])
-        default = item.default if item.default is not dataclasses.MISSING else item.default_factory()  # type: ignore[misc]
+        default = item.default
+        if item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
         found.append(Option(info.key or key_of(item.name), item.name, kind, optional, default, info))
     result = tuple(found)
     _OPTIONS_CACHE[table] = result
