@@ -42,9 +42,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-import jinja2
-import jinja2.bccache
-
 from . import __version__
 from .project import is_real_folder, make_real_folders
 
@@ -349,32 +346,3 @@ def files_fingerprint(paths) -> str:
         except OSError:
             entries.append(f"{path}:missing")
     return hashlib.sha256("\n".join(entries).encode("utf-8")).hexdigest()
-
-
-def template_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between builds (checked against each template's source), if there is a folder."""
-    return None if folder is None else SignedBytecodeCache(folder)
-
-
-class SignedBytecodeCache(jinja2.BytecodeCache):
-    """Jinja's compiled templates in ``build/.cache/templates/``, each file signed (see ``cache``).
-
-    Compiled templates are Python code objects: one a project shipped in its
-    ``build/`` folder would run when loaded.  Only a file whose signature was
-    made with this user's key is loaded; any other is ignored and the template
-    compiled again.
-    """
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
-        return self.folder / f"{bucket.key}.cache"
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = read_signed(self._path(bucket))
-        if data is not None:
-            bucket.bytecode_from_string(data)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        write_signed(self._path(bucket), bucket.bytecode_to_string())

@@ -60,7 +60,7 @@ from ..config.explain import key_locations
 from ..config.schema import TableReader
 from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
-from ..cache import template_cache
+from ..template_cache import template_cache
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..cache import template_cache
+from ..template_cache import template_cache
 from ..errors import BookbuildError, SourceLocation
 from ..labels import fill_label, roman_numeral
 from ..project import Project
