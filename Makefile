@@ -107,7 +107,10 @@ check: setup $(ACE) epub
 	$(BOOKBUILD) check
 	$(BIN)/python -m bookbuild.checks build/*.epub
 
+# The linters first (their settings are in pyproject.toml), then the tests.
 test: setup $(ACE)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The README's book.toml tables, written anew from the options declared in src/bookbuild/config/book.py

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild.config import BookConfig, EditionOptions, PrintOptions, load_config
 from bookbuild.citations.styles import load_style
+from bookbuild.config import BookConfig, EditionOptions, PrintOptions, load_config
 from bookbuild.config.citation_style import CitationOptions, StyleSettings
 from bookbuild.config.reference import TABLES, begin_marker, main, render_table, with_reference
 from bookbuild.config.schema import CONVERTERS, Length, options_of

@@ -20,7 +20,8 @@ from pypdf import PdfReader
 from .conftest import REPOSITORY
 
 PACKAGE_DATA = ("bookbuild/theme/templates/book.html.j2", "bookbuild/theme/css/print.css",
-                "bookbuild/theme/labels/en.toml", "bookbuild/scaffold/booklet/manuscript/book.toml", "bookbuild/scaffold/gitignore",
+                "bookbuild/theme/labels/en.toml", "bookbuild/scaffold/booklet/manuscript/book.toml",
+                "bookbuild/scaffold/gitignore",
                 "bookbuild/citations/styles/apa/style.toml")
 
 

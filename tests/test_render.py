@@ -23,7 +23,7 @@ from bookbuild.render.book import BuildInfo, epub_documents, print_document, ren
 from bookbuild.render.html import EPUB, PRINT
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-BUILD = BuildInfo(date=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc))
+BUILD = BuildInfo(date=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
 
 
 def fake_citations(manuscript) -> CitationResult:

@@ -17,8 +17,8 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from .manuscript import Chapter, Heading, Manuscript, copy_tokens, iter_inline
 from .labels import fill_label
+from .manuscript import Chapter, Heading, Manuscript, copy_tokens, iter_inline
 
 ANSWER_KEY_ID = "answer-key"
 ANSWERS_CLASS = "answers"

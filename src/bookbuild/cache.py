@@ -38,9 +38,10 @@ import json
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
 from .project import is_real_folder, make_real_folders

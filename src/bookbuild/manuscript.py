@@ -24,15 +24,21 @@ from markdown_it.token import Token
 from .config import BookConfig, explain_yaml_error, front_matter_name, repeated_yaml_keys, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
-from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation
 from .markdown.header_references import heading_key, resolve_header_references
 from .markdown.identifiers import pandoc_identifier, unique_identifier
 from .markdown.pandoc_differences import pandoc_differences
-from .metadata import (BOOK_KEYS, IGNORED_KEYS, is_book_metadata, title_block, with_yaml_end_as_dashes,
-                       without_title_block)
+from .metadata import (
+    BOOK_KEYS,
+    IGNORED_KEYS,
+    is_book_metadata,
+    title_block,
+    with_yaml_end_as_dashes,
+    without_title_block,
+)
 from .project import Project
+from .remote import RemoteImageError, fetch_remote_image
 
 CHAPTER_KINDS = ("front", "chapter", "back")
 FRONT_MATTER_KEYS = {

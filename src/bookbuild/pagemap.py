@@ -26,8 +26,9 @@ it without the layout.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 # Parts of the printed book that are not chapters, by the class of their section.
 FRONT_PARTS = ("titlepage", "cover", "copyright", "toc")  # checked in this order: a typographic cover is a title page

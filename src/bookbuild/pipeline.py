@@ -14,38 +14,55 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
+from .answer_key import add_answer_key
 from .bibliography import load_bibliography, report_problems
+from .cache import LayoutCache, files_fingerprint
 from .citations import load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
 from .crossrefs import label_tokens, number_targets, resolve_crossrefs, split_crossrefs, with_crossrefs
-from .answer_key import add_answer_key
-from .editions import (ALL_EDITIONS, EDITIONS, Edition, audiences_of, check_audiences, check_outputs,
-                       edition_config, editions_named, find_edition, load_editions, select_edition, split_material)
-from .leaks import HiddenMaterial, check_output, hidden_material
+from .editions import (
+    ALL_EDITIONS,
+    EDITIONS,
+    Edition,
+    audiences_of,
+    check_audiences,
+    check_outputs,
+    edition_config,
+    editions_named,
+    find_edition,
+    load_editions,
+    select_edition,
+    split_material,
+)
+from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
 from .handouts import HANDOUT_AUDIENCES, extract_handouts
 from .known_classes import report_unknown_classes
-from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
-from .manuscript import Manuscript, parse_manuscript
-from .cache import LayoutCache, files_fingerprint
+from .labels import load_labels, report_missing_hyphenation
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
 from .layout.pool import core_count, shared_pool
 from .layout.worker import Styles
+from .leaks import HiddenMaterial, check_output, hidden_material
+from .manuscript import Manuscript, parse_manuscript
 from .pagemap import PageMap, join_page_map, print_edition_name
+from .preflight import report_findings
 from .progress import QUIET, Progress
 from .project import Project, locate_project
 from .render.book import BuildInfo, RenderedBook, epub_documents, print_document, render_book
 from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
-from .labels import load_labels, report_missing_hyphenation
-from .preflight import report_findings
 from .writers import check_output_folder, remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, reading_order
 from .writers.epub import epub_bytes
 from .writers.handouts import handout_job, handout_settings, write_handouts
 from .writers.pdf import PDF_VARIANT, pdf_identifier, print_sheets, resource_roots
-from .writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
-                                print_shop_settings)
+from .writers.printshop import (
+    PRINT_SHOP_VARIANT,
+    PRINT_SHOP_WRITE_OPTIONS,
+    add_crop_marks,
+    print_shop_css,
+    print_shop_settings,
+)
 
 ALL_TARGETS = "all"  # `build all`: the targets and editions of book.toml's [outputs]
 PRINT_TARGETS = ("pdf", "booklet")  # built from the same laid-out pages
@@ -77,12 +94,12 @@ def build_info() -> BuildInfo:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+            moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except (ValueError, OverflowError, OSError):
             raise BookbuildError.at(SourceLocation("SOURCE_DATE_EPOCH"),
                                     f"'{epoch}' is not a number of seconds since 1970") from None
     else:
-        moment = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return BuildInfo(date=moment)
 
 

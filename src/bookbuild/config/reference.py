@@ -38,7 +38,7 @@ _MAX_LISTED_CHOICES = 4
 
 def table_name(table: type) -> str:
     """The name a table's markers carry: ``top level`` for book.toml's own keys, ``[print]`` for a table."""
-    name: str = getattr(table, "NAME")
+    name: str = table.NAME
     return "top level" if name == "book.toml" else name if name.endswith(".toml") else f"[{name}]"
 
 
@@ -111,7 +111,8 @@ def with_reference(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bookbuild.config.reference",
                                      description="The README's book.toml tables, written from the declared options.")
-    parser.add_argument("--readme", type=Path, default=README, help="the README to check or write (default: %(default)s)")
+    parser.add_argument("--readme", type=Path, default=README,
+                        help="the README to check or write (default: %(default)s)")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", action="store_true", help="rewrite the tables in the README")
     action.add_argument("--check", action="store_true", help="exit 1 when the README's tables differ")

@@ -225,8 +225,8 @@ class _Scheduler:
         if offset is None or strings is None or (self.uses_pages and total is None):
             return None
         key = content_key(state.layout_key, offset, total, strings, self.request.check, self.request.root)
-        return FinishJob(key=state.worker_key or "", label=state.chunk.label, offset=offset, total=total, strings=strings,
-                         write=self.request.want_pdf, identifier=key, check=self.request.check,
+        return FinishJob(key=state.worker_key or "", label=state.chunk.label, offset=offset, total=total,
+                         strings=strings, write=self.request.want_pdf, identifier=key, check=self.request.check,
                          root=self.request.root)
 
     # -- the cache -----------------------------------------------------------------------------------------

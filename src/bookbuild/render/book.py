@@ -19,12 +19,12 @@ from .. import __version__
 from ..citations.model import BibliographyEntry, CitationResult
 from ..config import BookConfig
 from ..editions import EDITIONS, Edition
+from ..labels import load_labels
 from ..manuscript import Chapter, Heading, Manuscript
 from ..pagemap import PageMap
 from ..project import Project
 from .html import EPUB, PRINT, Note, RenderContext, render_inline, render_tokens
 from .pagebreaks import place_page_markers, plan_page_markers, strip_block_numbers
-from ..labels import load_labels
 from .templates import make_environment, render_template
 
 BIBLIOGRAPHY_ID = "bibliography"
@@ -80,7 +80,8 @@ class RenderedBook:
 
     @property
     def published_date(self) -> str:
-        """book.toml's date, written out in the book's language when it is an ISO date ("2026-09" -> "September 2026")."""
+        """book.toml's date, written out in the book's language when it is an ISO date
+        ("2026-09" -> "September 2026")."""
         return long_date(self.config.date, self.config.language)
 
 

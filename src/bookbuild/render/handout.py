@@ -17,10 +17,10 @@ from typing import Any
 from ..citations.model import BibliographyEntry, CitationResult
 from ..config import BookConfig
 from ..handouts import Handout
+from ..labels import fill_label, label_around, load_labels
 from ..project import Project
 from .book import BuildInfo
 from .html import PRINT, Note, RenderContext, render_inline, render_tokens
-from ..labels import fill_label, label_around, load_labels
 from .templates import make_environment, render_template
 
 HANDOUT_TEMPLATE = "handout.html.j2"

@@ -28,10 +28,10 @@ from pygments.util import ClassNotFound
 
 from ..citations.model import CitationResult
 from ..images import css_size
+from ..labels import label_around
 from ..manuscript import Chapter, plain_text
 from ..markdown.math import MathRendering, draw_math
 from .sanitize import InlineHtmlBalancer, sanitize_block
-from ..labels import label_around
 
 # Blocks of the main text that are numbered, so that a place in the printed
 # layout can be found again in the EPUB (page numbers, footnote placement).
@@ -345,7 +345,8 @@ class BookRenderer(RendererHTML):
         if rendering is None or rendering.problem or (env["context"].target != EPUB and drawing is None):
             # Reported as a warning by the parser (markdown/math.py); printed as the author wrote it.
             source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
-            return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
+            return (f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>'
+                    f'{suffix}</{element}>')
         if drawing is None:
             body = rendering.mathml
         else:

@@ -30,13 +30,14 @@ CSS; here they get the same text from the page map.  The block numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 from lxml import etree
 
-from ..pagemap import CONTENTS, PageMap, PageStart
 from ..labels import fill_label
+from ..pagemap import CONTENTS, PageMap, PageStart
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"

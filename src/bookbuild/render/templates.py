@@ -21,11 +21,11 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..template_cache import template_cache
 from ..errors import BookbuildError, SourceLocation
 from ..labels import fill_label, roman_numeral
 from ..project import Project
 from ..stylesheets import THEME_DIR
+from ..template_cache import template_cache
 
 
 def make_environment(project: Project) -> jinja2.Environment:

@@ -7,9 +7,8 @@ theme's fonts so that it matches the printed booklet's cover page.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 import textwrap
-
+from pathlib import Path
 
 from ..render.book import RenderedBook
 from .fonts import font_file

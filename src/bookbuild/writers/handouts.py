@@ -25,10 +25,10 @@ from ..config import BookConfig
 from ..errors import BookbuildError, Problem
 from ..layout.pool import Limits, allow_seconds, apply_limits, limits_from_environment
 from ..project import Project
+from ..remote import remote_folder
 from ..stylesheets import THEME_DIR, stylesheet_paths
 from . import remove_owned_file, write_output
 from .pdf import PDF_VARIANT, TIGHTER_WORD_SPACING, early_breaks
-from ..remote import remote_folder
 
 HANDOUTS_DIR = "handouts"
 HANDOUT_STYLESHEETS = ("common.css", "handout.css")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BookbuildError
+from ..pagemap import walk_boxes
 from ..project import Project
+from ..remote import remote_folder
 from ..render.book import PRINT_STYLESHEETS, RenderedBook
 from ..stylesheets import THEME_DIR, stylesheet_paths
-from ..pagemap import walk_boxes
-from ..remote import remote_folder
 
 PDF_VARIANT = "pdf/ua-1"
 MAX_NOTE_CORRECTIONS = 4  # layout passes spent keeping footnotes on the page of their call
