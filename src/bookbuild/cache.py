@@ -125,8 +125,10 @@ class LayoutCache:
 
     def prune(self) -> None:
         """Remove the entries that no plan names (regular files only, in real folders only)."""
-        layout = None if self.folder is None else self.folder / "layout"
-        if layout is None or not is_real_folder(self.folder) or not is_real_folder(layout):
+        if self.folder is None:
+            return
+        layout = self.folder / "layout"
+        if not is_real_folder(self.folder) or not is_real_folder(layout):
             return
         kept: set[str] = set(self.used)
         for plan in self.folder.glob("plan-*.json"):

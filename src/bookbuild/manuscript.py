@@ -357,8 +357,8 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     for label, note_id in parsed.env.get("footnotes", {}).get("refs", {}).items():
         if note_id == -1:  # defined, never called: neither Pandoc nor bookbuild prints it
             name = label.removeprefix(":")
-            line = next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith(f"[^{name}]:")), None)
-            report.warn(replace(location, line=line), f"footnote '[^{name}]' is never called, so it is not printed",
+            defined = next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith(f"[^{name}]:")), None)
+            report.warn(replace(location, line=defined), f"footnote '[^{name}]' is never called, so it is not printed",
                         hint=f"call it in the text with [^{name}], or remove it")
 
     # The title: the first level-1 heading, or the front matter's title.
@@ -409,8 +409,9 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
                 child_id = child.attrGet("id") if child.attrs else None
                 if child_id and child.nesting >= 0:
                     ids.add(_claim_id(str(child_id), True, token_location, used_ids, diagnostics))
-                if child.type == "text" and re.search(r"\[\^[^\]\s]+\]", child.content):
-                    label = re.search(r"\[\^([^\]\s]+)\]", child.content)[1]
+                undefined = re.search(r"\[\^([^\]\s]+)\]", child.content) if child.type == "text" else None
+                if undefined:
+                    label = undefined[1]
                     report.warn(token_location, f"footnote '[^{label}]' is never defined",
                                 hint=f"add a line '[^{label}]: text of the note'")
 

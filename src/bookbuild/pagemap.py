@@ -146,11 +146,11 @@ def infer_labels(folios: list[str | None]) -> list[str]:
         label = None
         after = next((i for i in range(index + 1, len(folios)) if folios[i] is not None), None)
         if after is not None:
-            label = _shifted(folios[after], index - after)
+            label = _shifted(str(folios[after]), index - after)
         if label is None:
             before = next((i for i in range(index - 1, -1, -1) if folios[i] is not None), None)
             if before is not None:
-                label = _shifted(folios[before], index - before)
+                label = _shifted(str(folios[before]), index - before)
         labels.append(label or str(index + 1))
     return labels
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import Report, SourceLocation
@@ -184,7 +185,7 @@ def _has_border(box) -> bool:
                for side in ("top", "right", "bottom", "left"))
 
 
-def _boxes(box, raised: bool = False) -> Iterator[tuple[object, bool]]:
+def _boxes(box, raised: bool = False) -> Iterator[tuple[Any, bool]]:
     """Every box under *box*, and whether it is inside a superscript or subscript."""
     raised = raised or _is_raised(box)
     yield box, raised

@@ -109,7 +109,8 @@ def make_anchors(keys: Sequence[str]) -> dict[str, str]:
 class _Renderer:
     """The state of one resolution: views of the works, what has been cited, cached renderings."""
 
-    def __init__(self, style: CitationStyle, bibliography: Bibliography, used: list[str]):
+    def __init__(self, style: CitationStyle, bibliography: Bibliography | Mapping[str, Reference],
+                 used: list[str]):
         self.style = style
         self.bibliography = bibliography
         self.used = used

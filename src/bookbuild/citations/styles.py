@@ -221,7 +221,7 @@ def load_style(name: str, project: Project | None = None, language: str = "en",
     folders, project_folders, data = _style_chain(name, project, shown, ())
     diagnostics = Diagnostics()
     settings = _settings_from(data, name, folders, shown, diagnostics)
-    extra_locales = ()
+    extra_locales: tuple[Path, ...] = ()
     styles_dir = _project_styles_dir(project)
     if styles_dir is not None:
         extra_locales = (styles_dir / "locales",)

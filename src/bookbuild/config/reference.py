@@ -38,7 +38,7 @@ _MAX_LISTED_CHOICES = 4
 
 def table_name(table: type) -> str:
     """The name a table's markers carry: ``top level`` for book.toml's own keys, ``[print]`` for a table."""
-    name: str = table.NAME
+    name: str = getattr(table, "NAME", "")
     return "top level" if name == "book.toml" else name if name.endswith(".toml") else f"[{name}]"
 
 

@@ -78,7 +78,7 @@ def plan_page_markers(page_map: PageMap, documents: list) -> tuple[PageMarker, .
         taken[document.file_name] = ids
         for element_id in ids:
             owners.setdefault(element_id, document.file_name)
-    by_role = {}
+    by_role: dict[str, str] = {}
     for document in documents:
         by_role.setdefault(document.role, document.file_name)
 
@@ -104,7 +104,7 @@ def plan_page_markers(page_map: PageMap, documents: list) -> tuple[PageMarker, .
                 place, file_name = replace(earlier[0], block=0, offset=-1), earlier[1]
         marker_id = _free_id("page-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", page.label).strip("-") or "x"),
                              taken[file_name])
-        markers.append(PageMarker(page.label, marker_id, file_name, place.part, place.block, place.offset))
+        markers.append(PageMarker(page.label, marker_id, file_name, place.part or "", place.block, place.offset))
     return tuple(markers)
 
 
