@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .accessibility import report_skipped_heading_levels, report_unbacked_claim
 from .answer_key import add_answer_key
-from .bibliography import load_bibliography, report_problems
+from .bibliography import Bibliography, Reference, load_bibliography, report_problems
 from .cache import LayoutCache, files_fingerprint
-from .citations import load_style, resolve_citations
+from .citations import CitationStyle, load_style, resolve_citations
 from .citations.model import CitationResult
 from .config import BookConfig, read_config, unlisted_chapters
 from .crossrefs import label_tokens, number_targets, resolve_crossrefs, split_crossrefs, with_crossrefs
@@ -75,8 +75,8 @@ class Sources:
     project: Project
     config: BookConfig
     manuscript: Manuscript
-    bibliography: object  # bookbuild.bibliography.Bibliography
-    style: object  # bookbuild.citations.CitationStyle
+    bibliography: Bibliography | Mapping[str, Reference]  # {} when the file could not be read
+    style: CitationStyle | None  # None when it could not be loaded (then citable is False)
     build: BuildInfo
     labels: dict = field(default_factory=dict, compare=False)  # the theme's words in the book's language
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
@@ -180,6 +180,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
     to *problems*: what a build would otherwise find only after writing other outputs.  An edition whose
     citations cannot be resolved is still rendered, without them, to check its templates."""
     for edition in editions:
+        citations: CitationResult | None
         if edition.name in sources.editions_done:
             manuscript, citations = sources.editions_done[edition.name]
         else:
@@ -190,7 +191,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], targets: Seque
                 manuscript = add_answer_key(manuscript, sources.labels)
             citations = _collect(found, cite_edition, manuscript, sources) if sources.citable else None
             problems.problems.extend(found.problems)
-            if not found and sources.citable:
+            if not found and citations is not None:
                 sources.editions_done[edition.name] = (manuscript, citations)
         for target in targets:
             if target == "handouts":
@@ -232,6 +233,7 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
 
 def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
     """One edition's cross-references (``@fig-map``) and citations, resolved."""
+    assert sources.style is not None  # only a citable book's editions are cited
     references, works = split_crossrefs(manuscript.citations, sources.bibliography)
     rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography, sources.labels)
     return with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
@@ -358,8 +360,10 @@ def build_pdfs(sources: Sources, edition: Edition, printed: PrintedBook, print_s
                                  variant=PRINT_SHOP_VARIANT, write_options=PRINT_SHOP_WRITE_OPTIONS, tagged=False)
         settings.progress.clear()
         report_findings(laid_out.findings, project.location(shop_path), report)
+        assert laid_out.pdf is not None  # asked for with want_pdf
         shop = add_crop_marks(laid_out.pdf, shop_settings)
     report.raise_if_strict()
+    assert printed.laid_out.pdf is not None  # a book is laid out with its PDF before its PDFs are written
     written = [write_checked(sources, edition, output_path(sources, edition, "pdf"), printed.laid_out.pdf, "pdf")]
     if shop is not None:
         written.append(write_checked(sources, edition, shop_path, shop, "pdf"))
@@ -371,6 +375,7 @@ def build_booklet(sources: Sources, edition: Edition, printed: PrintedBook, repo
     settings = booklet_settings(printed.book.config)
     order = reading_order(printed.laid_out.page_count, printed.laid_out.last_page_alone)
     report.raise_if_strict()
+    assert printed.laid_out.pdf is not None  # a book is laid out with its PDF before it is imposed
     data = impose_booklet(printed.laid_out.pdf, order, settings)
     return write_checked(sources, edition, output_path(sources, edition, "pdf", "booklet"), data, "pdf")
 
@@ -488,6 +493,7 @@ def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, E
                       *(token for section in handout.sections for question in section.questions
                         for token in (*question.tokens, *question.answer))], targets)
         references, works = split_crossrefs(handout.citations, sources.bibliography)
+        assert sources.style is not None  # handouts are made of a citable book only
         citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
                                    resolve_crossrefs(sources.manuscript, references, sources.bibliography,
                                                      sources.labels))
@@ -508,8 +514,11 @@ def build_handouts(sources: Sources, report: Report, progress: Progress = QUIET)
     def check(name: str, path: Path, data: bytes) -> None:
         check_output(hidden_of(sources, editions[name]), sources.project.location(path).path, data, "pdf")
 
-    return write_handouts(jobs, sources.project, check,
-                          lambda done: jobs and progress.count("laying out handouts", done, len(jobs)))
+    def laid_out(done: int) -> None:
+        if jobs:
+            progress.count("laying out handouts", done, len(jobs))
+
+    return write_handouts(jobs, sources.project, check, laid_out)
 
 
 def check_built_layouts(project_dir: Path | str, edition_names: Sequence[str] | None, out_dir: Path | str | None,

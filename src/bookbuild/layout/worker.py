@@ -262,7 +262,9 @@ def _content_pages(document, job: LayoutJob) -> list:
 
 
 def _describe(document, context, pages: list, job: LayoutJob, corrections: str) -> ChunkLayout:
-    counters, resets, anchors = [], [], {}
+    counters: list = []
+    resets: list = []
+    anchors: dict = {}
     for index, page in enumerate(pages):
         counters.append(context.page_maker[index + 1][3][1].get(PAGE, [0])[-1])
         style = page._page_box.style

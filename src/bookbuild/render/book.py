@@ -230,10 +230,11 @@ def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | Non
     documents = [replace(document, content=with_xml_lang(document.content)) for document in documents]
     if page_map is None:
         return resolve_cross_file_links(strip_block_numbers(documents))
-    values["page_list"] = plan_page_markers(page_map, documents)
+    page_list = plan_page_markers(page_map, documents)
+    values["page_list"] = page_list
     documents = [replace(document, content=render_template(environment, "epub/nav.xhtml.j2", project, **values))
                  if document.role == "nav" else document for document in documents]
-    documents = place_page_markers(documents, values["page_list"], page_map, book.labels["page_abbreviation"])
+    documents = place_page_markers(documents, page_list, page_map, book.labels["page_abbreviation"])
     return resolve_cross_file_links(documents)
 
 

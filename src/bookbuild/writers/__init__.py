@@ -81,7 +81,7 @@ def _cannot_write(error: OSError, path: Path) -> BookbuildError:
              errno.EACCES: "the folder is not writable; build with --out into another folder",
              errno.EPERM: "the folder is not writable; build with --out into another folder"}
     return BookbuildError.at(SourceLocation(str(where)), f"cannot write '{path.name}': {error.strerror or error}",
-                             hint=hints.get(error.errno))
+                             hint=hints.get(error.errno or 0))
 
 
 class _NoUnnamedFiles(Exception):

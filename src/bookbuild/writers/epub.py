@@ -231,7 +231,8 @@ def normalize_zip(data: bytes, date_time: tuple[int, ...], extra: dict[str, byte
     names = list(contents)
     ordered = ["mimetype"] + [name for name in names if name != "mimetype"]
     output = io.BytesIO()
-    stamp = tuple(max(part, 0) for part in date_time)
+    year, month, day, hour, minute, second = (max(part, 0) for part in date_time[:6])
+    stamp = (year, month, day, hour, minute, second)
     if stamp[0] < 1980:
         stamp = (1980, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(output, "w") as target:

@@ -159,7 +159,7 @@ def lay_out_handouts(jobs: Sequence[HandoutJob], done: Callable[[int], None] = l
     problems = [problem for _, problem in results if problem is not None]
     if problems:
         raise BookbuildError(problems)
-    return [data for data, _ in results]
+    return [data for data, _ in results if data is not None]  # without problems, every handout has its bytes
 
 
 def handouts_folder(project: Project) -> Path:

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import BookbuildError
 from ..pagemap import walk_boxes
@@ -30,7 +31,7 @@ TIGHTER_WORD_SPACING = "-0.02em"  # for a block with a line WeasyPrint broke too
 class LaidOutBook:
     """A WeasyPrint document after layout, before it is written."""
 
-    document: object  # weasyprint.document.Document
+    document: Any  # weasyprint.document.Document
     page_count: int
 
 
