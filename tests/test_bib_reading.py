@@ -315,7 +315,7 @@ def test_refs_says_which_fields_an_entry_could_not_use(tmp_path, monkeypatch):
     assert "  unused:     related, relatedtype\n" in related + "\n"
 
 
-# --------------------------------------------------------------------------- a book from a bibliography with every problem
+# ---------------------------------------------------------------------- a book from a bibliography with every problem
 
 
 PROBLEMS = BIB / "problems.bib"

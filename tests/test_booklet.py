@@ -17,8 +17,15 @@ from bookbuild.config import load_config
 from bookbuild.errors import Report
 from bookbuild.pipeline import build
 from bookbuild.project import locate_project
-from bookbuild.writers.booklet import (MM, BookletSettings, SheetSide, booklet_settings, impose_booklet,
-                                       reading_order, saddle_stitch)
+from bookbuild.writers.booklet import (
+    MM,
+    BookletSettings,
+    SheetSide,
+    booklet_settings,
+    impose_booklet,
+    reading_order,
+    saddle_stitch,
+)
 
 from .conftest import SAMPLE, problems_of
 

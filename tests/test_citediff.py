@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools" / "citediff"))
 
-import citediff
+import citediff  # noqa: E402 (found through the path set above)
 
 FIXTURES = ROOT / "tests" / "fixtures"
 STYLES = citediff.STYLES

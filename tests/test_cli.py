@@ -77,7 +77,8 @@ def test_new_refuses_a_folder_with_files(tmp_path):
     (tmp_path / "taken" / "x").write_text("x")
     result = run("new", str(tmp_path / "taken"))
     assert result.returncode == 1
-    assert result.stderr == f"error: '{tmp_path / 'taken'}' already exists and is not empty\n  hint: choose a new folder name\n"
+    assert result.stderr == (f"error: '{tmp_path / 'taken'}' already exists and is not empty\n"
+                             "  hint: choose a new folder name\n")
 
 
 def test_new_project_checks_and_builds(tmp_path):

@@ -131,7 +131,8 @@ def test_files_outside_the_manuscript_folder_are_refused(project, tmp_path):
 def test_bad_language_tag(project):
     root = project({"manuscript/book.toml": 'language = "English"\n', "manuscript/one.md": CHAPTER})
     assert problems_of(lambda: load_config(locate_project(root))) == [
-        "manuscript/book.toml:1:1: error: 'English' is not a BCP 47 language tag\n  hint: for example 'en', 'en-GB' or 'hu'"
+        "manuscript/book.toml:1:1: error: 'English' is not a BCP 47 language tag\n"
+        "  hint: for example 'en', 'en-GB' or 'hu'"
     ]
 
 

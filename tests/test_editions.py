@@ -18,10 +18,10 @@ from bookbuild.answer_key import add_answer_key
 from bookbuild.config import load_config
 from bookbuild.editions import EDITIONS, editions_named, find_edition, load_editions, select_edition
 from bookbuild.errors import Report
+from bookbuild.labels import load_labels
 from bookbuild.manuscript import parse_manuscript
 from bookbuild.pipeline import build, check, read_sources
 from bookbuild.project import locate_project
-from bookbuild.render.templates import load_labels
 
 from .conftest import problems_of, write_project
 
@@ -459,7 +459,8 @@ def text_sizes(path) -> collections.Counter:
 LARGE_PRINT_CHAPTER = """
 # A chapter in large print
 
-Body text that runs on for a while, so that most of the page is body text.[^n] """ + "The revolution began with a student march. " * 30 + """
+Body text that runs on for a while, so that most of the page is body text.[^n] """ \
+    + "The revolution began with a student march. " * 30 + """
 
 ## A section
 

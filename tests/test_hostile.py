@@ -173,7 +173,8 @@ CASES = [
                                 "styles/css/custom.css": '@font-face { font-family: X; src: url("/dev/zero"); }\n'},
          expect="styles/css/custom.css:1: error: stylesheet refers to '/dev/zero', which is not a file of the project"),
     # --- paths ----------------------------------------------------------------------------
-    Case("output inside the manuscript", {"manuscript/01.md": CHAPTER}, args=("build", "all", "--out", "manuscript/out"),
+    Case("output inside the manuscript", {"manuscript/01.md": CHAPTER},
+         args=("build", "all", "--out", "manuscript/out"),
          expect="is inside the manuscript folder"),
     Case("output over the styles", {"manuscript/01.md": CHAPTER, "styles/css/custom.css": "p {}\n"},
          args=("build", "all", "--out", "styles"), expect="overlaps the project's styles or sources"),

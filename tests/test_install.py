@@ -21,7 +21,8 @@ from .conftest import REPOSITORY
 
 PACKAGE_DATA = ("bookbuild/theme/templates/book.html.j2", "bookbuild/theme/css/print.css",
                 "bookbuild/theme/templates/web/page.html.j2", "bookbuild/theme/web/search.js",
-                "bookbuild/theme/labels/en.toml", "bookbuild/scaffold/booklet/manuscript/book.toml", "bookbuild/scaffold/gitignore",
+                "bookbuild/theme/labels/en.toml", "bookbuild/scaffold/booklet/manuscript/book.toml",
+                "bookbuild/scaffold/gitignore",
                 "bookbuild/citations/styles/apa/style.toml", "bookbuild/serve/static/preview.js")
 
 

@@ -20,9 +20,9 @@ from bookbuild.citations.dates import format_date
 from bookbuild.citations.locale import available_locales, load_locale
 from bookbuild.editions import find_edition
 from bookbuild.errors import Report
+from bookbuild.labels import LABELS_DIR, fill_label, load_labels
 from bookbuild.pipeline import build, read_sources, render
 from bookbuild.render.book import print_document
-from bookbuild.render.templates import LABELS_DIR, fill_label, load_labels
 
 from .conftest import problems_of, write_project
 
@@ -280,7 +280,8 @@ LABEL_PROJECT = {
 
 
 def test_a_project_label_file_overrides_the_theme(project):
-    root = project({**LABEL_PROJECT, "styles/labels/hu.toml": 'contents = "Tartalomjegyzék"\n[callouts]\nthink = "Gondolkodj!"\n'})
+    root = project({**LABEL_PROJECT,
+                    "styles/labels/hu.toml": 'contents = "Tartalomjegyzék"\n[callouts]\nthink = "Gondolkodj!"\n'})
     sources = read_sources(root, None, Report(stream=None))
     assert sources.labels["contents"] == "Tartalomjegyzék"
     assert sources.labels["callouts"]["think"] == "Gondolkodj!"
@@ -288,7 +289,8 @@ def test_a_project_label_file_overrides_the_theme(project):
 
 
 def test_an_unknown_label_is_an_error_with_a_did_you_mean(project):
-    root = project({**LABEL_PROJECT, "styles/labels/hu.toml": 'contnets = "Tartalom"\n\n[callouts]\nthnik = "Gondolkodj!"\n'})
+    root = project({**LABEL_PROJECT,
+                    "styles/labels/hu.toml": 'contnets = "Tartalom"\n\n[callouts]\nthnik = "Gondolkodj!"\n'})
     assert problems_of(lambda: read_sources(root, None, Report(stream=None))) == [
         "styles/labels/hu.toml:1: error: unknown label 'contnets'\n"
         "  hint: did you mean 'contents'? the labels are those of theme/labels/en.toml",
@@ -309,7 +311,8 @@ def test_a_language_without_labels_keeps_english_with_one_warning(project):
         "styles/labels/sw.toml exists, so the theme's words stay English\n"
         "  hint: copy theme/labels/en.toml to styles/labels/sw.toml and translate it"]
     # A project that brings its own file is not warned.
-    root2 = write_project(root.parent / "book2", {**LABEL_PROJECT, "manuscript/book.toml": 'title = "L"\nlanguage = "sw"\n',
+    root2 = write_project(root.parent / "book2", {**LABEL_PROJECT,
+                                                  "manuscript/book.toml": 'title = "L"\nlanguage = "sw"\n',
                                                   "styles/labels/sw.toml": 'contents = "Yaliyomo"\n'})
     report2 = Report(stream=None)
     assert read_sources(root2, None, report2).labels["contents"] == "Yaliyomo"

@@ -6,9 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-
-from bookbuild.layout_check import HYPHEN, Line, Page, check_layout, find_faults, read_pages
-from bookbuild.layout_check import _hyphens_in_a_row, _loose_lines, _text_and_notes, _unequal_spreads
+from bookbuild.layout_check import (
+    HYPHEN,
+    Line,
+    Page,
+    _hyphens_in_a_row,
+    _loose_lines,
+    _text_and_notes,
+    _unequal_spreads,
+    check_layout,
+    find_faults,
+    read_pages,
+)
 
 BODY = 12.0
 

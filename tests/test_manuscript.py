@@ -9,6 +9,7 @@ from bookbuild.project import locate_project
 
 from .conftest import problems_of
 
+
 def _png() -> bytes:
     import io
 
@@ -35,7 +36,8 @@ def test_titles_ids_kinds_and_numbers(project):
     })
     manuscript = parse(root)
     intro, thaw, rajk = manuscript.chapters
-    assert (intro.kind, intro.number, intro.short_title, intro.id) == ("front", None, "Intro", "how-to-use-this-booklet")
+    assert (intro.kind, intro.number, intro.short_title, intro.id) == ("front", None, "Intro",
+                                                                       "how-to-use-this-booklet")
     assert (thaw.number, thaw.id, rajk.number) == (1, "thaw", 2)
     assert [h.id for h in thaw.headings] == ["thaw", "the-secret-speech", "the-secret-speech-1"]
 

@@ -100,3 +100,10 @@ def test_the_print_shop_copy_can_be_built_alone(project, tmp_path):
     assert path.name.endswith("-print.pdf")
     page = PdfReader(path).pages[0]
     assert "/TrimBox" in page and "/BleedBox" in page
+
+
+def test_book_toml_outputs_accept_every_output_of_the_registry():
+    from bookbuild.config.book import OUTPUT_CHOICES, OUTPUT_TARGETS
+
+    assert set(OUTPUT_CHOICES) == set(target_names()) - {"all"}
+    assert set(OUTPUT_TARGETS) <= set(OUTPUT_CHOICES)

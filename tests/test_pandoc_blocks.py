@@ -150,7 +150,8 @@ def structure(markup: str) -> dict:
     code = []
     for pre in root.xpath("//pre"):
         classes = (pre.get("class") or "").split() + pre.xpath("string(./code/@class)").split()
-        languages = [c.removeprefix("language-") for c in classes if c not in ("sourceCode", "highlight", "numberLines", "numberSource")]
+        languages = [c.removeprefix("language-") for c in classes
+                     if c not in ("sourceCode", "highlight", "numberLines", "numberSource")]
         code.append((languages[0] if languages else "", pre.xpath("string(.)").rstrip("\n")))
     return {"tables": tables, "figures": figures, "math": math, "line_blocks": line_blocks, "code": code}
 
@@ -287,7 +288,8 @@ def test_raw_tex_in_a_figure_caption_is_settled_too(tmp_path):
     report = Report(stream=None)
     body = bookbuild_html(tmp_path, "![A caption \\emph{x} and\\newline more](diagram.svg)\n", report)
     assert "<figcaption>A caption  and<br />\nmore</figcaption>" in body
-    assert [w.message for w in report.warnings] == ["1 piece of raw TeX left out, which bookbuild cannot print (line 3)"]
+    assert [w.message for w in report.warnings] == [
+        "1 piece of raw TeX left out, which bookbuild cannot print (line 3)"]
 
 
 def test_math_in_a_figure_caption_is_rendered(tmp_path):

@@ -170,7 +170,9 @@ def test_cover_image_runs_into_the_bleed(tmp_path):
     })
     _, shop_path = build(root, ("pdf",), None, None, Report(stream=None), print_shop=True)
     page = rendered(shop_path, 1)
-    at = lambda x_mm, y_mm: page.getpixel((round((x_mm + 11) / 25.4 * 72), round((y_mm + 11) / 25.4 * 72)))
+    def at(x_mm, y_mm):
+        return page.getpixel((round((x_mm + 11) / 25.4 * 72), round((y_mm + 11) / 25.4 * 72)))
+
     for x, y in ((-2, -2), (74, -2), (150, 105), (74, 212), (74, 105)):
         assert at(x, y) < 60, (x, y)
     assert at(-5, 105) > 200 and at(153, 105) > 200

@@ -78,6 +78,6 @@ def test_epub_xhtml_is_always_well_formed(tmp_path_factory, body):
         selected = select_edition(manuscript, edition, report)
         citations = resolve_citations(selected.citations, bibliography, style)
         book = render_book(selected, citations, config, edition, EPUB,
-                           BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+                           BuildInfo(date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
         for document in epub_documents(book, project):
             etree.fromstring(document.content.encode("utf-8"))

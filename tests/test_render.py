@@ -23,7 +23,7 @@ from bookbuild.render.book import BuildInfo, epub_documents, print_document, ren
 from bookbuild.render.html import EPUB, PRINT
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-BUILD = BuildInfo(date=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc))
+BUILD = BuildInfo(date=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
 
 
 def fake_citations(manuscript) -> CitationResult:
@@ -74,8 +74,9 @@ def test_golden_chapter(tmp_path, target, edition, update_golden):
     _, book = render_chapter(tmp_path, "chapter-features", target, edition)
     actual = chapter_html(book)
     expected_path = GOLDEN / f"chapter-features.{edition}.{target}.html"
-    if update_golden or not expected_path.exists():
+    if update_golden:
         expected_path.write_text(actual, encoding="utf-8")
+    assert expected_path.exists(), f"{expected_path.name} is missing: run pytest --update-golden and review it"
     assert actual == expected_path.read_text(encoding="utf-8")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from bookbuild.editions import editions_named
 from bookbuild.errors import Report
 from bookbuild.pipeline import read_sources, render
 from bookbuild.render.book import print_document
-from bookbuild.editions import editions_named
 from bookbuild.render.html import PRINT
 
 from .threat_helpers import make_project, run_bookbuild
@@ -34,9 +34,9 @@ CASES = [
     ("21 nested quotes", "# T\n\n" + "> " * 21 + "deep quoted text\n\nAfter.\n", ["deep quoted text", "After."], 3),
     ("3000 nested quotes", "# T\n\n" + "> " * 3000 + "bottom\n\nAfter.\n", ["bottom", "After."], 3),
     ("25-level list", DEEP_LIST, [f"item {level}" for level in range(25)] + ["Rest of the chapter."], 12),
-    ("ordered lists", "# T\n\n" + "".join("   " * level + "1. step %d\n" % level for level in range(30)) +
+    ("ordered lists", "# T\n\n" + "".join("   " * level + f"1. step {level}\n" for level in range(30)) +
      "\nEnd.\n", [f"step {level}" for level in range(30)] + ["End."], 12),
-    ("quotes inside lists", "# T\n\n" + "".join("  " * level + "- > q%d\n" % level for level in range(12)) +
+    ("quotes inside lists", "# T\n\n" + "".join("  " * level + f"- > q{level}\n" for level in range(12)) +
      "\nEnd.\n", [f"q{level}" for level in range(12)] + ["End."], None),
     ("50,000 nested emphasis markers", "# T\n\n" + "*" * 50_000 + "middle" + "*" * 50_000 + "\n\nAfter.\n",
      ["middle", "After."], 3),

@@ -99,7 +99,8 @@ def _assert_no_secret(project: Path) -> None:
 ODD_KINDS = [("fifo chapter", "manuscript/02.md", "fifo", "manuscript/02.md: error: chapter file '02.md' is not a "
               "regular file"),
              ("folder chapter", "manuscript/02.md", "dir", "error: chapter file '02.md' is not a regular file"),
-             ("fifo stylesheet", "styles/css/custom.css", "fifo", "styles/css/custom.css: error: is not a regular file"),
+             ("fifo stylesheet", "styles/css/custom.css", "fifo",
+              "styles/css/custom.css: error: is not a regular file"),
              ("fifo template", "styles/templates/chapter.html.j2", "fifo",
               "styles/templates/chapter.html.j2: error: is not a regular file"),
              ("fifo bibliography", "manuscript/refs.bib", "fifo",

@@ -22,12 +22,12 @@ from .manuscript import Manuscript
 
 def accessibility_certifier(config: BookConfig) -> str:
     """Who stands behind the conformance claim: [accessibility] certified-by, else the publisher, else the authors."""
-    return config.accessibility["certified-by"] or config.publisher or ", ".join(config.authors)
+    return config.accessibility.certified_by or config.publisher or ", ".join(config.authors)
 
 
 def report_unbacked_claim(config: BookConfig, report: Report) -> None:
     """Warn when the EPUB should claim conformance but no one is named to certify it."""
-    if config.accessibility["conforms-to"] != "none" and not accessibility_certifier(config):
+    if config.accessibility.conforms_to != "none" and not accessibility_certifier(config):
         report.warn(config.location_of("accessibility"),
                     "the EPUB makes no accessibility conformance claim: no one is named to certify it",
                     hint="set 'certified-by' under [accessibility] (or 'publisher'), or conforms-to = \"none\"")

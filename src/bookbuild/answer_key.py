@@ -17,8 +17,8 @@ from typing import Any
 
 from markdown_it.token import Token
 
+from .labels import fill_label
 from .manuscript import Chapter, Heading, Manuscript, copy_tokens, iter_inline
-from .render.templates import fill_label
 
 ANSWER_KEY_ID = "answer-key"
 ANSWERS_CLASS = "answers"
@@ -139,7 +139,7 @@ def _renumber_notes(tokens: list[Token], source: dict[int, list[Token]], target:
 
 def _renumber_citations(chapter: Chapter, originals: dict) -> list:
     """The appendix's citations in reading order, each the original with a new id."""
-    citations = []
+    citations: list = []
     for _, child, in_note in iter_inline(chapter.tokens, chapter.footnotes):
         original = originals.get(child.meta.get("id", "")) if child.type == "citation" else None
         if original is None:

@@ -38,9 +38,10 @@ import json
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
 from .project import is_real_folder, make_real_folders
@@ -70,10 +71,6 @@ class LayoutCache:
 
     def discard(self) -> None:
         self._waiting = None
-
-    @classmethod
-    def in_build(cls, out_dir: Path) -> LayoutCache:
-        return cls(out_dir / CACHE_DIR)
 
     def _path(self, key: str, suffix: str) -> Path:
         assert self.folder is not None
@@ -128,8 +125,10 @@ class LayoutCache:
 
     def prune(self) -> None:
         """Remove the entries that no plan names (regular files only, in real folders only)."""
-        layout = None if self.folder is None else self.folder / "layout"
-        if layout is None or not is_real_folder(self.folder) or not is_real_folder(layout):
+        if self.folder is None:
+            return
+        layout = self.folder / "layout"
+        if not is_real_folder(self.folder) or not is_real_folder(layout):
             return
         kept: set[str] = set(self.used)
         for plan in self.folder.glob("plan-*.json"):

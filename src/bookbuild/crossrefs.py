@@ -25,9 +25,9 @@ from markdown_it.token import Token
 
 from .citations.model import CitationResult, RenderedCitation
 from .errors import Diagnostics, closest
+from .labels import fill_label
 from .manuscript import Chapter, Manuscript
 from .markdown.citation_syntax import Citation
-from .render.templates import fill_label
 
 KINDS = ("fig", "tbl", "sec", "eq")
 _PREFIX_RE = re.compile(r"^(fig|tbl|sec|eq)[-:]")

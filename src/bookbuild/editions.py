@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from markdown_it.token import Token
 
-from .config import BookConfig
+from .config import BookConfig, EditionOptions
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .manuscript import Manuscript, SourceFile, analyse, copy_tokens
 from .project import Project
@@ -45,18 +44,12 @@ _NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 @dataclass(frozen=True)
-class Edition:
-    """One printing of the book: which audiences it shows, and how it is set."""
+class Edition(EditionOptions):
+    """One printing of the book: which audiences it shows, and how it is set (the settings an
+    ``[editions.NAME]`` table may change are those of :class:`~.config.EditionOptions`)."""
 
-    name: str
-    audiences: tuple[str, ...]
-    label: str = ""  # printed on the cover, title page and running heads, such as "Teacher edition"
+    name: str = ""
     all_audiences: tuple[str, ...] = DEFAULT_AUDIENCES
-    paper_size: str = ""  # "" keeps book.toml's paper-size
-    font_size: float = 0  # body text in points; 0 keeps the theme's
-    answer_key: bool = False  # an appendix of every chapter's model answers
-    stylesheets: tuple[str, ...] = ()  # added after the theme's print stylesheets
-    epub: bool = True  # whether the edition has an EPUB
     teacher_kinds: tuple[str, ...] = TEACHER_KINDS  # box names that are teacher material (with book.toml's)
 
     @property
@@ -92,16 +85,12 @@ class Edition:
 
 
 EDITIONS = {
-    "student": Edition("student", ("student",)),
-    "teacher": Edition("teacher", ("student", "teacher"), label="Teacher edition", answer_key=True),
+    "student": Edition(name="student", audiences=("student",)),
+    "teacher": Edition(name="teacher", audiences=("student", "teacher"), label="Teacher edition", answer_key=True),
     # An e-reader enlarges the student EPUB's text itself: large print is for paper only.
-    "large-print": Edition("large-print", ("student",), label="Large print edition", paper_size="A4",
-                           font_size=18, stylesheets=("large-print.css",), epub=False),
+    "large-print": Edition(name="large-print", audiences=("student",), label="Large print edition",
+                           paper_size="A4", font_size=18, stylesheets=("large-print.css",), epub=False),
 }
-
-# book.toml key -> Edition attribute, for [editions.NAME] tables.
-_FIELDS = {"audiences": "audiences", "label": "label", "paper-size": "paper_size", "font-size": "font_size",
-           "answer-key": "answer_key", "stylesheets": "stylesheets", "epub": "epub"}
 
 
 # ---------------------------------------------------------------------------
@@ -143,7 +132,7 @@ def load_editions(config: BookConfig, project: Project | None = None) -> dict[st
     return editions
 
 
-def _edition_from_table(name: str, table: Mapping[str, Any], built_in: Edition | None,
+def _edition_from_table(name: str, table: EditionOptions, built_in: Edition | None,
                         audiences: tuple[str, ...], config: BookConfig, diagnostics: Diagnostics) -> Edition | None:
     where = _location(config, name)
     if name == ALL_EDITIONS or not _NAME_RE.fullmatch(name):
@@ -152,7 +141,7 @@ def _edition_from_table(name: str, table: Mapping[str, Any], built_in: Edition |
         diagnostics.error(where, f"edition name '{name}' must be lowercase letters, digits and hyphens, "
                                  f"and not 'all'", hint=reason)
         return None
-    values = {_FIELDS[key]: value for key, value in table.items() if value is not None}
+    values = {attribute: getattr(table, attribute) for attribute in table.given}
     if built_in is None and "audiences" not in values:
         close = closest(name, EDITIONS)
         diagnostics.error(where, f"unknown edition '{name}' sets no 'audiences'",
@@ -175,10 +164,9 @@ def _edition_from_table(name: str, table: Mapping[str, Any], built_in: Edition |
         diagnostics.error(_location(config, name, "font-size"),
                           f"font-size {size:g} of edition '{name}' is not between "
                           f"{FONT_SIZE_RANGE[0]:g} and {FONT_SIZE_RANGE[1]:g} points")
-    base = built_in or Edition(name, (), all_audiences=audiences,
+    base = built_in or Edition(name=name, all_audiences=audiences,
                                teacher_kinds=tuple(dict.fromkeys(TEACHER_KINDS + tuple(config.teacher_boxes))))
-    return replace(base, **{key: tuple(value) if isinstance(value, list | tuple) else value
-                            for key, value in values.items()})
+    return replace(base, **values)
 
 
 def _location(config: BookConfig, name: str, key: str = "") -> SourceLocation | None:
@@ -190,7 +178,7 @@ def _location(config: BookConfig, name: str, key: str = "") -> SourceLocation | 
 
 
 def _stylesheet_exists(project: Project, name: str) -> bool:
-    from .render.templates import THEME_DIR
+    from .stylesheets import THEME_DIR
 
     return (project.styles_dir / "css" / name).is_file() or (THEME_DIR / "css" / name).is_file()
 
@@ -228,7 +216,7 @@ def edition_config(config: BookConfig, edition: Edition) -> BookConfig:
 
 def box_names(config: BookConfig, project: Project | None = None) -> tuple[str, ...]:
     """Every name a fenced div may carry: the theme's boxes, audiences, book.toml's and the project's CSS's."""
-    from .render.templates import load_labels
+    from .labels import load_labels
 
     names = list(load_labels(config.language).get("callouts", {}))
     names += list(THEME_BOXES) + list(TEACHER_KINDS) + list(config.boxes) + list(config.teacher_boxes)

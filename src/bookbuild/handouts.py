@@ -98,10 +98,10 @@ def extract_handouts(editions: Sequence[tuple[Edition, Manuscript]], files: Sequ
     declared = [source for source in files if source.front_matter.get("handout") is True]
     for source in declared:
         for edition, manuscript in editions:
-            chapter = next((c for c in manuscript.chapters if c.path == source.path), None)
-            if chapter is None or not _needs_version(source, edition, by_name):
+            found = next((c for c in manuscript.chapters if c.path == source.path), None)
+            if found is None or not _needs_version(source, edition, by_name):
                 continue
-            handouts.append(extract_declared(chapter, edition))
+            handouts.append(extract_declared(found, edition))
     order = {edition.name: number for number, (edition, _) in enumerate(editions)}
     handouts.sort(key=lambda handout: (handout.kind != "worksheet", handout.chapter.index, order[handout.audience]))
     return _unique_names(handouts)

@@ -19,9 +19,9 @@ from pathlib import Path
 from .config import BookConfig
 from .editions import audiences_of
 from .errors import Report
+from .labels import load_labels
 from .manuscript import Manuscript, iter_inline, locate
 from .project import Project
-from .render.templates import load_labels
 
 THEME = Path(__file__).resolve().parent / "theme"
 MAX_STYLE_BYTES = 2 * 1024 * 1024

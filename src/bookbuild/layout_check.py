@@ -27,6 +27,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -162,7 +163,7 @@ def chapter_openers(pdf: Path) -> set[int]:
     import pikepdf
 
     with pikepdf.open(pdf) as document:
-        numbers = {page.objgen: index for index, page in enumerate(document.pages, start=1)}
+        numbers: dict[Any, int] = {page.objgen: index for index, page in enumerate(document.pages, start=1)}
         openers = set()
         with document.open_outline() as outline:
             for item in outline.root:

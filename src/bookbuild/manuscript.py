@@ -24,15 +24,21 @@ from markdown_it.token import Token
 from .config import BookConfig, explain_yaml_error, front_matter_name, repeated_yaml_keys, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
-from .remote import RemoteImageError, fetch_remote_image
 from .markdown import make_parser
 from .markdown.citation_syntax import Citation
 from .markdown.header_references import heading_key, resolve_header_references
 from .markdown.identifiers import pandoc_identifier, unique_identifier
 from .markdown.pandoc_differences import pandoc_differences
-from .metadata import (BOOK_KEYS, IGNORED_KEYS, is_book_metadata, title_block, with_yaml_end_as_dashes,
-                       without_title_block)
+from .metadata import (
+    BOOK_KEYS,
+    IGNORED_KEYS,
+    is_book_metadata,
+    title_block,
+    with_yaml_end_as_dashes,
+    without_title_block,
+)
 from .project import Project
+from .remote import RemoteImageError, fetch_remote_image
 
 CHAPTER_KINDS = ("front", "chapter", "back")
 FRONT_MATTER_KEYS = {
@@ -100,12 +106,6 @@ class Manuscript:
     @property
     def citations(self) -> tuple[Citation, ...]:
         return tuple(citation for chapter in self.chapters for citation in chapter.citations)
-
-    def chapter_of(self, element_id: str) -> Chapter | None:
-        for chapter in self.chapters:
-            if element_id in chapter.ids:
-                return chapter
-        return None
 
 
 # ---------------------------------------------------------------------------
@@ -357,8 +357,8 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     for label, note_id in parsed.env.get("footnotes", {}).get("refs", {}).items():
         if note_id == -1:  # defined, never called: neither Pandoc nor bookbuild prints it
             name = label.removeprefix(":")
-            line = next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith(f"[^{name}]:")), None)
-            report.warn(replace(location, line=line), f"footnote '[^{name}]' is never called, so it is not printed",
+            defined = next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith(f"[^{name}]:")), None)
+            report.warn(replace(location, line=defined), f"footnote '[^{name}]' is never called, so it is not printed",
                         hint=f"call it in the text with [^{name}], or remove it")
 
     # The title: the first level-1 heading, or the front matter's title.
@@ -409,8 +409,9 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
                 child_id = child.attrGet("id") if child.attrs else None
                 if child_id and child.nesting >= 0:
                     ids.add(_claim_id(str(child_id), True, token_location, used_ids, diagnostics))
-                if child.type == "text" and re.search(r"\[\^[^\]\s]+\]", child.content):
-                    label = re.search(r"\[\^([^\]\s]+)\]", child.content)[1]
+                undefined = re.search(r"\[\^([^\]\s]+)\]", child.content) if child.type == "text" else None
+                if undefined:
+                    label = undefined[1]
                     report.warn(token_location, f"footnote '[^{label}]' is never defined",
                                 hint=f"add a line '[^{label}]: text of the note'")
 

@@ -26,8 +26,9 @@ it without the layout.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 # Parts of the printed book that are not chapters, by the class of their section.
 FRONT_PARTS = ("titlepage", "cover", "copyright", "toc")  # checked in this order: a typographic cover is a title page
@@ -145,11 +146,11 @@ def infer_labels(folios: list[str | None]) -> list[str]:
         label = None
         after = next((i for i in range(index + 1, len(folios)) if folios[i] is not None), None)
         if after is not None:
-            label = _shifted(folios[after], index - after)
+            label = _shifted(str(folios[after]), index - after)
         if label is None:
             before = next((i for i in range(index - 1, -1, -1) if folios[i] is not None), None)
             if before is not None:
-                label = _shifted(folios[before], index - before)
+                label = _shifted(str(folios[before]), index - before)
         labels.append(label or str(index + 1))
     return labels
 
@@ -192,7 +193,7 @@ def roman_value(numeral: str) -> int:
 
 
 def _roman(number: int) -> str:
-    from .render.templates import roman_numeral
+    from .labels import roman_numeral
 
     return roman_numeral(number)
 

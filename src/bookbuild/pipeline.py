@@ -27,7 +27,7 @@ from .outputs.context import (BuildOptions, OutputContext, Sources, check_editio
 from .outputs.handouts import edition_handouts, handout_documents
 from .project import locate_project
 from .render.book import BuildInfo
-from .render.templates import load_labels, report_missing_hyphenation
+from .labels import load_labels, report_missing_hyphenation
 from .writers import check_output_folder, remove_stale_temporaries
 
 __all__ = ["ALL_TARGETS", "LayoutSettings", "Sources", "build", "check", "check_built_layouts", "cite_edition",
@@ -140,8 +140,8 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
         raise_problems(problems)
     assert sources is not None
     if ALL_TARGETS in targets:
-        targets = tuple(sources.config.outputs["all"])
-        edition_names = edition_names or list(sources.config.outputs["editions"])
+        targets = tuple(sources.config.outputs.all)
+        edition_names = edition_names or list(sources.config.outputs.editions)
     chosen = tuple(output_named(target) for target in targets)
     every_edition = ALL_EDITIONS in (edition_names or ())
     options = BuildOptions(print_shop=print_shop, check_print=check_print, settings=settings)

@@ -170,7 +170,8 @@ def locate_project(directory: Path | str = ".", out_dir: Path | str | None = Non
     for folder in (manuscript_dir, root / "styles"):
         if os.path.lexists(folder) and not _is_within(folder.resolve(), root):
             raise BookbuildError.at(SourceLocation(folder.name), "folder lies outside the project (it is a symlink "
-                                    f"to '{folder.resolve()}')", hint="a book only reads files inside its project folder")
+                                    f"to '{folder.resolve()}')",
+                                    hint="a book only reads files inside its project folder")
     given = Path(out_dir).absolute() if out_dir is not None else root / "build"
     if given.is_symlink():
         raise BookbuildError.at(SourceLocation(str(given)), "output folder is a symlink or a file, not a folder",

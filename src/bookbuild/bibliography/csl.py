@@ -494,8 +494,12 @@ def _rich_markdown(value: Any) -> RichText:
     text = html.escape(str(value) if not isinstance(value, list) else ", ".join(str(part) for part in value),
                        quote=False)
     escaped: list[str] = []
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!'\"])",
-                  lambda match: escaped.append(match.group(1)) or f"\x00{len(escaped) - 1}\x00", text)
+
+    def placeholder(match: re.Match[str]) -> str:
+        escaped.append(match.group(1))
+        return f"\x00{len(escaped) - 1}\x00"
+
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!'\"])", placeholder, text)
     for pattern, replacement in _MARKDOWN:
         text = pattern.sub(replacement, text)
     text = re.sub(r"\x00(\d+)\x00", lambda match: html.escape(escaped[int(match.group(1))]), text)

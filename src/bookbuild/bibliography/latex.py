@@ -56,7 +56,8 @@ _STYLE_MACROS = {
     "url": "verbatim", "path": "verbatim", "nolinkurl": "verbatim", "href": "href",
     "foreignlanguage": "foreign", "hyphenation": "drop", "noopsort": "drop", "sortnoop": "drop", "SortNoop": "drop",
     "index": "drop", "label": "drop", "autocap": "", "acro": "smallcaps", "textsmaller": "", "pkg": "",
-    "cs": "", "macro": "", "file": "", "pgm": "", "ssf": "", "nth": "", "mkbibordinal": "", "mkbibmonth": "", "RN": "", "Rn": "",
+    "cs": "", "macro": "", "file": "", "pgm": "", "ssf": "", "nth": "", "mkbibordinal": "", "mkbibmonth": "",
+    "RN": "", "Rn": "",
     "textcite": "", "cite": "", "citetitle": "italic",
 }
 _NAMED = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX",

@@ -14,12 +14,12 @@ style may override terms and months in its own ``style.toml``.
 from __future__ import annotations
 
 import tomllib
-from xml.etree import ElementTree
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from xml.etree import ElementTree
 
 from ..errors import BookbuildError
 

@@ -6,7 +6,6 @@ import re
 
 from .locale import Locale
 
-PAGE_RANGE_FORMATS = ("expanded", "minimal", "minimal-two", "chicago", "as-written")
 _RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)\s*(?:-+|–|—)\s*([A-Za-z]*)(\d+)\s*$")
 _RANGE_SEPARATOR = re.compile(r"\s*(?:-+|–|—)\s*")
 

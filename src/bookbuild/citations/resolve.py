@@ -145,7 +145,8 @@ def make_anchors(keys: Sequence[str]) -> dict[str, str]:
 class _Renderer:
     """The state of one resolution: views of the works, what has been cited, cached renderings."""
 
-    def __init__(self, style: CitationStyle, bibliography: Bibliography, used: list[str]):
+    def __init__(self, style: CitationStyle, bibliography: Bibliography | Mapping[str, Reference],
+                 used: list[str]):
         self.style = style
         self.bibliography = bibliography
         self.used = used
@@ -270,14 +271,14 @@ class _Renderer:
             cites.append(cite)
             form = "note" if cite.first else "short-note"
             parts.append(_with_affixes(self.render(form, item.key, cite), item))
-        body = Markup(escape(settings.citation_delimiter)).join(parts)
+        body = Markup(escape(settings.citation.delimiter)).join(parts)
         if citation.in_note:
             # Inside the author's own footnote the citation is set in parentheses, with no capital and no
             # final period of its own, as CSL processors set it.
             return RenderedCitation(text=str(self._tidy(Markup("(") + body + Markup(")"))), note=None)
         if citation.items and citation.items[0].prefix:
             body = capitalize_first_letter(body)
-        note = str(self._tidy(body + Markup(escape(settings.citation_suffix))))
+        note = str(self._tidy(body + Markup(escape(settings.citation.suffix))))
         if citation.mode == "author-in-text" and citation.items:
             first = citation.items[0]
             author = self._author(first.key, cites[0])
@@ -297,9 +298,9 @@ class _Renderer:
         if citation.mode == "author-in-text":
             text = Markup(", ").join(parts)
         else:
-            text = (Markup(escape(settings.citation_prefix))
-                    + Markup(escape(settings.citation_delimiter)).join(parts)
-                    + Markup(escape(settings.citation_suffix)))
+            text = (Markup(escape(settings.citation.prefix))
+                    + Markup(escape(settings.citation.delimiter)).join(parts)
+                    + Markup(escape(settings.citation.suffix)))
         return RenderedCitation(text=str(self._tidy(text)), note=None)
 
     def _tidy(self, html: Markup) -> Markup:

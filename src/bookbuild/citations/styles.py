@@ -45,7 +45,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -56,9 +56,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from ..bibliography import Date, Name, NameList, RichText
+from ..config.citation_style import LOCALE_TABLES, StyleSettings
+from ..config.explain import key_locations
+from ..config.schema import TableReader
 from ..errors import BookbuildError, Diagnostics, SourceLocation, closest
 from ..project import Project
-from ..render.templates import template_cache
+from ..template_cache import template_cache
 from .dates import format_date
 from .locale import Locale, TermError, load_locale
 from .names import format_names
@@ -90,53 +93,6 @@ _RECASE = ContextVar("recase", default=True)
 # Whether the work being rendered has biblatex's useprefix option: its names' particles ("van") count as part
 # of the surname ("van Gennep").
 _USEPREFIX = ContextVar("useprefix", default=False)
-
-
-@dataclass(frozen=True)
-class StyleSettings:
-    """What ``style.toml`` says, beyond the templates."""
-
-    title: str = ""
-    note_style: bool = False  # class = "note": citations become footnotes
-    based_on: str = ""
-    bibliography_title: str = "bibliography"  # a term of the locale, or words
-    page_range_format: str = "expanded"
-    bibliography_sort: tuple[str, ...] = ("author", "year", "title")
-    first_note_per_chapter: bool = False  # a work's first citation in each chapter is a full note
-    year_suffix: bool = False  # "2006a", "2006b" for works of one author and year
-    add_title_when_ambiguous: bool = False  # "(Gati, Failed Illusions 12)" when two works share an author
-    subsequent_author_substitute: str = ""  # "———": what stands for the creators of the entry before
-    initials_for_shared_surnames: bool = False  # (J. Smith 2001; M. Smith 2003)
-    demote_particle: bool = True  # with biblatex's useprefix: "Gennep, Arnold van" (True) or "van Gennep, Arnold"
-    citation_prefix: str = ""
-    citation_suffix: str = ""
-    citation_delimiter: str = "; "
-
-
-# style.toml keys: (attribute, type, description)
-_SETTINGS = {
-    "title": ("title", str, "the style's full name"),
-    "class": ("note_style", str, '"note" (footnotes) or "in-text" (author-date, author-page)'),
-    "based-on": ("based_on", str, "a style whose templates and settings fill in what this one lacks"),
-    "bibliography-title": ("bibliography_title", str, 'the heading of the bibliography: a term such as "references"'),
-    "page-range-format": ("page_range_format", str, "expanded, minimal, minimal-two, chicago or as-written"),
-    "bibliography-sort": ("bibliography_sort", list, 'sort keys of the bibliography: "author", "year", "title", '
-                          '"main-title"'),
-    "first-note-per-chapter": ("first_note_per_chapter", bool, "give a full note at a work's first citation in "
-                               "each chapter"),
-    "year-suffix": ("year_suffix", bool, "tell apart works of one author and year with 2006a, 2006b"),
-    "add-title-when-ambiguous": ("add_title_when_ambiguous", bool, "add the title when two cited works share an "
-                                 "author"),
-    "subsequent-author-substitute": ("subsequent_author_substitute", str, 'what replaces the creators of a '
-                                     'bibliography entry by the same creators as the one before ("———")'),
-    "initials-for-shared-surnames": ("initials_for_shared_surnames", bool, "name a cited author with initials when "
-                                     "another cited author has the same surname"),
-    "demote-particle": ("demote_particle", bool, 'for works with biblatex\'s useprefix option: an inverted name '
-                        'ends with its particle ("Gennep, Arnold van") rather than starting with it'),
-}
-_CITATION_SETTINGS = {"prefix": "citation_prefix", "suffix": "citation_suffix", "delimiter": "citation_delimiter"}
-# "main-title": a volume of a multivolume work sorts under the main work's title and its volume, as APA prints it.
-_SORT_KEYS = ("author", "year", "title", "main-title")
 
 
 class CitationStyle:
@@ -273,7 +229,7 @@ def load_style(name: str, project: Project | None = None, language: str = "en",
     folders, project_folders, data = _style_chain(name, project, shown, ())
     diagnostics = Diagnostics()
     settings = _settings_from(data, name, folders, shown, diagnostics)
-    extra_locales = ()
+    extra_locales: tuple[Path, ...] = ()
     styles_dir = _project_styles_dir(project)
     if styles_dir is not None:
         extra_locales = (styles_dir / "locales",)
@@ -364,57 +320,22 @@ def _line_of(path: Path, key: str) -> int | None:
 
 
 def _settings_from(data: Mapping, name: str, folders: Sequence[Path], shown, diagnostics: Diagnostics) -> StyleSettings:
-    values: dict = {}
+    """The merged settings *data* read against :class:`StyleSettings`, each problem at its line of the
+    style's first ``style.toml``."""
     settings_path = next((folder / "style.toml" for folder in folders if (folder / "style.toml").is_file()),
                          folders[0] / "style.toml")
-
-    def problem(key: str, message: str, hint: str | None = None) -> None:
-        diagnostics.error(shown(settings_path, _line_of(settings_path, key)), message, hint)
-
-    for key, value in data.items():
-        if key in ("terms", "months", "punctuation"):
-            continue
-        if key == "citation":
-            if not isinstance(value, Mapping):
-                problem(key, "[citation] must be a table")
-                continue
-            for inner, inner_value in value.items():
-                if inner not in _CITATION_SETTINGS:
-                    problem(inner, f"unknown setting 'citation.{inner}'",
-                            hint="known: " + ", ".join(sorted(_CITATION_SETTINGS)))
-                elif not isinstance(inner_value, str):
-                    problem(inner, f"'citation.{inner}' must be a string")
-                else:
-                    values[_CITATION_SETTINGS[inner]] = inner_value
-            continue
-        if key not in _SETTINGS:
-            close = closest(key, list(_SETTINGS) + ["citation", "terms", "months", "punctuation"])
-            problem(key, f"unknown setting '{key}'", hint=f"did you mean '{close}'?" if close else
-                    "known settings: " + ", ".join(sorted(_SETTINGS)))
-            continue
-        attribute, kind, description = _SETTINGS[key]
-        if not isinstance(value, kind):
-            problem(key, f"'{key}' must be a {kind.__name__}: {description}")
-            continue
-        if key == "class":
-            if value not in ("note", "in-text"):
-                problem(key, f"'class' must be \"note\" or \"in-text\", not \"{value}\"")
-                continue
-            value = value == "note"
-        elif key == "page-range-format" and value not in PAGE_RANGE_FORMATS:
-            problem(key, f"unknown page-range-format '{value}'", hint="use one of " + ", ".join(PAGE_RANGE_FORMATS))
-            continue
-        elif key == "bibliography-sort":
-            unknown = [item for item in value if item not in _SORT_KEYS]
-            if unknown:
-                problem(key, f"unknown bibliography-sort key '{unknown[0]}'", hint="use " + ", ".join(_SORT_KEYS))
-                continue
-            value = tuple(value)
-        values[attribute] = value
+    try:
+        text = settings_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    source = shown(settings_path)
+    locations = {key: replace(location, path=source.path) for key, location in key_locations(text, "").items()}
+    reader = TableReader(locations, source, diagnostics)
+    settings = reader.table({key: value for key, value in data.items() if key not in LOCALE_TABLES}, StyleSettings)
     if "class" not in data:
-        problem("class", f"citation style '{name}' does not say its class",
-                hint='add class = "note" or class = "in-text" to style.toml')
-    return StyleSettings(**values)
+        diagnostics.error(source, f"citation style '{name}' does not say its class",
+                          hint='add class = "note" or class = "in-text" to style.toml')
+    return settings
 
 
 def _check_project_templates(style: CitationStyle, project_folders: Sequence[Path], shown,

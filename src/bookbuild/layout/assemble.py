@@ -215,7 +215,7 @@ def _join_structure(book, sources, starts: list[int]) -> None:
                 document.K.append(kid)
         if "/RoleMap" in tree:
             for name, value in tree.RoleMap.items():
-                role_map.setdefault(name, value)
+                role_map.setdefault(name, value)  # type: ignore[operator]
         numbers = _number_tree(tree.ParentTree)
         count = len(source.pages)
         for number in range(count):
@@ -293,7 +293,7 @@ def _join_destinations(book, sources, chunks: Sequence[ChunkPdf]) -> None:
 
 
 def _name_tree(node) -> list[tuple[str, object]]:
-    found = []
+    found: list[tuple[str, object]] = []
     if "/Names" in node:
         items = list(node.Names)
         found.extend((str(name), value) for name, value in zip(items[::2], items[1::2]))
@@ -331,7 +331,7 @@ def _outline_items(book, entries: list, parent) -> tuple[list, int]:
     """The outline items of *entries* under *parent*, and how many items an open parent shows."""
     import pikepdf
 
-    items = []
+    items: list = []
     shown = len(entries)
     for mark, children in entries:
         page = book.pages[mark.page].obj

@@ -96,6 +96,18 @@ class _State:
     pages: ChunkPages | None = None
     finished_as: str | None = None  # the finish key its pages were made for
 
+    @property
+    def laid_out(self) -> ChunkLayout:
+        """Its layout, where the scheduler only asks for one that has been made."""
+        assert self.layout is not None
+        return self.layout
+
+    @property
+    def made_pages(self) -> ChunkPages:
+        """Its pages, where the scheduler only asks for pages that have been made."""
+        assert self.pages is not None
+        return self.pages
+
 
 def lay_out_book(request: LayoutRequest, cache: LayoutCache, pool: WorkerPool,
                  progress: Progress = QUIET) -> BookLayout:
@@ -139,7 +151,7 @@ class _Scheduler:
 
     def start_page(self, index: int) -> int | None:
         counts = [state.layout.page_count if state.layout else None for state in self.states[:index]]
-        return None if None in counts else sum(counts)
+        return None if None in counts else sum(count or 0 for count in counts)
 
     def real_side(self, index: int) -> str | None:
         start = self.start_page(index)
@@ -207,27 +219,26 @@ class _Scheduler:
 
     def settled(self, state: _State) -> bool | None:
         """Whether the chunk's layout was made with the right side and numbers (None: not known yet)."""
-        layout = state.layout
         if state.stale:
             return False
         side = self.real_side(state.chunk.index)
         if side is None:
             return None
-        values = [(self.target(name), used) for name, used in layout.used_targets]
+        values = [(self.target(name), used) for name, used in state.laid_out.used_targets]
         if any(value is None for value, _ in values):
             return None  # wait for every number: a guess half corrected is still a guess
         return side == state.side and all(value == used for value, used in values)
 
     def finish_job(self, state: _State) -> FinishJob | None:
         index = state.chunk.index
-        starts_afresh = bool(state.layout.resets) and state.layout.resets[0]  # its first page resets the counter
+        starts_afresh = bool(state.laid_out.resets) and state.laid_out.resets[0]  # its first page resets the counter
         offset = 0 if starts_afresh else self.offset(index)
         strings, total = self.strings_before(index), self.total()
         if offset is None or strings is None or (self.uses_pages and total is None):
             return None
         key = content_key(state.layout_key, offset, total, strings, self.request.check, self.request.root)
-        return FinishJob(key=state.worker_key or "", label=state.chunk.label, offset=offset, total=total, strings=strings,
-                         write=self.request.want_pdf, identifier=key, check=self.request.check,
+        return FinishJob(key=state.worker_key or "", label=state.chunk.label, offset=offset, total=total,
+                         strings=strings, write=self.request.want_pdf, identifier=key, check=self.request.check,
                          root=self.request.root)
 
     # -- the cache -----------------------------------------------------------------------------------------
@@ -257,10 +268,10 @@ class _Scheduler:
     def remember_layout(self, state: _State) -> None:
         """Keep a new layout in the cache, under the numbers it printed (not all it was given)."""
         index_key = content_key(state.base, state.side)
-        names = [name for name, _ in state.layout.used_targets]
+        names = [name for name, _ in state.laid_out.used_targets]
         self.cache.put(index_key, {"targets": names})
         state.layout_key = content_key(index_key, [(name, state.targets[name]) for name in names])
-        self.cache.put(state.layout_key, {"layout": _record_of(state.layout)})
+        self.cache.put(state.layout_key, {"layout": _record_of(state.laid_out)})
 
     def finished_from_cache(self, state: _State, job: FinishJob) -> bool:
         record = self.cache.get(job.identifier)
@@ -303,7 +314,7 @@ class _Scheduler:
         self.cache.flush()
         self.cache.save_plan(self.request.plan, {
             "sides": [state.side for state in self.states],
-            "strings": [dict(state.layout.strings) for state in self.states],
+            "strings": [dict(state.laid_out.strings) for state in self.states],
             "targets": {name: value for state in self.states for name in state.chunk.outside_links
                         if (value := self.target(name)) is not None},
         })
@@ -320,7 +331,8 @@ class _Scheduler:
                 continue
             settled = self.settled(state)
             if settled is False and not state.stale:
-                if self.from_cache(state, self.real_side(state.chunk.index), self.guessed_targets(state)):
+                side = self.real_side(state.chunk.index)  # known: the layout was found on the wrong side
+                if side is not None and self.from_cache(state, side, self.guessed_targets(state)):
                     settled = self.settled(state)
                 else:
                     state.stale = True
@@ -362,9 +374,10 @@ class _Scheduler:
         # A layout the cache knew, or one another worker lost: lay out and finish at once.
         for state in waiting:
             if state.layout is not None and state.holder is None and self.settled(state):
-                if self.finish_job(state) is not None:
+                finish = self.finish_job(state)
+                if finish is not None:
                     layout = self.layout_job(state, state.side, state.targets, state.layout.corrections)
-                    return "both", (layout, replace(self.finish_job(state), key=layout.key)), state
+                    return "both", (layout, replace(finish, key=layout.key)), state
         # A chunk not laid out yet, or laid out on a wrong guess, in reading order.  The contents too, with
         # guessed numbers (the last build's, else 1), and again once the real ones are known: the chapters
         # after them are finished as soon as the contents' page count is known, so that each worker lets go
@@ -429,10 +442,14 @@ class _Scheduler:
             self.pool.forget()
 
     def result(self) -> BookLayout:
-        starts, bookmarks, findings, parts, pdfs = [], [], [], [], []
+        starts: list[int] = []
+        bookmarks: list[Bookmark] = []
+        findings: list = []
+        parts: list = []
+        pdfs: list[ChunkPdf] = []
         page = 0
         for state in self.states:
-            pages = state.pages
+            pages = state.made_pages
             starts.append(page)
             bookmarks.extend(Bookmark(level, label, page + index, x, y, open_state)
                              for level, label, index, x, y, open_state in pages.bookmarks)
@@ -440,14 +457,14 @@ class _Scheduler:
             parts.append(pages.page_map)
             if pages.pdf is not None:
                 pdfs.append(ChunkPdf(pages.pdf, state.chunk.ids))
-            page += state.layout.page_count
+            page += state.laid_out.page_count
         pdf = None
         if self.request.want_pdf:
             pdf = assemble_pdf(pdfs, bookmarks, self.request.identifier, tagged=self.request.tagged,
                                created=self.request.created,
                                labels=infer_labels([folio for part in parts for folio in part.folios]))
         return BookLayout(page_count=page, pdf=pdf, page_map=tuple(parts), findings=tuple(findings),
-                          last_page_alone=self.states[-1].pages.last_page_alone, chunks=len(self.states))
+                          last_page_alone=self.states[-1].made_pages.last_page_alone, chunks=len(self.states))
 
 
 def _style_texts(styles: Styles) -> list[str]:

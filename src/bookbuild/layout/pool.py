@@ -172,6 +172,7 @@ class WorkerPool:
         ready = wait(list(connections))
         index = connections[ready[0]]
         worker = self._workers[index]
+        assert worker.job is not None  # only busy workers are waited for
         kind, job, label = worker.job
         worker.job = None
         try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Report, SourceLocation
@@ -137,7 +138,8 @@ def edge_clearance(page_box) -> Iterator[tuple[object, str]]:
         millimetres = abs(distance) / PX_PER_MM
         if kind == "text":
             if distance < -EPSILON_PX:
-                yield box, f"text runs {millimetres:.1f} mm past the {side} trim edge, into the bleed: it would be cut off"
+                yield box, (f"text runs {millimetres:.1f} mm past the {side} trim edge, into the bleed: "
+                            "it would be cut off")
             else:
                 yield box, (f"text is {millimetres:.1f} mm from the {side} trim edge; "
                             f"keep it at least {SAFE_MM:g} mm inside")
@@ -179,11 +181,12 @@ def _paints_background(box) -> bool:
 
 
 def _has_border(box) -> bool:
-    return any(getattr(box, f"border_{side}_width", 0) > 0 and box.style[f"border_{side}_style"] not in ("none", "hidden")
+    return any(getattr(box, f"border_{side}_width", 0) > 0
+               and box.style[f"border_{side}_style"] not in ("none", "hidden")
                for side in ("top", "right", "bottom", "left"))
 
 
-def _boxes(box, raised: bool = False) -> Iterator[tuple[object, bool]]:
+def _boxes(box, raised: bool = False) -> Iterator[tuple[Any, bool]]:
     """Every box under *box*, and whether it is inside a superscript or subscript."""
     raised = raised or _is_raised(box)
     yield box, raised

@@ -23,7 +23,7 @@ from ..progress import QUIET, Progress
 from ..project import Project
 from ..remote import remote_folder
 from ..render.book import RenderedBook
-from ..render.templates import THEME_DIR, stylesheet_paths
+from ..stylesheets import THEME_DIR, stylesheet_paths
 from . import PDF_VARIANT
 from .book import BookLayout, LayoutRequest, lay_out_book
 from .pool import core_count, shared_pool

@@ -204,7 +204,9 @@ def _content_pages(document, job: LayoutJob) -> list:
 
 
 def _describe(context, used_targets: set[str], pages: list, job: LayoutJob, corrections: str) -> ChunkLayout:
-    counters, resets, anchors = [], [], {}
+    counters: list = []
+    resets: list = []
+    anchors: dict = {}
     for index, page in enumerate(pages):
         counters.append(weasy.page_counter(context, index))
         style = weasy.page_box(page).style

@@ -33,7 +33,6 @@ from .pandoc_tables import pandoc_tables_plugin
 from .raw import raw_plugin
 from .typography import typography_plugin
 
-
 # Attributes a writer may set with {...}; anything else (event handlers,
 # style, src) is dropped, so attributes cannot inject behaviour or fetch files.
 ALLOWED_ATTRIBUTES = ("id", "class", "title", "lang", "width", "height", "role", "start", "alt",

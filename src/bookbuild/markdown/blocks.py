@@ -126,10 +126,11 @@ def _caption_rows(state: StateCore) -> None:
             index += 1
             continue
         row_open = next((i for i in range(index - 1, -1, -1) if tokens[i].type == "tr_open"), None)
-        if row_open is None or not tokens[row_open].map:
+        span = tokens[row_open].map if row_open is not None else None
+        if row_open is None or not span:
             index += 1
             continue
-        start, end = tokens[row_open].map
+        start, end = span
         source = "\n".join(lines[start:end])
         cells = [i for i in range(row_open, index) if tokens[i].type == "inline"]
         if "|" in source or not cells or not _CAPTION_RE.match(tokens[cells[0]].content) or \

@@ -112,7 +112,9 @@ def parse_locator(text: str) -> tuple[str, str, str]:
 
 def _split_items(content: str) -> list[str] | None:
     """Split bracket content on ';' outside nested brackets; None if a part cites nothing."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
     for char in content:
         if char in "[{":
             depth += 1

@@ -33,6 +33,7 @@ _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 _MARKER_RE = re.compile(
     r"^(?P<indent>[ \t]*)(?P<marker>\((?P<paren>#|\d{1,9}|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+|@[\w-]*)\)"
     r"|(?P<plain>#|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+|@[\w-]*)(?P<delim>[.)]))(?P<space>[ \t]+|$)")
+_DECIMAL_RE = re.compile(r"^(?P<indent>[ \t]*)\d{1,9}(?P<delim>[.)])(?:[ \t]|$)")
 _PLAIN_LIST_RE = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _EXAMPLE_REF_RE = re.compile(r"@([\w-]+)")
@@ -80,6 +81,22 @@ def rewrite_markers(state: StateCore) -> None:
     in_list = False
     previous_blank = True
     last_style: dict[int, tuple[str, str]] = {}  # indentation -> style and delimiter of the list there
+    # indentation -> the delimiter written for the list there: a list of another style or delimiter right after
+    # it gets the other one, so that markdown-it starts a new list where Pandoc does ("(iv)" then "A)")
+    last_written: dict[int, str] = {}
+
+    def delimiter(indent: int, style: str, delim: str) -> str:
+        written = ")" if delim == "()" else delim
+        previous = last_style.get(indent)
+        if previous is not None and indent in last_written:
+            if previous == (style, delim):
+                written = last_written[indent]
+            elif last_written[indent] == written:
+                written = "." if written == ")" else ")"
+        last_style[indent] = (style, delim)
+        last_written[indent] = written
+        return written
+
     for number, line in enumerate(lines):
         if fence is not None:
             if line.strip().startswith(fence):
@@ -110,21 +127,27 @@ def rewrite_markers(state: StateCore) -> None:
                         examples["labels"][enumerator[1:]] = value
                 elif style == "default":
                     value = 1
-                replacement = f"{value}{')' if delim == '()' else delim}"
+                replacement = f"{value}{delimiter(indent, style, delim)}"
                 marker = match["marker"]
                 if len(replacement) < len(marker):
                     replacement = "0" * (len(marker) - len(replacement)) + replacement
                 lines[number] = match["indent"] + replacement + line[match.end("marker"):]
                 styles[number] = (style, delim)
-                last_style[indent] = (style, delim)
                 in_list = True
                 previous_blank = False
                 continue
+        decimal = _DECIMAL_RE.match(line) if may_start else None
+        if decimal:
+            written = delimiter(len(decimal["indent"].expandtabs(4)), "decimal", decimal["delim"])
+            if written != decimal["delim"]:
+                lines[number] = line[:decimal.start("delim")] + written + line[decimal.end("delim"):]
+                styles[number] = ("decimal", decimal["delim"])
         if _PLAIN_LIST_RE.match(line):
             in_list = True
         elif previous_blank and not line[:1].isspace():
             in_list = False
             last_style.clear()
+            last_written.clear()
         previous_blank = False
     if styles:
         state.src = "\n".join(lines)

@@ -30,7 +30,7 @@ def nesting_plugin(md: MarkdownIt) -> None:
         else:
             tokenize(state, start, end)
 
-    md.block.tokenize = tokenize_within_limit  # type: ignore[method-assign]
+    md.block.tokenize = tokenize_within_limit  # type: ignore[method-assign, assignment]
     md.core.ruler.after("block", "flattened_paragraphs", _show_flattened)
     md.core.ruler.after("inline", "inline_nesting", _limit_inline_nesting)
 

@@ -56,7 +56,9 @@ def task_lists(state: StateCore) -> None:
         box = Token("task_checkbox", "input", 0)
         box.meta = {"checked": match[1] in "xX"}
         inline.children = [box, *children, Token("task_label_close", "label", -1)]
-        _parent_list(tokens, index).attrJoin("class", "task-list")
+        parent = _parent_list(tokens, index)
+        if "task-list" not in str(parent.attrGet("class") or "").split():
+            parent.attrJoin("class", "task-list")
 
 
 def unnumbered_headings(state: StateCore) -> None:

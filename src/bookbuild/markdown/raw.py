@@ -148,7 +148,8 @@ def settle_raw(state: StateCore) -> None:
 
 def _only_page_break(inline: Token) -> bool:
     children = [child for child in inline.children or []
-                if not (child.type in ("softbreak", "hardbreak") or (child.type == "text" and not child.content.strip()))]
+                if not (child.type in ("softbreak", "hardbreak")
+                        or (child.type == "text" and not child.content.strip()))]
     return len(children) == 1 and children[0].type == "raw_tex" and children[0].meta["command"] in PAGE_BREAKS
 
 

@@ -56,7 +56,7 @@ def check(sources: Sources, report: Report, problems: Diagnostics, building: boo
 
 
 def enabled(context: OutputContext) -> bool:
-    return context.options.print_shop or bool(context.sources.config.print["print-shop"])
+    return context.options.print_shop or bool(context.sources.config.print.print_shop)
 
 
 OUTPUT = Output("print-shop", "the PDF for a print shop: bleed, crop marks, PDF/A-2b (build/<slug>-print.pdf)",

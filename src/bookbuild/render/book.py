@@ -19,12 +19,13 @@ from .. import __version__
 from ..citations.model import BibliographyEntry, CitationResult
 from ..config import BookConfig
 from ..editions import EDITIONS, Edition
+from ..labels import load_labels
 from ..manuscript import Chapter, Heading, Manuscript
 from ..pagemap import PageMap
 from ..project import Project
 from .html import EPUB, PRINT, Note, RenderContext, RenderProfile, render_inline, render_profile, render_tokens
 from .pagebreaks import place_page_markers, plan_page_markers, strip_block_numbers
-from .templates import load_labels, make_environment, render_template
+from .templates import make_environment, render_template
 
 BIBLIOGRAPHY_ID = "bibliography"
 GENERATED_COVER = "images/cover.png"  # drawn by the EPUB writer when book.toml names no cover
@@ -69,16 +70,8 @@ class RenderedBook:
     cover: str | None  # URL of the cover image, if any
 
     @property
-    def front_chapters(self) -> tuple[RenderedChapter, ...]:
-        return tuple(chapter for chapter in self.chapters if chapter.kind == "front")
-
-    @property
     def body_chapters(self) -> tuple[RenderedChapter, ...]:
         return tuple(chapter for chapter in self.chapters if chapter.kind != "front")
-
-    @property
-    def date_label(self) -> str:
-        return self.config.date or self.build.day
 
     @property
     def built_date(self) -> str:
@@ -87,7 +80,8 @@ class RenderedBook:
 
     @property
     def published_date(self) -> str:
-        """book.toml's date, written out in the book's language when it is an ISO date ("2026-09" -> "September 2026")."""
+        """book.toml's date, written out in the book's language when it is an ISO date
+        ("2026-09" -> "September 2026")."""
         return long_date(self.config.date, self.config.language)
 
 
@@ -245,10 +239,11 @@ def epub_documents(book: RenderedBook, project: Project, page_map: PageMap | Non
     documents = [replace(document, content=with_xml_lang(document.content)) for document in documents]
     if page_map is None:
         return resolve_cross_file_links(strip_block_numbers(documents))
-    values["page_list"] = plan_page_markers(page_map, documents)
+    page_list = plan_page_markers(page_map, documents)
+    values["page_list"] = page_list
     documents = [replace(document, content=render_template(environment, "epub/nav.xhtml.j2", project, **values))
                  if document.role == "nav" else document for document in documents]
-    documents = place_page_markers(documents, values["page_list"], page_map, book.labels["page_abbreviation"])
+    documents = place_page_markers(documents, page_list, page_map, book.labels["page_abbreviation"])
     return resolve_cross_file_links(documents)
 
 
@@ -271,7 +266,7 @@ def with_xml_lang(xhtml: str) -> str:
 
 
 def epub_stylesheet_names(project: Project) -> list[str]:
-    from .templates import stylesheet_paths
+    from ..stylesheets import stylesheet_paths
 
     return [path.name for path in stylesheet_paths(project, EPUB_STYLESHEETS)]
 

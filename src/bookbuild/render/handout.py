@@ -17,10 +17,11 @@ from typing import Any
 from ..citations.model import BibliographyEntry, CitationResult
 from ..config import BookConfig
 from ..handouts import Handout
+from ..labels import fill_label, label_around, load_labels
 from ..project import Project
 from .book import BuildInfo
 from .html import PRINT, Note, RenderContext, render_inline, render_tokens
-from .templates import fill_label, label_around, load_labels, make_environment, render_template
+from .templates import make_environment, render_template
 
 HANDOUT_TEMPLATE = "handout.html.j2"
 SECTION_LABELS = {"keyterms": "keyterms", "timeline": "timeline", "questions": "questions", "answers": "answers",

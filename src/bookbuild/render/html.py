@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,10 +28,10 @@ from pygments.util import ClassNotFound
 
 from ..citations.model import CitationResult
 from ..images import css_size
+from ..labels import label_around
 from ..manuscript import Chapter, plain_text
 from ..markdown.math import MathRendering, draw_math
 from .sanitize import InlineHtmlBalancer, sanitize_block
-from .templates import label_around
 
 # Blocks of the main text that are numbered, so that a place in the printed
 # layout can be found again in the EPUB (page numbers, footnote placement).
@@ -89,6 +89,9 @@ def render_profile(target: RenderProfile | str) -> RenderProfile:
     """*target* as a profile: a profile, or the name of one ("print", "epub")."""
     return target if isinstance(target, RenderProfile) else RENDER_PROFILES[target]
 
+# The env markdown-it hands to every render rule; ours holds the RenderContext under "context".
+Env = MutableMapping[str, Any]
+
 _OPTIONS = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": None,
                         "html": True, "linkify": False, "typographer": True, "quotes": "“”‘’",
                         "maxNesting": 100})
@@ -138,7 +141,7 @@ class BookRenderer(RendererHTML):
 
     # -- notes -----------------------------------------------------------
 
-    def _add_note(self, body_tokens: Sequence[Token] | None, inline_html: str | None, env: dict) -> str:
+    def _add_note(self, body_tokens: Sequence[Token] | None, inline_html: str | None, env: Env) -> str:
         """Number a note, remember it, and return the markup for its call."""
         context: RenderContext = env["context"]
         number = len(context.notes) + 1
@@ -162,7 +165,7 @@ class BookRenderer(RendererHTML):
         return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
                 f'href="#{note_id}">{number}</a>')
 
-    def _as_phrasing(self, tokens: Sequence[Token], env: dict) -> str:
+    def _as_phrasing(self, tokens: Sequence[Token], env: Env) -> str:
         """Block tokens of a note as phrasing content: each paragraph a block-displayed span."""
         parts = []
         for token in tokens:
@@ -170,7 +173,7 @@ class BookRenderer(RendererHTML):
                 parts.append(f'<span class="fn-p">{self.renderInline(token.children or [], _OPTIONS, env)}</span>')
         return "".join(parts)
 
-    def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         context: RenderContext = env["context"]
         note_id = tokens[idx].meta["id"]
         body = context.chapter.footnotes.get(note_id)
@@ -189,7 +192,7 @@ class BookRenderer(RendererHTML):
         env.setdefault("note_numbers", {})[note_id] = len(context.notes)
         return markup
 
-    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         context: RenderContext = env["context"]
         token = tokens[idx]
         if context.citations is None:
@@ -206,7 +209,7 @@ class BookRenderer(RendererHTML):
                 out += self._add_note(None, rendered.note, env)
         return out
 
-    def _attach_note_calls(self, tokens: Sequence[Token], env: dict) -> Sequence[Token]:
+    def _attach_note_calls(self, tokens: Sequence[Token], env: Env) -> Sequence[Token]:
         """Set note calls the way an editor would: against the word, after the punctuation.
 
         "a book [@gati2006]." is printed "a book.¹", not "a book ¹.".
@@ -243,7 +246,7 @@ class BookRenderer(RendererHTML):
 
     # -- blocks ------------------------------------------------------------
 
-    def renderToken(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:  # noqa: N802
+    def renderToken(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:  # noqa: N802
         token = tokens[idx]
         markup = super().renderToken(tokens, idx, options, env)
         if token.nesting == 1 and token.tag in NUMBERED_BLOCKS and not token.hidden:
@@ -252,7 +255,7 @@ class BookRenderer(RendererHTML):
                 markup = markup.replace(f"<{token.tag}", f"<{token.tag}{marker}", 1)
         return markup
 
-    def figure(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def figure(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A figure. Its caption is the image's title when it has one (bookbuild's own form, the alt text then
         describes the image), else the alt text with its Markdown and citations, as in Pandoc (``fig-alt``
         then gives the alt text)."""
@@ -279,7 +282,7 @@ class BookRenderer(RendererHTML):
             return f"<figure{attributes}>{img}<figcaption>{caption}</figcaption></figure>\n"
         return f"<figure{attributes}>{img}</figure>\n"
 
-    def _image_tag(self, image: Token, env: dict, with_id: bool = True, alt: str | None = None) -> str:
+    def _image_tag(self, image: Token, env: Env, with_id: bool = True, alt: str | None = None) -> str:
         context: RenderContext = env["context"]
         src = str(image.attrGet("src") or "")
         if not src.startswith("data:"):
@@ -301,10 +304,10 @@ class BookRenderer(RendererHTML):
         rendered = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in attributes.items())
         return f"<img{rendered}/>"
 
-    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return self._image_tag(tokens[idx], env)
 
-    def div_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def div_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         context: RenderContext = env["context"]
         token = tokens[idx]
         classes = token.meta.get("classes", [])
@@ -340,10 +343,10 @@ class BookRenderer(RendererHTML):
             return ""
         return f'<p class="box-label">{html.escape(boxes[kind])}</p>\n'
 
-    def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def div_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return "</div>\n"
 
-    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         token = tokens[idx]
         caption = token.meta.get("caption") if token.meta else None
         attributes = "".join(f' {name}="{html.escape(str(token.attrGet(name)))}"' for name in ("id", "class")
@@ -364,7 +367,7 @@ class BookRenderer(RendererHTML):
 
     # -- code ----------------------------------------------------------------
 
-    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A code block; with a language Pygments knows, highlighted (classes styled by the theme's CSS)."""
         token = tokens[idx]
         language = code_language(token.info)
@@ -378,7 +381,7 @@ class BookRenderer(RendererHTML):
 
     # -- math ----------------------------------------------------------------
 
-    def _math(self, token: Token, env: dict, block: bool) -> str:
+    def _math(self, token: Token, env: Env, block: bool) -> str:
         """A formula: MathML in the EPUB, an SVG image with the TeX source as its alt text in print."""
         rendering: MathRendering | None = (token.meta or {}).get("math")
         display = token.type != "math_inline"
@@ -392,7 +395,8 @@ class BookRenderer(RendererHTML):
         if rendering is None or rendering.problem or (drawn and drawing is None):
             # Reported as a warning by the parser (markdown/math.py); printed as the author wrote it.
             source = ("$$" if display else "$") + token.content.strip() + ("$$" if display else "$")
-            return f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>{suffix}</{element}>'
+            return (f'<{element} class="math-source {kind}"{attributes}><code>{html.escape(source)}</code>'
+                    f'{suffix}</{element}>')
         if drawing is None:
             body = rendering.mathml
         else:
@@ -402,24 +406,24 @@ class BookRenderer(RendererHTML):
                     f'alt="{html.escape(rendering.tex)}" style="{style}"/>')
         return f'<{element} class="math {kind}"{attributes}>{body}{suffix}</{element}>' + ("\n" if block else "")
 
-    def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return self._math(tokens[idx], env, block=False)
 
-    def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return self._math(tokens[idx], env, block=False)
 
-    def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return self._math(tokens[idx], env, block=True)
 
     # -- Pandoc text extensions: strikeout, task lists ----------------------
 
-    def s_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def s_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return "<del>"  # Pandoc's strikeout is a deletion
 
-    def s_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def s_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return "</del>"
 
-    def softbreak(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def softbreak(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A line break of the source is a space, as in Pandoc; in a note it must be one.
 
         A newline in a page-bottom footnote is printed as a line break, so a
@@ -427,7 +431,7 @@ class BookRenderer(RendererHTML):
         """
         return " " if env["context"].note_depth else "\n"
 
-    def ordered_list_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def ordered_list_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A list's start (``4.``, ``iv.``, ``(d)``) in print too: WeasyPrint does not read ``start`` itself."""
         markup = self.renderToken(tokens, idx, options, env)
         start = tokens[idx].attrGet("start")
@@ -435,27 +439,27 @@ class BookRenderer(RendererHTML):
             markup = markup.replace("<ol", f'<ol style="counter-reset: list-item {int(start) - 1}"', 1)
         return markup
 
-    def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A task list's check box, read out with the item's text that the label wraps."""
         checked = ' checked="checked"' if tokens[idx].meta.get("checked") else ""
         return f'<label><input type="checkbox" disabled="disabled"{checked}/>'
 
-    def task_label_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def task_label_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return "</label>"
 
     # -- raw HTML ----------------------------------------------------------
 
-    def page_break(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def page_break(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return '<div class="page-break"></div>\n'
 
-    def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         return sanitize_block(tokens[idx].content)
 
-    def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         balancer: InlineHtmlBalancer = env.setdefault("balancer", InlineHtmlBalancer())
         return balancer.tag(tokens[idx].content)
 
-    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         token = tokens[idx]
         href = str(token.attrGet("href") or "")
         classes = str(token.attrGet("class") or "").split()
@@ -475,7 +479,7 @@ class BookRenderer(RendererHTML):
             attributes["class"] = " ".join(classes + ["external"])
         return "<a" + "".join(f' {n}="{html.escape(v)}"' for n, v in attributes.items()) + ">"
 
-    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: dict) -> str:  # noqa: N802
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: Env) -> str:  # noqa: N802
         balancer: InlineHtmlBalancer = env.setdefault("balancer", InlineHtmlBalancer())
         tokens = self._attach_note_calls(tokens, env)
         out = []
@@ -492,12 +496,12 @@ class BookRenderer(RendererHTML):
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
-def crossref_label(token: Token, env: dict) -> str:
+def crossref_label(token: Token, env: Env) -> str:
     """The label of a target the cross-reference stage numbered ("Figure 3.2"), or an empty string."""
     kind, number = (token.meta or {}).get("crossref", (None, ""))
     if not kind:
         return ""
-    from .templates import fill_label
+    from ..labels import fill_label
 
     return fill_label(str(env["context"].labels.get("crossrefs", {}).get(kind, kind)), number=number)
 

@@ -30,13 +30,14 @@ CSS; here they get the same text from the page map.  The block numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 from lxml import etree
 
+from ..labels import fill_label
 from ..pagemap import CONTENTS, PageMap, PageStart
-from .templates import fill_label
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -77,7 +78,7 @@ def plan_page_markers(page_map: PageMap, documents: list) -> tuple[PageMarker, .
         taken[document.file_name] = ids
         for element_id in ids:
             owners.setdefault(element_id, document.file_name)
-    by_role = {}
+    by_role: dict[str, str] = {}
     for document in documents:
         by_role.setdefault(document.role, document.file_name)
 
@@ -103,7 +104,7 @@ def plan_page_markers(page_map: PageMap, documents: list) -> tuple[PageMarker, .
                 place, file_name = replace(earlier[0], block=0, offset=-1), earlier[1]
         marker_id = _free_id("page-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", page.label).strip("-") or "x"),
                              taken[file_name])
-        markers.append(PageMarker(page.label, marker_id, file_name, place.part, place.block, place.offset))
+        markers.append(PageMarker(page.label, marker_id, file_name, place.part or "", place.block, place.offset))
     return tuple(markers)
 
 

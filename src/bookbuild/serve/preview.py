@@ -34,7 +34,7 @@ from ..pipeline import gather_sources, raise_problems
 from ..project import Project
 from ..render.book import RenderedBook, print_document
 from ..render.html import PRINT
-from ..render.templates import THEME_DIR
+from ..stylesheets import THEME_DIR
 from ..writers import check_output_folder
 from .workers import WarmPool, release_pool, warm_pool
 

@@ -24,7 +24,8 @@ from ..errors import Report
 from ..pagemap import PageMap
 from ..render.book import EpubDocument, epub_documents
 from ..render.html import EPUB
-from ..render.templates import THEME_DIR, make_environment, render_template, stylesheet_paths
+from ..render.templates import make_environment, render_template
+from ..stylesheets import THEME_DIR, stylesheet_paths
 from ..writers.epubfonts import embedded_fonts, font_face_css
 from .pages import first_page, html_body, page_markers
 from .search import IndexedPage, search_index_script

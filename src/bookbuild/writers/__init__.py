@@ -56,7 +56,7 @@ def _refused(path: Path, why: str) -> BookbuildError:
 
 def write_output(project: Project, path: Path, data: bytes) -> Path:
     """Write *data* to *path* (inside the output folder) atomically; a folder that cannot be written is an error."""
-    if project.is_source(path) or not (project.out_dir in path.parents):
+    if project.is_source(path) or project.out_dir not in path.parents:
         raise BookbuildError.at(None, f"refusing to write '{path}': it lies outside the output folder")
     try:
         project.out_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def _cannot_write(error: OSError, path: Path) -> BookbuildError:
              errno.EACCES: "the folder is not writable; build with --out into another folder",
              errno.EPERM: "the folder is not writable; build with --out into another folder"}
     return BookbuildError.at(SourceLocation(str(where)), f"cannot write '{path.name}': {error.strerror or error}",
-                             hint=hints.get(error.errno))
+                             hint=hints.get(error.errno or 0))
 
 
 class _NoUnnamedFiles(Exception):
@@ -154,7 +154,7 @@ def remove_stale_temporaries(folder: Path) -> None:
     """Delete temporary files that a killed build left behind (in real folders only, never through a link)."""
     if not is_real_folder(folder):
         return
-    for current, folders, files in os.walk(folder, followlinks=False):
+    for current, _folders, files in os.walk(folder, followlinks=False):
         for name in files:
             if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
                 remove_owned_file(Path(current) / name)

@@ -76,14 +76,14 @@ def booklet_settings(config: BookConfig) -> BookletSettings:
             hint='set paper-size = "A5" (a booklet printed on A4) or "half-letter" (printed on US Letter)',
         )
     paper, sheet = BOOKLET_PAPER[size]
-    creep = config.print["creep"]
+    creep = config.print.creep
     if creep > MAX_CREEP_MM:
         raise BookbuildError.at(
             config.location_of("print.creep"),
             f"creep of {creep:g}mm per sheet is more than {MAX_CREEP_MM:g}mm",
             hint="creep is the thickness the fold takes up per sheet: about 0.1mm for copier paper",
         )
-    return BookletSettings(paper, sheet, creep, config.print["flip"])
+    return BookletSettings(paper, sheet, creep, config.print.flip)
 
 
 def reading_order(page_count: int, keep_last_page_outside: bool) -> tuple[int | None, ...]:

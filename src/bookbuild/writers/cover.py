@@ -7,9 +7,8 @@ theme's fonts so that it matches the printed booklet's cover page.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 import textwrap
-
+from pathlib import Path
 
 from ..render.book import RenderedBook
 from .fonts import font_file
@@ -46,7 +45,9 @@ def cover_png(book: RenderedBook, cache: Path | None = None) -> bytes:
     fonts = [font_file(family, style) for family, style in _FACES]
     key = content_key("cover", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
                       files_fingerprint([path for path in fonts if path is not None]))
-    return kept_or_made(cache / f"{key}.png", lambda: _draw_cover(book))
+    png = kept_or_made(cache / f"{key}.png", lambda: _draw_cover(book))
+    assert png is not None  # drawing a cover always gives its bytes
+    return png
 
 
 _FACES = (("Andika", "Bold"), ("Charis SIL", "Italic"), ("Charis SIL", "Regular"), ("DejaVu Sans", "Bold"),

@@ -27,7 +27,7 @@ from ..accessibility import accessibility_certifier
 from ..pagemap import PageMap
 from ..project import Project
 from ..render.book import EMBEDDED_FONTS_CSS, EPUB_STYLESHEETS, EpubDocument, RenderedBook
-from ..render.templates import stylesheet_paths
+from ..stylesheets import stylesheet_paths
 from . import write_output
 from .cover import cover_png
 from .epubfonts import embedded_fonts, encryption_xml, font_face_css, obfuscate
@@ -177,8 +177,8 @@ def accessibility_metadata(book: RenderedBook, documents: list[EpubDocument],
         features.append("MathML")
     if page_map is not None and page_map.pages:
         features += ["pageNavigation", "printPageNumbers"]
-    features += [feature for feature in settings["features"] if feature not in features]
-    claim = settings["conforms-to"]
+    features += [feature for feature in settings.features if feature not in features]
+    claim = settings.conforms_to
     certifier = accessibility_certifier(book.config)
     if claim == "none" or not certifier:
         claim = ""
@@ -187,16 +187,16 @@ def accessibility_metadata(book: RenderedBook, documents: list[EpubDocument],
     if images:
         entries.append(("schema:accessModeSufficient", "textual,visual", {}))
     entries += [("schema:accessibilityFeature", feature, {}) for feature in features]
-    entries += [("schema:accessibilityHazard", hazard, {}) for hazard in settings["hazards"]]
-    entries.append(("schema:accessibilitySummary", settings["summary"] or accessibility_summary(
+    entries += [("schema:accessibilityHazard", hazard, {}) for hazard in settings.hazards]
+    entries.append(("schema:accessibilitySummary", settings.summary or accessibility_summary(
         claim, images, page_map), {}))
     if claim:
         entries.append(("dcterms:conformsTo", claim, {}))
         entries.append(("a11y:certifiedBy", certifier, {"id": "certifier"}))
-        if settings["certifier-credential"]:
-            entries.append(("a11y:certifierCredential", settings["certifier-credential"], {"refines": "#certifier"}))
-        if settings["certifier-report"]:
-            entries.append(("link", settings["certifier-report"], {"rel": "a11y:certifierReport",
+        if settings.certifier_credential:
+            entries.append(("a11y:certifierCredential", settings.certifier_credential, {"refines": "#certifier"}))
+        if settings.certifier_report:
+            entries.append(("link", settings.certifier_report, {"rel": "a11y:certifierReport",
                                                                     "refines": "#certifier"}))
     if page_map is not None and page_map.pages:
         entries.append(("pageBreakSource", page_map.source, {}))
@@ -231,7 +231,8 @@ def normalize_zip(data: bytes, date_time: tuple[int, ...], extra: dict[str, byte
     names = list(contents)
     ordered = ["mimetype"] + [name for name in names if name != "mimetype"]
     output = io.BytesIO()
-    stamp = tuple(max(part, 0) for part in date_time)
+    year, month, day, hour, minute, second = (max(part, 0) for part in date_time[:6])
+    stamp = (year, month, day, hour, minute, second)
     if stamp[0] < 1980:
         stamp = (1980, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(output, "w") as target:

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .fonts import font_file
 
@@ -239,7 +240,8 @@ def subset_font(path: Path, characters: str) -> bytes | None:
         options.layout_features = ["*"]  # ligatures, kerning, small caps: the font behaves as it does in print
         options.notdef_outline = True
         options.glyph_names = False
-        options.drop_tables += ["Silf", "Silt", "Glat", "Gloc", "Feat", "Sill"]  # Graphite: reading systems use OpenType
+        # Graphite tables: reading systems use OpenType
+        options.drop_tables += ["Silf", "Silt", "Glat", "Gloc", "Feat", "Sill"]
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=characters)
         subsetter.subset(font)

@@ -18,7 +18,7 @@ from ..errors import BookbuildError
 from ..layout.handouts import HandoutJob, lay_out_handouts
 from ..project import Project
 from ..remote import remote_folder
-from ..render.templates import THEME_DIR, stylesheet_paths
+from ..stylesheets import THEME_DIR, stylesheet_paths
 from . import remove_owned_file, write_output
 
 HANDOUTS_DIR = "handouts"
@@ -35,12 +35,12 @@ class HandoutSettings:
 
 def handout_settings(config: BookConfig) -> HandoutSettings:
     """The ``[handouts]`` table of book.toml, checked."""
-    size = config.handouts["font-size"]
+    size = config.handouts.font_size
     if not FONT_SIZE_RANGE[0] <= size <= FONT_SIZE_RANGE[1]:
         raise BookbuildError.at(config.location_of("handouts.font-size"),
                                 f"handouts font-size {size:g} is not between {FONT_SIZE_RANGE[0]:g} and "
                                 f"{FONT_SIZE_RANGE[1]:g} points")
-    return HandoutSettings(config.handouts["paper-size"], size)
+    return HandoutSettings(config.handouts.paper_size, size)
 
 
 def handout_job(name: str, html: str, config: BookConfig, project: Project, settings: HandoutSettings) -> HandoutJob:

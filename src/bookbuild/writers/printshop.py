@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ..config import BookConfig
 from ..errors import BookbuildError
 from ..project import Project
-from ..render.templates import THEME_DIR
+from ..stylesheets import THEME_DIR
 
 PRINT_SHOP_VARIANT = "pdf/a-2b"
 # Images at the resolution they were supplied in: never recompressed or downsampled.
@@ -60,7 +60,7 @@ class PrintShopSettings:
 
 
 def print_shop_settings(config: BookConfig) -> PrintShopSettings:
-    bleed = config.print["bleed"]
+    bleed = config.print.bleed
     if bleed > MAX_BLEED_MM:
         raise BookbuildError.at(config.location_of("print.bleed"),
                                 f"bleed of {bleed:g}mm is more than {MAX_BLEED_MM:g}mm",
