@@ -248,7 +248,8 @@ def test_the_editor_of_a_volume_follows_the_volume_in_a_chapter_entry(tmp_path):
     assert bibliography_of(tmp_path, "apa")["pebbles"] == \
         "Poe, P. (2010). Pebbles. In R. Roe (Ed.), *Handbook of things: Vol. 2. Small things* (pp. 5–9). Example Press."
     assert bibliography_of(tmp_path, "chicago-notes-bibliography")["pebbles"] == \
-        "Poe, Paula. “Pebbles.” In *Handbook of Things*, vol. 2, *Small Things*, edited by Rick Roe. Example Press, 2010."
+        "Poe, Paula. “Pebbles.” In *Handbook of Things*, vol. 2, *Small Things*, edited by Rick Roe. " \
+        "Example Press, 2010."
     assert bibliography_of(tmp_path, "chicago-author-date")["pebbles"] == \
         "Poe, Paula. 2010. “Pebbles.” In *Small Things*, edited by Rick Roe, vol. 2 of *Handbook of Things*. Example " \
         "Press."

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from bookbuild.errors import Report
 from bookbuild.handouts import answer_lines
-from bookbuild.pipeline import build, handout_documents, read_sources
 from bookbuild.layout import handouts as handout_layout
+from bookbuild.pipeline import build, handout_documents, read_sources
 from bookbuild.writers import handouts as handout_writer
 
 from .conftest import SAMPLE, problems_of, write_project

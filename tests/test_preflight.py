@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from bookbuild.errors import BookbuildError, Report, SourceLocation
-from bookbuild.pipeline import build
 from bookbuild.layout.preflight import preflight, report_findings
+from bookbuild.pipeline import build
 
 PAGE = "@page { size: 148mm 210mm; margin: 20mm; @bottom-center { content: counter(page, lower-roman) } }"
 NO_NUMBER = "@page { size: 148mm 210mm; margin: 20mm; }"

@@ -15,8 +15,8 @@ import pytest
 
 weasyprint = pytest.importorskip("weasyprint")
 
-from bookbuild.layout import weasy
-from bookbuild.pagemap import walk_boxes
+from bookbuild.layout import weasy  # noqa: E402 (after the importorskip)
+from bookbuild.pagemap import walk_boxes  # noqa: E402
 
 MARGIN_CSS = "@page { size: 100mm 80mm; margin: 15mm; @bottom-center { content: counter(page) } }"
 

@@ -19,15 +19,26 @@ from .config import BookConfig, read_config, unlisted_chapters
 from .editions import ALL_EDITIONS, EDITIONS, audiences_of, check_audiences, editions_named, load_editions
 from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
 from .known_classes import report_unknown_classes
+from .labels import load_labels, report_missing_hyphenation
 from .layout.printed import LayoutSettings, jobs_from_environment
 from .manuscript import Manuscript, parse_manuscript
 from .outputs import ALL_TARGETS, check_outputs, output_named, registry
-from .outputs.context import (BuildOptions, OutputContext, Sources, check_editions, cite_edition, collect,
-                              edition_manuscript, hidden_of, output_path, render, write_checked)
+from .outputs.context import (
+    BuildOptions,
+    OutputContext,
+    Sources,
+    check_editions,
+    cite_edition,
+    collect,
+    edition_manuscript,
+    hidden_of,
+    output_path,
+    render,
+    write_checked,
+)
 from .outputs.handouts import edition_handouts, handout_documents
 from .project import locate_project
 from .render.book import BuildInfo
-from .labels import load_labels, report_missing_hyphenation
 from .writers import check_output_folder, remove_stale_temporaries
 
 __all__ = ["ALL_TARGETS", "LayoutSettings", "Sources", "build", "check", "check_built_layouts", "cite_edition",
@@ -40,12 +51,12 @@ def build_info() -> BuildInfo:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+            moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except (ValueError, OverflowError, OSError):
             raise BookbuildError.at(SourceLocation("SOURCE_DATE_EPOCH"),
                                     f"'{epoch}' is not a number of seconds since 1970") from None
     else:
-        moment = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return BuildInfo(date=moment)
 
 
@@ -150,10 +161,10 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     contexts = [OutputContext(sources, edition, report, options, chosen, every_edition) for edition in editions]
     # Every edition's links, citations and templates before anything is written (the citations are worked
     # out once: the outputs reuse them; rendering to HTML costs a fraction of a second).
-    for context in contexts:
+    for edition, context in zip(editions, contexts):
         profiles = dict.fromkeys(output.render for output in context.with_companions()
                                  if output.render is not None and (output.companion_of or output.made_for(context)))
-        check_editions(sources, [context.edition], list(profiles), report, problems)
+        check_editions(sources, [edition], list(profiles), report, problems)
     whole = OutputContext(sources, None, report, options, chosen, every_edition)
     for output in whole.with_companions():
         if output.check is not None:

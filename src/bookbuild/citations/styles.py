@@ -67,7 +67,6 @@ from .locale import Locale, TermError, load_locale
 from .names import format_names
 from .names import initials as given_initials
 from .numbers import (
-    PAGE_RANGE_FORMATS,
     edition,
     is_numeric,
     locator,

@@ -33,11 +33,11 @@ from typing import Any
 from ..cache import LayoutCache, content_key, files_fingerprint, fonts_fingerprint
 from ..errors import BookbuildError
 from ..pagemap import PageMapPart, infer_labels
-from .preflight import Finding
 from ..progress import QUIET, Progress
 from .assemble import Bookmark, ChunkPdf, assemble_pdf
 from .chunks import WHOLE, Chunk, split_book
 from .pool import Refused, WorkerFailed, WorkerPool
+from .preflight import Finding
 from .worker import ChunkLayout, ChunkPages, FinishJob, LayoutJob, Styles
 
 MAX_ATTEMPTS = 4  # layouts of one chunk in one build before the book is laid out whole

@@ -118,4 +118,6 @@ def lay_out_handouts(jobs: Sequence[HandoutJob], done: Callable[[int], None] = l
     problems = [problem for _, problem in results if problem is not None]
     if problems:
         raise BookbuildError(problems)
-    return [data for data, _ in results]
+    pdfs = [data for data, _ in results if data is not None]
+    assert len(pdfs) == len(results), "a handout without its PDF comes with a problem"
+    return pdfs

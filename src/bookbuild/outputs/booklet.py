@@ -25,6 +25,7 @@ def build(context: OutputContext) -> list[Path]:
     settings = booklet_settings(printed.book.config)
     order = reading_order(printed.laid_out.page_count, printed.laid_out.last_page_alone)
     context.report.raise_if_strict()
+    assert printed.laid_out.pdf is not None, "a booklet asks for the PDF (needs_pdf)"
     data = impose_booklet(printed.laid_out.pdf, order, settings)
     return [context.write(path, data, "pdf")]
 

@@ -9,14 +9,15 @@ for), the paths it writes to and the leak check every written file passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..accessibility import report_skipped_heading_levels
 from ..answer_key import add_answer_key
-from ..citations import resolve_citations
+from ..bibliography import Bibliography, Reference
+from ..citations import CitationStyle, resolve_citations
 from ..citations.model import CitationResult
 from ..config import BookConfig
 from ..crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
@@ -43,8 +44,8 @@ class Sources:
     project: Project
     config: BookConfig
     manuscript: Manuscript
-    bibliography: object  # bookbuild.bibliography.Bibliography
-    style: object  # bookbuild.citations.CitationStyle
+    bibliography: Bibliography | Mapping[str, Reference]  # {} when the file could not be read
+    style: CitationStyle | None  # None when it could not be loaded (then citable is False)
     build: BuildInfo
     labels: dict = field(default_factory=dict, compare=False)  # the theme's words in the book's language
     # Each edition's manuscript and citations, worked out once per run and shared by its outputs.
@@ -77,6 +78,7 @@ def collect(problems: Diagnostics, stage, *args):
 
 def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
     """One edition's cross-references (``@fig-map``) and citations, resolved."""
+    assert sources.style is not None, "cited only when the style could be loaded (sources.citable)"
     references, works = split_crossrefs(manuscript.citations, sources.bibliography)
     rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography, sources.labels)
     return with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
@@ -97,13 +99,14 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
     return manuscript, citations
 
 
-def check_editions(sources: Sources, editions: Sequence[Edition], profiles: Sequence[RenderProfile],
+def check_editions(sources: Sources, editions: Sequence[Edition], profiles: Sequence[RenderProfile | str],
                    report: Report, problems: Diagnostics) -> None:
     """Select, resolve the citations of and render *editions* in each of *profiles* (none: no rendering), adding
     every problem (links into hidden material, citations, templates) to *problems*: what a build would
     otherwise find only after writing other outputs.  An edition whose citations cannot be resolved is still
     rendered, without them, to check its templates."""
     for edition in editions:
+        citations: CitationResult | None
         if edition.name in sources.editions_done:
             manuscript, citations = sources.editions_done[edition.name]
         else:
@@ -114,7 +117,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], profiles: Sequ
                 manuscript = add_answer_key(manuscript, sources.labels)
             citations = collect(found, cite_edition, manuscript, sources) if sources.citable else None
             problems.problems.extend(found.problems)
-            if not found and sources.citable:
+            if not found and citations is not None:
                 sources.editions_done[edition.name] = (manuscript, citations)
         for profile in profiles:
             try:

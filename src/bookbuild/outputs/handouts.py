@@ -41,6 +41,7 @@ def edition_handouts(sources: Sources, report: Report) -> list[tuple[str, str, E
                       *(token for section in handout.sections for token in section.tokens),
                       *(token for section in handout.sections for question in section.questions
                         for token in (*question.tokens, *question.answer))], targets)
+        assert sources.style is not None, "handouts are rendered only when the book is citable"
         references, works = split_crossrefs(handout.citations, sources.bibliography)
         citations = with_crossrefs(resolve_citations(works, sources.bibliography, sources.style),
                                    resolve_crossrefs(sources.manuscript, references, sources.bibliography,
@@ -67,8 +68,11 @@ def build(context: OutputContext) -> list[Path]:
     def check(name: str, path: Path, data: bytes) -> None:
         check_output(hidden_of(sources, editions[name]), sources.project.location(path).path, data, "pdf")
 
-    return write_handouts(jobs, sources.project, check,
-                          lambda done: jobs and progress.count("laying out handouts", done, len(jobs)))
+    def done(count: int) -> None:
+        if jobs:
+            progress.count("laying out handouts", count, len(jobs))
+
+    return write_handouts(jobs, sources.project, check, done)
 
 
 def check(sources: Sources, report: Report, problems: Diagnostics, building: bool) -> None:

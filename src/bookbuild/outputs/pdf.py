@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 
 def build(context: OutputContext) -> list[Path]:
     printed = context.printed()
-    pending = [companion.prepare(context) for companion in context.companions(OUTPUT)]
+    pending = []
+    for companion in context.companions(OUTPUT):
+        assert companion.prepare is not None, f"{companion.name} is a companion: it prepares before the PDF is written"
+        pending.append(companion.prepare(context))
     context.report.raise_if_strict()
+    assert printed.laid_out.pdf is not None, "laid out with want_pdf"
     written = [context.write(context.path("pdf"), printed.laid_out.pdf, "pdf")]
     for write in pending:
         written.extend(write())

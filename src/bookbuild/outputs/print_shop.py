@@ -24,8 +24,13 @@ def prepare(context: OutputContext) -> Callable[[], list[Path]]:
     """Lay out and preflight the copy; return what writes it."""
     from ..layout.preflight import report_findings
     from ..layout.printed import PrintSetup, lay_out, print_request
-    from ..writers.printshop import (PRINT_SHOP_VARIANT, PRINT_SHOP_WRITE_OPTIONS, add_crop_marks, print_shop_css,
-                                     print_shop_settings)
+    from ..writers.printshop import (
+        PRINT_SHOP_VARIANT,
+        PRINT_SHOP_WRITE_OPTIONS,
+        add_crop_marks,
+        print_shop_css,
+        print_shop_settings,
+    )
 
     book, html = context.print_html()
     project = context.sources.project
@@ -37,6 +42,7 @@ def prepare(context: OutputContext) -> Callable[[], list[Path]]:
                        context.settings)
     context.settings.progress.clear()
     report_findings(laid_out.findings, project.location(path), context.report)
+    assert laid_out.pdf is not None, "laid out with want_pdf"
     data = add_crop_marks(laid_out.pdf, settings)
     return lambda: [context.write(path, data, "pdf")]
 

@@ -27,8 +27,8 @@ from urllib.parse import quote
 
 from ..editions import Edition, editions_named
 from ..errors import BookbuildError, Diagnostics, Problem, Report
-from ..manuscript import Chapter
 from ..layout.printed import LayoutSettings, PrintedBook, jobs_from_environment, lay_out, print_request, print_sheets
+from ..manuscript import Chapter
 from ..outputs.context import Sources, check_editions, output_path, render
 from ..pipeline import gather_sources, raise_problems
 from ..project import Project
