@@ -168,6 +168,38 @@ def test_hyphenated_word_split_across_pages_gets_the_marker_before_the_whole_wor
     assert after(content, "2").startswith("Stalin had built")
 
 
+TWO_PARAGRAPHS = CHAPTER.replace('<div class="callout think"', '<p data-b="one:9">Zeta eta theta.</p>\n'
+                                  '<div class="callout think"', 1)
+
+
+def test_page_beginning_with_a_paragraph_gets_the_marker_inside_it_so_p_plus_p_still_indents():
+    content = place(PageStart("2", True, "#one", 9, 0), chapter=TWO_PARAGRAPHS)["one.xhtml"]
+    assert before(content, "2").endswith('</p>\n<p>')  # not between the two paragraphs
+    assert after(content, "2").startswith("Zeta eta")
+
+
+def test_paragraph_opening_a_printed_page_keeps_its_indent_in_the_epub():
+    """Laid out with the EPUB's own stylesheets, the paragraph after a page-break marker is indented."""
+    from weasyprint import CSS, HTML
+
+    from bookbuild.render.book import EPUB_STYLESHEETS
+
+    theme = Path(__file__).resolve().parents[1] / "src" / "bookbuild" / "theme" / "css"
+    content = place(PageStart("1", True, "#one"), PageStart("2", True, "#one", 9, 0),
+                    chapter=TWO_PARAGRAPHS)["one.xhtml"]
+    document = HTML(string=content).render(stylesheets=[CSS(filename=str(theme / name)) for name in EPUB_STYLESHEETS])
+
+    def words(box):  # the text boxes, in order
+        if type(box).__name__ == "TextBox":
+            yield box
+        for child in getattr(box, "children", ()):
+            yield from words(child)
+
+    first = {box.text.split()[0]: box.position_x for box in words(document.pages[0]._page_box) if box.text.split()}
+    indent = first["Zeta"] - first["Alpha"]
+    assert indent > 5  # 1.2em, like any paragraph after a paragraph
+
+
 def test_page_beginning_with_a_callout_gets_the_marker_before_the_box():
     # the count runs on from block 1 past its end into the callout's label
     content = place(PageStart("2", True, "#one", 1, 40))["one.xhtml"]
