@@ -90,15 +90,15 @@ def test_running_text_hyphenates_with_three_letters_each_side_and_keeps_short_wo
 
 
 @pytest.mark.parametrize("markup", [
-    '<div class="callout"><p>{}</p></div>', '<div class="questions"><ol><li>{}</li></ol></div>',
-    "<dl><dt>Name</dt><dd>{}</dd></dl>", '<p>Text.<span class="footnote">{}</span></p>'])
+    '<div class="callout"><p class="probe">{}</p></div>', '<div class="questions"><ol><li class="probe">{}</li></ol></div>',
+    '<dl><dt>Name</dt><dd class="probe">{}</dd></dl>', '<p>Text.<span class="footnote probe">{}</span></p>'])
 def test_narrow_measures_are_ragged_right(markup):
     text = "Armed resistance had largely ended by the tenth of November; the councils organized a general strike " * 3
     document = lay_out(markup.format(text))
-    for page in document.pages:
-        for box in boxes(page._page_box, "BlockBox"):
-            if text in text_of(box).replace("\n", " ") + " " and box.element_tag in ("p", "li", "dd", "div"):
-                assert box.style["text_align_all"] == "left", box.element_tag
+    probes = [box for page in document.pages for box in boxes(page._page_box, "BlockBox")
+              if "probe" in ((box.element.get("class") or "") if box.element is not None else "")]
+    assert probes
+    assert all(box.style["text_align_all"] == "left" for box in probes)
 
 
 def test_every_back_matter_opening_has_no_running_head():
