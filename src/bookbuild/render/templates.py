@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..cache import read_signed, write_signed
@@ -56,7 +57,19 @@ def make_environment(project: Project) -> jinja2.Environment:
     )
     environment.filters["roman"] = roman_numeral
     environment.filters["fill"] = fill_label
+    environment.filters["tie_numbers"] = tie_numbers
     return environment
+
+
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_WORD_BEFORE_NUMBER = re.compile(r"([^\W\d_]\.?) (?=\d)")
+
+
+def tie_numbers(fragment: Any) -> Markup:
+    """HTML with a no-break space between a word and the number after it ("Chapter 6", "Source 5A", "p. 17")."""
+    parts = _TAG_OR_TEXT.split(str(fragment))
+    return Markup("".join(part if part.startswith("<") else _WORD_BEFORE_NUMBER.sub("\\1\u00a0", part)
+                          for part in parts))
 
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
