@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from bookbuild.errors import Report
 from bookbuild.pagemap import PageMap, PageStart, infer_labels, label_ranges, print_edition_name
 from bookbuild.render.book import EpubDocument
 from bookbuild.render.pagebreaks import place_page_markers, plan_page_markers
+
+from .conftest import SAMPLE
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -348,7 +351,8 @@ def long_words(text: str, count: int, last: bool = False) -> list[str]:
     return found[-count:] if last else found[:count]
 
 
-def check_markers_against_pages(text: str, markers: list, marker_files: list, pages: list[str]) -> int:
+def check_markers_against_pages(text: str, markers: list, marker_files: list, pages: list[str],
+                                print_only: frozenset[int] = frozenset()) -> int:
     """Assert that each page's marker stands between the words that end the page before and open the page.
 
     Text extracted from a PDF does not always come in reading order (floats,
@@ -360,8 +364,8 @@ def check_markers_against_pages(text: str, markers: list, marker_files: list, pa
     page_words = [set(words(page)) for page in pages]
     checked = 0
     for index, ((label, position), target) in enumerate(zip(markers, marker_files)):
-        if not page_words[index] - {normalized(label)}:
-            continue  # a blank page: its marker goes with the next page (checked separately)
+        if not page_words[index] - {normalized(label)} or index in print_only:
+            continue  # a blank page, a back cover: its marker goes with the next page (checked separately)
         if target.startswith("nav.xhtml") and index and marker_files[index - 1].startswith("nav.xhtml"):
             continue  # the contents are one list in the EPUB: its later printed pages are marked at its start
         opening = long_words(text[position:position + 400], 4)
@@ -388,13 +392,18 @@ def test_every_marker_stands_before_the_text_that_opens_its_printed_page(sample_
     """
     text, markers, entries, marker_files = sample_epub_text
     blank = [index for index, page in enumerate(sample_pages) if not set(words(page)) - {normalized(markers[index][0])}]
+    # The back cover (its blurb is book.toml's description) is print-only, like a blank page: marked at the end.
+    blurb = tomllib.loads((SAMPLE / "manuscript" / "book.toml").read_text())["description"]
+    assert " ".join(words(blurb)) in " ".join(words(sample_pages[-1]))
+    blank.append(len(sample_pages) - 1)
     contents = [index for index in range(1, len(marker_files)) if marker_files[index].startswith("nav.xhtml")
                 and marker_files[index - 1].startswith("nav.xhtml")]
-    for index in blank:
+    for index in blank[:-1]:
         following = next(i for i in range(index + 1, len(markers)) if i not in blank)
         assert markers[index][1] == markers[following][1], f"blank page {markers[index][0]}"
         assert marker_files[index].split("#")[0] == marker_files[following].split("#")[0]
-    assert check_markers_against_pages(text, markers, marker_files, sample_pages) == \
+    assert markers[-1][1] >= markers[-2][1]  # the back cover's marker: at the end of the book's last part
+    assert check_markers_against_pages(text, markers, marker_files, sample_pages, frozenset(blank)) == \
         len(sample_pages) - len(blank) - len(contents)
 
 

@@ -7,9 +7,8 @@ theme's fonts so that it matches the printed booklet's cover page.
 from __future__ import annotations
 
 import io
+from itertools import combinations
 from pathlib import Path
-import textwrap
-
 
 from ..render.book import RenderedBook
 from .fonts import font_file
@@ -28,6 +27,51 @@ def _font(family: str, style: str, size: int):
     return ImageFont.truetype(str(path), size=size)
 
 
+MARGIN = 160  # pixels kept clear on either side of the cover's text
+SHORT_WORD = 2  # a word this short (an article, "A") never ends a line
+MAX_LINES = 4
+
+
+def balanced_lines(text: str, width_of, max_width: float) -> list[str]:
+    """*text* broken into the fewest lines no wider than *max_width*, as even as can be.
+
+    A line never ends with a one- or two-letter word (so "Revolution: A / Study
+    Booklet" is not a choice); a break after a colon, a dash or a comma is
+    preferred, as the phrase ends there.  *width_of* measures a line.
+    """
+    words = text.split()
+    if not words:
+        return []
+    best: tuple[float, list[str]] | None = None
+    for count in range(1, min(MAX_LINES, len(words)) + 1):
+        for breaks in combinations(range(1, len(words)), count - 1):
+            bounds = (0, *breaks, len(words))
+            lines = [" ".join(words[start:end]) for start, end in zip(bounds, bounds[1:])]
+            widths = [width_of(line) for line in lines]
+            if max(widths) > max_width:
+                continue
+            score = max(widths) - min(widths) if count > 1 else 0.0
+            for line in lines[:-1]:
+                last = line.split()[-1]
+                if len(last.strip("\"'“”‘’")) <= SHORT_WORD:
+                    score += 10 * max_width
+                if last[-1] in ":;,—–":
+                    score -= 0.25 * max_width
+            if best is None or score < best[0]:
+                best = (score, lines)
+        if best is not None:
+            return best[1]
+    return [text]  # no break fits: one line, as wide as it is
+
+
+def _wrap(draw, text: str, font) -> list[str]:
+    def width_of(line: str) -> float:
+        left, _, right, _ = draw.textbbox((0, 0), line, font=font)
+        return right - left
+
+    return balanced_lines(text, width_of, WIDTH - 2 * MARGIN)
+
+
 def _draw_centered(draw, lines: list[str], font, top: int, spacing: float) -> int:
     for line in lines:
         left, upper, right, lower = draw.textbbox((0, 0), line, font=font)
@@ -44,7 +88,7 @@ def cover_png(book: RenderedBook, cache: Path | None = None) -> bytes:
 
     config = book.config
     fonts = [font_file(family, style) for family, style in _FACES]
-    key = content_key("cover", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
+    key = content_key("cover-balanced", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
                       files_fingerprint([path for path in fonts if path is not None]))
     return kept_or_made(cache / f"{key}.png", lambda: _draw_cover(book))
 
@@ -61,15 +105,15 @@ def _draw_cover(book: RenderedBook) -> bytes:
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 90), fill=INK)
     title_font = _font("Andika", "Bold", 120)
-    top = _draw_centered(draw, textwrap.wrap(config.title, 20), title_font, 560, 1.35)
+    top = _draw_centered(draw, _wrap(draw, config.title, title_font), title_font, 560, 1.35)
     if config.subtitle:
-        top = _draw_centered(draw, textwrap.wrap(config.subtitle, 34), _font("Charis SIL", "Italic", 70),
-                             top + 80, 1.45)
+        subtitle_font = _font("Charis SIL", "Italic", 70)
+        top = _draw_centered(draw, _wrap(draw, config.subtitle, subtitle_font), subtitle_font, top + 80, 1.45)
     if book.edition.label:
         top = _draw_centered(draw, [book.edition.label.upper()], _font("Andika", "Bold", 60), top + 110, 1.4)
     if config.authors:
-        _draw_centered(draw, textwrap.wrap(", ".join(config.authors), 40), _font("Charis SIL", "Regular", 64),
-                       HEIGHT - 520, 1.4)
+        authors_font = _font("Charis SIL", "Regular", 64)
+        _draw_centered(draw, _wrap(draw, ", ".join(config.authors), authors_font), authors_font, HEIGHT - 520, 1.4)
     draw.rectangle((0, HEIGHT - 90, WIDTH, HEIGHT), fill=INK)
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)
