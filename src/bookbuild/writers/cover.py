@@ -29,7 +29,7 @@ def _font(family: str, style: str, size: int):
 
 MARGIN = 160  # pixels kept clear on either side of the cover's text
 SHORT_WORD = 2  # a word this short (an article, "A") never ends a line
-MAX_LINES = 4
+MAX_LINES = 6
 
 
 def balanced_lines(text: str, width_of, max_width: float) -> list[str]:
@@ -42,8 +42,11 @@ def balanced_lines(text: str, width_of, max_width: float) -> list[str]:
     words = text.split()
     if not words:
         return []
-    best: tuple[float, list[str]] | None = None
+    if len(words) > 24:  # too many ways to break: a blurb, not a title
+        return _filled(words, width_of, max_width)
+    fallback: list[str] | None = None
     for count in range(1, min(MAX_LINES, len(words)) + 1):
+        best: tuple[float, bool, list[str]] | None = None
         for breaks in combinations(range(1, len(words)), count - 1):
             bounds = (0, *breaks, len(words))
             lines = [" ".join(words[start:end]) for start, end in zip(bounds, bounds[1:])]
@@ -51,17 +54,28 @@ def balanced_lines(text: str, width_of, max_width: float) -> list[str]:
             if max(widths) > max_width:
                 continue
             score = max(widths) - min(widths) if count > 1 else 0.0
-            for line in lines[:-1]:
-                last = line.split()[-1]
-                if len(last.strip("\"'“”‘’")) <= SHORT_WORD:
-                    score += 10 * max_width
-                if last[-1] in ":;,—–":
-                    score -= 0.25 * max_width
-            if best is None or score < best[0]:
-                best = (score, lines)
-        if best is not None:
-            return best[1]
-    return [text]  # no break fits: one line, as wide as it is
+            short = any(len(line.split()[-1].strip("\"'“”‘’")) <= SHORT_WORD for line in lines[:-1])
+            score -= sum(0.25 * max_width for line in lines[:-1] if line[-1] in ":;,—–")
+            if best is None or (short, score) < (best[1], best[0]):
+                best = (score, short, lines)
+        if best is not None and not best[1]:
+            return best[2]
+        if best is not None and fallback is None:
+            fallback = best[2]  # the fewest lines, should no count avoid a short word at a line's end
+    if fallback is not None:
+        return fallback
+    return _filled(words, width_of, max_width)  # no balanced break fits
+
+
+def _filled(words: list[str], width_of, max_width: float) -> list[str]:
+    """The words filled into lines one by one."""
+    lines = [words[0]]
+    for word in words[1:]:
+        if width_of(f"{lines[-1]} {word}") <= max_width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _wrap(draw, text: str, font) -> list[str]:
