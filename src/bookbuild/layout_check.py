@@ -64,6 +64,7 @@ class Page:
     width: float
     height: float
     lines: tuple[Line, ...]  # the body: running heads and folios left out
+    margin_lines: int = -1  # lines in the margins (running heads, folios); -1: not read
 
     @property
     def bottom(self) -> float:
@@ -99,11 +100,16 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
     openers = outline_openers or {page.number for page in pages if _opens_chapter(page, body)}
     faults: list[Fault] = []
     # The title and copyright pages before the first entry of the contents are designed, not running text.
+    # So are the covers where the book's other pages carry running heads or folios and they do not:
+    # the page before one ends its part.
     first = min(openers, default=1)
-    designed = {page.number for page in pages if page.number < first or not _is_running_text(page, body)}
+    covers = _covers(pages)
+    designed = {page.number for page in pages
+                if page.number < first or not _is_running_text(page, body) or page.number in covers}
     for index, page in enumerate(pages):
         following = pages[index + 1] if index + 1 < len(pages) else None
-        ends_chapter = following is None or following.number in openers or not following.lines
+        ends_chapter = following is None or following.number in openers or not following.lines or \
+            following.number in covers
         faults += _hyphens_in_a_row(page)
         if following is not None and page.lines and page.lines[-1].text.endswith(HYPHEN):
             faults.append(Fault(page, "a word is hyphenated across the page turn", page.lines[-1].text))
@@ -123,7 +129,7 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
         last = page.lines[-1] if page.lines else None
         if last is not None and following is not None and last.height > body * HEADING_SIZE_FACTOR:
             faults.append(Fault(page, "a heading at the foot of the page", last.text))
-    faults += _unequal_spreads(pages, openers | designed, step)
+    faults += _unequal_spreads(pages, openers | covers, step)
     return sorted(faults, key=lambda fault: fault.page.number)
 
 
@@ -143,17 +149,20 @@ def read_pages(pdf: Path, labels: Sequence[str] | None = None) -> list[Page]:
     pages = []
     for number, element in enumerate(root.iterfind(".//x:page", NS), start=1):
         width, height = float(element.get("width")), float(element.get("height"))
-        lines = []
+        lines, in_margins = [], 0
         for block in element.iterfind(".//x:block", NS):
             block_lines = list(block.iterfind("x:line", NS))
             for position, line in enumerate(block_lines):
                 parsed = _line(line, position == len(block_lines) - 1)
-                if parsed is not None and MARGIN_BAND * height < parsed.top and \
-                        parsed.bottom < (1 - MARGIN_BAND) * height:
+                if parsed is None:
+                    continue
+                if MARGIN_BAND * height < parsed.top and parsed.bottom < (1 - MARGIN_BAND) * height:
                     lines.append(parsed)
+                else:
+                    in_margins += 1
         lines.sort(key=lambda line: (round(line.top), line.left))
         label = labels[number - 1] if labels and number - 1 < len(labels) else str(number)
-        pages.append(Page(number, label, width, height, tuple(lines)))
+        pages.append(Page(number, label, width, height, tuple(lines), margin_lines=in_margins))
     return pages
 
 
@@ -221,6 +230,14 @@ def _text_and_notes(page: Page, body: float) -> tuple[list[Line], list[Line]]:
     while cut > 0 and lines[cut - 1].height < body - 1.0:
         cut -= 1
     return lines[:cut], lines[cut:]
+
+
+def _covers(pages: Sequence[Page]) -> set[int]:
+    """Pages with text but nothing in the margins, in a book whose pages mostly have running heads or folios."""
+    marked = sum(1 for page in pages if page.margin_lines > 0)
+    if marked * 2 <= len(pages):
+        return set()
+    return {page.number for page in pages if page.lines and page.margin_lines == 0}
 
 
 def _is_running_text(page: Page, body: float) -> bool:
