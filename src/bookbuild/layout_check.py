@@ -285,6 +285,9 @@ def _unequal_spreads(pages: Sequence[Page], openers: set[int], step: float) -> l
         after_right = right.number + 1
         if right.number in openers or after_right in openers or right.number == len(pages):
             continue
+        if not pages[right.number].lines if right.number < len(pages) and pages[right.number].number == after_right \
+                else False:
+            continue  # a blank page follows: the right-hand page ends its chapter
         if abs(left.bottom - right.bottom) > UNEQUAL_FACING_LINES * step:
             faults.append(Fault(left, f"facing pages end {abs(left.bottom - right.bottom) / step:.0f} lines apart "
                                 f"(pages {left.label} and {right.label})", left.lines[-1].text))
