@@ -145,3 +145,9 @@ def test_a_back_cover_ends_the_part_before_it_where_the_other_pages_have_folios(
                                                                              page(6, column(6, 30))]
     assert any(number == 5 and "empty" in kind for number, kind in
                [(fault.page.number, fault.kind) for fault in find_faults(plain, {1})])
+
+
+def test_a_title_page_of_one_line_is_not_a_runt_page():
+    title = dataclasses.replace(page(1, [line("A Synthetic Book", 200.0, height=24.0)]), margin_lines=0)
+    pages = [title] + [dataclasses.replace(page(number, column(number, 30)), margin_lines=1) for number in (2, 3, 4)]
+    assert not [fault for fault in find_faults(pages, {2}) if fault.kind.startswith("a runt page")]

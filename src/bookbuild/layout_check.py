@@ -122,7 +122,8 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
                 if empty > SHORT_PAGE_LINES * step:
                     faults.append(Fault(page, f"about {round(empty / step)} lines left empty at the foot of the "
                                         "text", text[-1].text))
-        if ends_chapter and 0 < len(page.lines) <= RUNT_LINES and page.number not in openers:
+        if ends_chapter and 0 < len(page.lines) <= RUNT_LINES and page.number not in openers | covers and \
+                page.number >= first:
             faults.append(Fault(page, "a runt page: the chapter ends with one or two lines here",
                                 page.lines[0].text))
         faults += _loose_lines(page, body, space)
