@@ -151,3 +151,12 @@ def test_a_title_page_of_one_line_is_not_a_runt_page():
     title = dataclasses.replace(page(1, [line("A Synthetic Book", 200.0, height=24.0)]), margin_lines=0)
     pages = [title] + [dataclasses.replace(page(number, column(number, 30)), margin_lines=1) for number in (2, 3, 4)]
     assert not [fault for fault in find_faults(pages, {2}) if fault.kind.startswith("a runt page")]
+
+
+def test_a_first_line_whose_glyphs_reach_above_the_band_is_still_text(tmp_path):
+    # 160 mm high: the band is 12 mm; the text block starts just above it, its first line below it but its glyphs above.
+    html = ("<html lang='en'><style>@page { size: 120mm 160mm; margin: 10mm 15mm 15mm; } "
+            "body { font: 11pt/9pt serif; } p { margin: 0; }</style><body>"
+            "<p>The first line<br>the second line<br>the third line</p></body></html>")
+    [only] = read_pages(_pdf(tmp_path, html))
+    assert [line.text for line in only.lines] == ["The first line", "the second line", "the third line"]

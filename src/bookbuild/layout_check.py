@@ -33,7 +33,7 @@ from lxml import etree
 from .errors import BookbuildError, SourceLocation
 
 HYPHEN = "\u2010"  # what WeasyPrint puts at the end of a line it hyphenated
-MARGIN_BAND = 0.075  # running heads and folios sit in the top and bottom 7.5 % of the page
+MARGIN_BAND = 0.075  # running heads and folios sit (by their middle) in the top and bottom 7.5 % of the page
 MAX_HYPHENS_IN_A_ROW = 2
 SHORT_PAGE_LINES = 4  # a page may end this many body lines above the text block's foot
 LOOSE_SPACE_FACTOR = 2.6  # a word space this many times the book's usual one is loose
@@ -157,7 +157,8 @@ def read_pages(pdf: Path, labels: Sequence[str] | None = None) -> list[Page]:
                 parsed = _line(line, position == len(block_lines) - 1)
                 if parsed is None:
                     continue
-                if MARGIN_BAND * height < parsed.top and parsed.bottom < (1 - MARGIN_BAND) * height:
+                middle = (parsed.top + parsed.bottom) / 2  # a glyph's box may reach above the text block
+                if MARGIN_BAND * height < middle < (1 - MARGIN_BAND) * height:
                     lines.append(parsed)
                 else:
                     in_margins += 1
