@@ -118,3 +118,16 @@ def test_every_back_matter_opening_has_no_running_head():
     assert len(openings) == 3
     assert openings == ["", "", ""]
     assert len(continued) >= 3 and all(continued[1:])  # the other pages keep theirs (not the title page)
+
+
+def test_a_display_headings_last_word_never_stands_alone_on_its_line():
+    from bookbuild.render.templates import tie_last_words
+
+    assert str(tie_last_words("The Students Take to the <em>Streets</em>")) == \
+        "The Students Take to the\u00a0<em>Streets</em>"
+    assert str(tie_last_words("A Very Long Internationalization")) == "A Very Long Internationalization"
+    title = str(tie_last_words("23 October: The Students Take to the Streets"))
+    for width in (60, 70, 80, 90):
+        document = lay_out(f'<h1 class="chapter-title" style="width: {width}mm">{title}</h1>')
+        lines = [text_of(line).strip() for page in document.pages for line in boxes(page._page_box, "LineBox")]
+        assert len(lines) > 1 and len(lines[-1].split()) >= 2, lines

@@ -58,6 +58,7 @@ def make_environment(project: Project) -> jinja2.Environment:
     environment.filters["roman"] = roman_numeral
     environment.filters["fill"] = fill_label
     environment.filters["tie_numbers"] = tie_numbers
+    environment.filters["tie_last_words"] = tie_last_words
     return environment
 
 
@@ -70,6 +71,30 @@ def tie_numbers(fragment: Any) -> Markup:
     parts = _TAG_OR_TEXT.split(str(fragment))
     return Markup("".join(part if part.startswith("<") else _WORD_BEFORE_NUMBER.sub("\\1\u00a0", part)
                           for part in parts))
+
+
+
+SHORT_LAST_WORD = 10  # letters: a display heading's last word this short never stands alone on its line
+
+
+def tie_last_words(fragment: Any) -> Markup:
+    """HTML with a no-break space before its last word when that word is short ("…Take to the / Streets" no more)."""
+    parts = _TAG_OR_TEXT.split(str(fragment))
+    last_word = ""
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if part.startswith("<"):
+            continue
+        text = part.rstrip() if not last_word else part
+        if " " not in text:
+            last_word = text + last_word
+            continue
+        head, _, tail = text.rpartition(" ")
+        last_word = tail + last_word
+        if head.strip() and 0 < len(last_word) <= SHORT_LAST_WORD:
+            parts[index] = head + "\u00a0" + part[len(head) + 1:]
+        break
+    return Markup("".join(parts))
 
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
