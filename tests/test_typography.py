@@ -86,7 +86,7 @@ def test_running_text_hyphenates_with_three_letters_each_side_and_keeps_short_wo
         before = re.findall(r"\w+", line)[-1]
         after = re.findall(r"\w+", following)[0]
         assert len(before) >= 3 and len(after) >= 3, (line, following)
-        assert len(before + after) >= 7
+        assert len(before + after) >= 8
 
 
 @pytest.mark.parametrize("markup", [
