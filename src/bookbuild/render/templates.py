@@ -78,21 +78,24 @@ SHORT_LAST_WORD = 10  # letters: a display heading's last word this short never 
 
 
 def tie_last_words(fragment: Any) -> Markup:
-    """HTML with a no-break space before its last word when that word is short ("…Take to the / Streets" no more)."""
+    """HTML whose last two words are kept on one line when the last is short ("…Take to the / Streets" no more).
+
+    They are wrapped in ``<span class="tie">`` (``white-space: nowrap`` in the theme), which leaves the
+    text, its bookmarks and its copy-and-paste as they were.  Words split by markup are left alone.
+    """
     parts = _TAG_OR_TEXT.split(str(fragment))
-    last_word = ""
     for index in range(len(parts) - 1, -1, -1):
         part = parts[index]
         if part.startswith("<"):
+            if part.startswith("</") or part.endswith("/>"):
+                continue
+            break  # the last text is inside an element that opens here: leave it
+        if not part.strip():
             continue
-        text = part.rstrip() if not last_word else part
-        if " " not in text:
-            last_word = text + last_word
-            continue
-        head, _, tail = text.rpartition(" ")
-        last_word = tail + last_word
-        if head.strip() and 0 < len(last_word) <= SHORT_LAST_WORD:
-            parts[index] = head + "\u00a0" + part[len(head) + 1:]
+        match = re.search(r"(\S+) (\S+)(\s*)$", part)
+        if match and len(match.group(2)) <= SHORT_LAST_WORD and part[:match.start()].strip():
+            parts[index] = (part[:match.start()] + f'<span class="tie">{match.group(1)} {match.group(2)}</span>'
+                            + match.group(3))
         break
     return Markup("".join(parts))
 
