@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_running_text_hyphenates_with_three_letters_each_side_and_keeps_short_wo
             "elected bodies voted, others waited. "
     document = lay_out(f"<p>{words * 12}</p>")
     lines = [text_of(line).rstrip() for page in document.pages for line in boxes(page._page_box, "LineBox")]
-    hyphenated = [(line, following) for line, following in zip(lines, lines[1:]) if line.endswith(HYPHEN)]
+    hyphenated = [(line, following) for line, following in itertools.pairwise(lines) if line.endswith(HYPHEN)]
     assert hyphenated, "the paragraph should hyphenate somewhere at this measure"
     for line, following in hyphenated:
         before = re.findall(r"\w+", line)[-1]

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..cache import read_signed, write_signed
 from ..errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
