@@ -184,10 +184,15 @@ def test_teacher_outputs_hold_the_teacher_material(leak_build):
     assert MARKER in pdf_text(leak_build["quimbywalrus-lesson-plan-teacher.pdf"])
 
 
-def test_teacher_edition_has_its_label_on_the_cover_and_in_the_running_head(leak_build):
+def test_teacher_edition_has_its_label_on_the_cover_and_in_the_running_head(leak_build, project):
     pages = [page.extract_text() for page in PdfReader(leak_build["leak-test-teacher.pdf"]).pages]
     assert "TEACHER EDITION" in pages[0]
-    assert any("LEAK TEST · TEACHER EDITION" in text for text in pages[4:])
+    # The running head is on the pages that continue a chapter (no opening page, back matter included, has one).
+    root = project({"manuscript/book.toml": 'title = "Leak Test"\nchapters = ["01.md"]\n',
+                    "manuscript/01.md": "# One\n\n" + "A paragraph that runs on and on to fill pages. " * 200})
+    [teacher] = build(root, ("pdf",), ["teacher"], None, Report(stream=None))
+    continued = [page.extract_text() for page in PdfReader(teacher).pages][5:]
+    assert any("LEAK TEST · TEACHER EDITION" in text for text in continued)
     student = [page.extract_text() for page in PdfReader(leak_build["leak-test.pdf"]).pages]
     assert not any("EDITION" in text.upper() and "·" in text for text in student)
 

@@ -362,3 +362,77 @@ def test_sample_teacher_sheet_has_no_word_alone_on_a_line():
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "refusal to admit guilt." in text.replace("\n", " ")
     assert "\nadmit\n" not in text
+
+
+# ---------------------------------------------------------------------------
+# A readable page: the measure, the questions, the space to answer
+
+
+@pytest.fixture(scope="module")
+def sample_handouts():
+    """The sample's chapter 6 worksheet and key-people sheet, laid out (WeasyPrint documents) and as PDF."""
+    from weasyprint import CSS, HTML
+
+    sources = read_sources(SAMPLE, None, Report(stream=None))
+    htmls = dict(handout_documents(sources, Report(stream=None)))
+    laid_out = {}
+    for name in ("06-legacy-student", "key-people-student"):
+        job = handout_writer.handout_job(name, htmls[name], sources.config, sources.project,
+                                         handout_writer.handout_settings(sources.config))
+        sheets = [CSS(filename=path) for path in job.stylesheets] + [CSS(string=job.css)]
+        document = HTML(string=job.html, base_url=job.base_url).render(stylesheets=sheets)
+        laid_out[name] = (document, io.BytesIO(document.write_pdf()))
+    return laid_out
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def _with_class(document, name: str) -> list:
+    return [box for page_number, page in enumerate(document.pages) for box in _boxes(page._page_box)
+            if box.element is not None and name in (box.element.get("class") or "").split()
+            and type(box).__name__ == "BlockBox"]
+
+
+def test_handout_lines_are_under_75_characters(sample_handouts):
+    for name, (_, pdf) in sample_handouts.items():
+        for page in PdfReader(pdf).pages:
+            body = [line for line in page.extract_text().splitlines() if "worksheet" not in line.lower()
+                    and "Page " not in line]
+            assert body and max(len(line) for line in body) < 75, (name, max(body, key=len))
+
+
+def test_no_chapter_number_is_left_at_the_start_of_a_line(sample_handouts):
+    for name, (_, pdf) in sample_handouts.items():
+        text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+        assert "(Chapter" in text or "Chapter" in text
+        assert not re.search(r"(Chapters?|Source)\n\d", text), name
+
+
+def test_a_questions_lines_align_and_its_ruled_space_ends_well_clear_of_the_next(sample_handouts):
+    document, _ = sample_handouts["06-legacy-student"]
+    texts = _with_class(document, "question-text")
+    assert len(texts) >= 4
+    wrapped = 0
+    for box in texts:
+        lines = [line for line in _boxes(box) if type(line).__name__ == "LineBox"]
+        starts = [min((text.position_x for text in _boxes(line) if type(text).__name__ == "TextBox"
+                       and text.text.strip() and not text.text.strip().rstrip(".").isdigit()), default=None)
+                  for line in lines]
+        starts = [start for start in starts if start is not None]  # the number's own line (it hangs) aside
+        wrapped += len(starts) > 1
+        assert max(starts) - min(starts) < 0.5, starts  # every line starts under the first word
+    assert wrapped
+    # Between the last ruled line of a question and the next question's text: at least 8 mm on the same page.
+    lists = [box for box in _with_class(document, "answer-lines")]
+    gaps = []
+    for lines_box, next_text in zip(lists, texts[1:]):
+        rule = [box for box in _boxes(lines_box) if "rule" in ((box.element.get("class") or "").split()
+                                                                 if box.element is not None else [])][-1]
+        bottom = rule.position_y + rule.margin_height()
+        if next_text.position_y > bottom:
+            gaps.append((next_text.position_y - bottom) / 72 * 25.4 * 0.75)  # CSS px to mm
+    assert gaps and min(gaps) >= 8, gaps

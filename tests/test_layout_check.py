@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,31 @@ def test_check_layout_on_the_command_line(tmp_path):
     assert checked.stdout.startswith("layout: 1 PDF checked, ")
     for warning in checked.stderr.splitlines():
         assert warning.startswith("build/proof.pdf: warning: page ") or warning.startswith("  ")
+
+
+def test_a_back_cover_ends_the_part_before_it_where_the_other_pages_have_folios():
+    numbered = [dataclasses.replace(page(number, column(number, 30)), margin_lines=2) for number in range(1, 5)]
+    short = dataclasses.replace(page(5, column(5, 12)), margin_lines=2)  # the bibliography's last page
+    back_cover = dataclasses.replace(page(6, column(6, 8)), margin_lines=0)
+    kinds = [(fault.page.number, fault.kind) for fault in find_faults([*numbered, short, back_cover], {1})]
+    assert not any(number == 5 for number, _ in kinds), kinds
+    # Without folios anywhere, a page is not taken for a cover: the short page is a hole.
+    plain = [page(number, column(number, 30)) for number in range(1, 5)] + [page(5, column(5, 12)),
+                                                                             page(6, column(6, 30))]
+    assert any(number == 5 and "empty" in kind for number, kind in
+               [(fault.page.number, fault.kind) for fault in find_faults(plain, {1})])
+
+
+def test_a_title_page_of_one_line_is_not_a_runt_page():
+    title = dataclasses.replace(page(1, [line("A Synthetic Book", 200.0, height=24.0)]), margin_lines=0)
+    pages = [title] + [dataclasses.replace(page(number, column(number, 30)), margin_lines=1) for number in (2, 3, 4)]
+    assert not [fault for fault in find_faults(pages, {2}) if fault.kind.startswith("a runt page")]
+
+
+def test_a_first_line_whose_glyphs_reach_above_the_band_is_still_text(tmp_path):
+    # 160 mm high: the band is 12 mm; the text block starts just above it, its first line below it but its glyphs above.
+    html = ("<html lang='en'><style>@page { size: 120mm 160mm; margin: 10mm 15mm 15mm; } "
+            "body { font: 11pt/9pt serif; } p { margin: 0; }</style><body>"
+            "<p>The first line<br>the second line<br>the third line</p></body></html>")
+    [only] = read_pages(_pdf(tmp_path, html))
+    assert [line.text for line in only.lines] == ["The first line", "the second line", "the third line"]

@@ -34,7 +34,7 @@ from lxml import etree
 from .errors import BookbuildError, SourceLocation
 
 HYPHEN = "\u2010"  # what WeasyPrint puts at the end of a line it hyphenated
-MARGIN_BAND = 0.075  # running heads and folios sit in the top and bottom 7.5 % of the page
+MARGIN_BAND = 0.075  # running heads and folios sit (by their middle) in the top and bottom 7.5 % of the page
 MAX_HYPHENS_IN_A_ROW = 2
 SHORT_PAGE_LINES = 4  # a page may end this many body lines above the text block's foot
 LOOSE_SPACE_FACTOR = 2.6  # a word space this many times the book's usual one is loose
@@ -65,6 +65,7 @@ class Page:
     width: float
     height: float
     lines: tuple[Line, ...]  # the body: running heads and folios left out
+    margin_lines: int = -1  # lines in the margins (running heads, folios); -1: not read
 
     @property
     def bottom(self) -> float:
@@ -100,11 +101,16 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
     openers = outline_openers or {page.number for page in pages if _opens_chapter(page, body)}
     faults: list[Fault] = []
     # The title and copyright pages before the first entry of the contents are designed, not running text.
+    # So are the covers where the book's other pages carry running heads or folios and they do not:
+    # the page before one ends its part.
     first = min(openers, default=1)
-    designed = {page.number for page in pages if page.number < first or not _is_running_text(page, body)}
+    covers = _covers(pages)
+    designed = {page.number for page in pages
+                if page.number < first or not _is_running_text(page, body) or page.number in covers}
     for index, page in enumerate(pages):
         following = pages[index + 1] if index + 1 < len(pages) else None
-        ends_chapter = following is None or following.number in openers or not following.lines
+        ends_chapter = following is None or following.number in openers or not following.lines or \
+            following.number in covers
         faults += _hyphens_in_a_row(page)
         if following is not None and page.lines and page.lines[-1].text.endswith(HYPHEN):
             faults.append(Fault(page, "a word is hyphenated across the page turn", page.lines[-1].text))
@@ -117,14 +123,15 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
                 if empty > SHORT_PAGE_LINES * step:
                     faults.append(Fault(page, f"about {round(empty / step)} lines left empty at the foot of the "
                                         "text", text[-1].text))
-        if ends_chapter and 0 < len(page.lines) <= RUNT_LINES and page.number not in openers:
+        if ends_chapter and 0 < len(page.lines) <= RUNT_LINES and page.number not in openers | covers and \
+                page.number >= first:
             faults.append(Fault(page, "a runt page: the chapter ends with one or two lines here",
                                 page.lines[0].text))
         faults += _loose_lines(page, body, space)
         last = page.lines[-1] if page.lines else None
         if last is not None and following is not None and last.height > body * HEADING_SIZE_FACTOR:
             faults.append(Fault(page, "a heading at the foot of the page", last.text))
-    faults += _unequal_spreads(pages, openers | designed, step)
+    faults += _unequal_spreads(pages, openers | covers, step)
     return sorted(faults, key=lambda fault: fault.page.number)
 
 
@@ -144,17 +151,21 @@ def read_pages(pdf: Path, labels: Sequence[str] | None = None) -> list[Page]:
     pages = []
     for number, element in enumerate(root.iterfind(".//x:page", NS), start=1):
         width, height = float(element.get("width")), float(element.get("height"))
-        lines = []
+        lines, in_margins = [], 0
         for block in element.iterfind(".//x:block", NS):
             block_lines = list(block.iterfind("x:line", NS))
             for position, line in enumerate(block_lines):
                 parsed = _line(line, position == len(block_lines) - 1)
-                if parsed is not None and MARGIN_BAND * height < parsed.top and \
-                        parsed.bottom < (1 - MARGIN_BAND) * height:
+                if parsed is None:
+                    continue
+                middle = (parsed.top + parsed.bottom) / 2  # a glyph's box may reach above the text block
+                if MARGIN_BAND * height < middle < (1 - MARGIN_BAND) * height:
                     lines.append(parsed)
+                else:
+                    in_margins += 1
         lines.sort(key=lambda line: (round(line.top), line.left))
         label = labels[number - 1] if labels and number - 1 < len(labels) else str(number)
-        pages.append(Page(number, label, width, height, tuple(lines)))
+        pages.append(Page(number, label, width, height, tuple(lines), margin_lines=in_margins))
     return pages
 
 
@@ -224,6 +235,14 @@ def _text_and_notes(page: Page, body: float) -> tuple[list[Line], list[Line]]:
     return lines[:cut], lines[cut:]
 
 
+def _covers(pages: Sequence[Page]) -> set[int]:
+    """Pages with text but nothing in the margins, in a book whose pages mostly have running heads or folios."""
+    marked = sum(1 for page in pages if page.margin_lines > 0)
+    if marked * 2 <= len(pages):
+        return set()
+    return {page.number for page in pages if page.lines and page.margin_lines == 0}
+
+
 def _is_running_text(page: Page, body: float) -> bool:
     """A page of running text, not one with next to nothing on it."""
     return len(page.lines) >= 3
@@ -269,6 +288,9 @@ def _unequal_spreads(pages: Sequence[Page], openers: set[int], step: float) -> l
         after_right = right.number + 1
         if right.number in openers or after_right in openers or right.number == len(pages):
             continue
+        if not pages[right.number].lines if right.number < len(pages) and pages[right.number].number == after_right \
+                else False:
+            continue  # a blank page follows: the right-hand page ends its chapter
         if abs(left.bottom - right.bottom) > UNEQUAL_FACING_LINES * step:
             faults.append(Fault(left, f"facing pages end {abs(left.bottom - right.bottom) / step:.0f} lines apart "
                                 f"(pages {left.label} and {right.label})", left.lines[-1].text))

@@ -167,7 +167,8 @@ class BookConfig:
     date: IsoDate = option(IsoDate(""), "Publication date, `YYYY-MM-DD`.", default_doc="the build date")
     publisher: str = option("", "Publisher or school, printed on the copyright page.")
     rights: str = option("", "Copyright or licence statement.")
-    description: str = option("", "One-paragraph description for catalogues and the PDF subject.")
+    description: str = option("", "One-paragraph description for catalogues and the PDF subject; the printed "
+                              "book also sets it on its back cover, as the blurb (no description, no back cover).")
     subjects: tuple[str, ...] = option((), "Subject keywords (PDF keywords, EPUB `dc:subject`).")
     chapters: tuple[str, ...] = option((), "Chapter files in reading order, relative to the manuscript folder.",
                                        default_doc="every `*.md` file in name order, front matter first")

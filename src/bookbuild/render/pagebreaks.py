@@ -12,7 +12,9 @@ placed where the page begins, as the page map says (see ``bookbuild.pagemap``):
 - a page that begins a block of the text, or a chapter, or any element: right
   before the outermost element that begins there (before a callout box, a
   list, a figure, a chapter's heading), as the DAISY guidelines ask: section,
-  page number, heading.  Inside a list, a table or a definition list, where a
+  page number, heading.  When that element is a paragraph, the marker opens
+  it instead, so that a marker between two paragraphs does not defeat the
+  stylesheet's ``p + p`` indent.  Inside a list, a table or a definition list, where a
   marker may not stand between items, it goes at the start of the item;
 - a page that begins inside a paragraph: before the word that opens it; when
   a hyphenated word is split across the pages, before that whole word, so
@@ -279,7 +281,13 @@ def _insert_before_element(element: Any, marker: Any, part_root: Any, text_start
         chain.append(chain[-1].getparent())
     for candidate in reversed(chain):
         if _local(candidate.getparent()) not in NO_PHRASING_CHILDREN:
-            candidate.addprevious(marker)
+            if _local(candidate) == "p":
+                # At the start of the paragraph, not between two: "p + p" still gives it its indent.
+                marker.tail = candidate.text
+                candidate.text = None
+                candidate.insert(0, marker)
+            else:
+                candidate.addprevious(marker)
             return
     # Inside a table row or a list item that does not begin the table or list: at the start of its text.
     if text_start is not None:

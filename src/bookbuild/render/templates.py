@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import threading
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..errors import BookbuildError, SourceLocation
 from ..labels import fill_label, roman_numeral
@@ -51,7 +53,47 @@ def make_environment(project: Project) -> jinja2.Environment:
     )
     environment.filters["roman"] = roman_numeral
     environment.filters["fill"] = fill_label
+    environment.filters["tie_numbers"] = tie_numbers
+    environment.filters["tie_last_words"] = tie_last_words
     return environment
+
+
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_WORD_BEFORE_NUMBER = re.compile(r"([^\W\d_]\.?) (?=\d)")
+
+
+def tie_numbers(fragment: Any) -> Markup:
+    """HTML with a no-break space between a word and the number after it ("Chapter 6", "Source 5A", "p. 17")."""
+    parts = _TAG_OR_TEXT.split(str(fragment))
+    return Markup("".join(part if part.startswith("<") else _WORD_BEFORE_NUMBER.sub("\\1\u00a0", part)
+                          for part in parts))
+
+
+
+SHORT_LAST_WORD = 10  # letters: a display heading's last word this short never stands alone on its line
+
+
+def tie_last_words(fragment: Any) -> Markup:
+    """HTML whose last two words are kept on one line when the last is short ("…Take to the / Streets" no more).
+
+    They are wrapped in ``<span class="tie">`` (``white-space: nowrap`` in the theme), which leaves the
+    text, its bookmarks and its copy-and-paste as they were.  Words split by markup are left alone.
+    """
+    parts = _TAG_OR_TEXT.split(str(fragment))
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if part.startswith("<"):
+            if part.startswith("</") or part.endswith("/>"):
+                continue
+            break  # the last text is inside an element that opens here: leave it
+        if not part.strip():
+            continue
+        match = re.search(r"(\S+) (\S+)(\s*)$", part)
+        if match and len(match.group(2)) <= SHORT_LAST_WORD and part[:match.start()].strip():
+            parts[index] = (part[:match.start()] + f'<span class="tie">{match.group(1)} {match.group(2)}</span>'
+                            + match.group(3))
+        break
+    return Markup("".join(parts))
 
 
 MAX_TEMPLATE_BYTES = 1024 * 1024

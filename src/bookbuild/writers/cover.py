@@ -7,7 +7,7 @@ theme's fonts so that it matches the printed booklet's cover page.
 from __future__ import annotations
 
 import io
-import textwrap
+from itertools import combinations
 from pathlib import Path
 
 from ..render.book import RenderedBook
@@ -27,6 +27,65 @@ def _font(family: str, style: str, size: int):
     return ImageFont.truetype(str(path), size=size)
 
 
+MARGIN = 160  # pixels kept clear on either side of the cover's text
+SHORT_WORD = 2  # a word this short (an article, "A") never ends a line
+MAX_LINES = 6
+
+
+def balanced_lines(text: str, width_of, max_width: float) -> list[str]:
+    """*text* broken into the fewest lines no wider than *max_width*, as even as can be.
+
+    A line never ends with a one- or two-letter word (so "Revolution: A / Study
+    Booklet" is not a choice); a break after a colon, a dash or a comma is
+    preferred, as the phrase ends there.  *width_of* measures a line.
+    """
+    words = text.split()
+    if not words:
+        return []
+    if len(words) > 24:  # too many ways to break: a blurb, not a title
+        return _filled(words, width_of, max_width)
+    fallback: list[str] | None = None
+    for count in range(1, min(MAX_LINES, len(words)) + 1):
+        best: tuple[float, bool, list[str]] | None = None
+        for breaks in combinations(range(1, len(words)), count - 1):
+            bounds = (0, *breaks, len(words))
+            lines = [" ".join(words[start:end]) for start, end in zip(bounds, bounds[1:])]
+            widths = [width_of(line) for line in lines]
+            if max(widths) > max_width:
+                continue
+            score = max(widths) - min(widths) if count > 1 else 0.0
+            short = any(len(line.split()[-1].strip("\"'“”‘’")) <= SHORT_WORD for line in lines[:-1])
+            score -= sum(0.25 * max_width for line in lines[:-1] if line[-1] in ":;,—–")
+            if best is None or (short, score) < (best[1], best[0]):
+                best = (score, short, lines)
+        if best is not None and not best[1]:
+            return best[2]
+        if best is not None and fallback is None:
+            fallback = best[2]  # the fewest lines, should no count avoid a short word at a line's end
+    if fallback is not None:
+        return fallback
+    return _filled(words, width_of, max_width)  # no balanced break fits
+
+
+def _filled(words: list[str], width_of, max_width: float) -> list[str]:
+    """The words filled into lines one by one."""
+    lines = [words[0]]
+    for word in words[1:]:
+        if width_of(f"{lines[-1]} {word}") <= max_width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _wrap(draw, text: str, font) -> list[str]:
+    def width_of(line: str) -> float:
+        left, _, right, _ = draw.textbbox((0, 0), line, font=font)
+        return right - left
+
+    return balanced_lines(text, width_of, WIDTH - 2 * MARGIN)
+
+
 def _draw_centered(draw, lines: list[str], font, top: int, spacing: float) -> int:
     for line in lines:
         left, upper, right, lower = draw.textbbox((0, 0), line, font=font)
@@ -43,7 +102,7 @@ def cover_png(book: RenderedBook, cache: Path | None = None) -> bytes:
 
     config = book.config
     fonts = [font_file(family, style) for family, style in _FACES]
-    key = content_key("cover", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
+    key = content_key("cover-balanced", config.title, config.subtitle, book.edition.label, "|".join(config.authors),
                       files_fingerprint([path for path in fonts if path is not None]))
     png = kept_or_made(cache / f"{key}.png", lambda: _draw_cover(book))
     assert png is not None  # drawing a cover always gives its bytes
@@ -62,15 +121,15 @@ def _draw_cover(book: RenderedBook) -> bytes:
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 90), fill=INK)
     title_font = _font("Andika", "Bold", 120)
-    top = _draw_centered(draw, textwrap.wrap(config.title, 20), title_font, 560, 1.35)
+    top = _draw_centered(draw, _wrap(draw, config.title, title_font), title_font, 560, 1.35)
     if config.subtitle:
-        top = _draw_centered(draw, textwrap.wrap(config.subtitle, 34), _font("Charis SIL", "Italic", 70),
-                             top + 80, 1.45)
+        subtitle_font = _font("Charis SIL", "Italic", 70)
+        top = _draw_centered(draw, _wrap(draw, config.subtitle, subtitle_font), subtitle_font, top + 80, 1.45)
     if book.edition.label:
         top = _draw_centered(draw, [book.edition.label.upper()], _font("Andika", "Bold", 60), top + 110, 1.4)
     if config.authors:
-        _draw_centered(draw, textwrap.wrap(", ".join(config.authors), 40), _font("Charis SIL", "Regular", 64),
-                       HEIGHT - 520, 1.4)
+        authors_font = _font("Charis SIL", "Regular", 64)
+        _draw_centered(draw, _wrap(draw, ", ".join(config.authors), authors_font), authors_font, HEIGHT - 520, 1.4)
     draw.rectangle((0, HEIGHT - 90, WIDTH, HEIGHT), fill=INK)
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)
