@@ -112,7 +112,7 @@ def test_every_problem_of_every_table_at_once_with_its_line(project):
             bleed = 3
             creep = "a lot"
             [outputs]
-            all = ["pdf", "web"]
+            all = ["pdf", "mobi"]
             [editions.teacher]
             font-size = "big"
             colour = "red"
@@ -126,8 +126,8 @@ def test_every_problem_of_every_table_at_once_with_its_line(project):
         "manuscript/book.toml:3:1: error: 'bleed' must be a length such as \"3mm\", not a number",
         "manuscript/book.toml:4:1: error: 'creep' must be a length such as \"3mm\", not 'a lot'\n"
         "  hint: write a number and a unit: mm, cm, in or pt",
-        "manuscript/book.toml:6:1: error: 'all' has an unknown value 'web'\n"
-        "  hint: use one of: pdf, epub, handouts, booklet",
+        "manuscript/book.toml:6:1: error: 'all' has an unknown value 'mobi'\n"
+        "  hint: use one of: pdf, print-shop, booklet, epub, web, handouts",
         "manuscript/book.toml:8:1: error: 'font-size' must be a number, not a string",
         "manuscript/book.toml:9:1: error: unknown key 'colour' in [editions.teacher]\n"
         "  hint: see the README for the keys of book.toml",
