@@ -279,3 +279,18 @@ def test_an_uncertain_year_keeps_the_comma_after_it(tmp_path):
     """)
     entry = cite_each(bibliography, "modern-language-association", ["u"]).bibliography[0].html
     assert plain(entry) == "Doe, Jane. “Uncertain.” *J*, vol. 3, 1850?, pp. 1–9."
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en-US", "Izsák, Lajos, and József Szabó"),
+    ("hu", "Izsák, Lajos és József Szabó"),  # (a Hungarian work's names are set family first by its langid)
+    ("de", "Izsák, Lajos und József Szabó"),
+])
+def test_only_english_puts_a_comma_before_the_last_names_conjunction(language, expected):
+    from bookbuild.bibliography.names import parse_names
+    from bookbuild.citations.locale import load_locale
+    from bookbuild.citations.names import format_names
+
+    names = parse_names("Izsák, Lajos and Szabó, József")
+    assert format_names(names, load_locale(language), order="first-family-first",
+                        delimiter_before_last="always") == expected

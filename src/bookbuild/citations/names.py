@@ -134,7 +134,10 @@ def format_names(
     word = ""
     if conjunction:
         word = locale.term("and", "symbol" if conjunction == "symbol" else "long")
-    comma = _use_delimiter(delimiter_before_last, len(texts), inverted_flags[-2])
+    # The comma before "and" is English usage (the serial comma, and the comma closing an inverted name);
+    # other languages join the last name with the word alone: "Izsák Lajos és Szabó József".
+    comma = _use_delimiter(delimiter_before_last, len(texts), inverted_flags[-2]) and \
+        (not word or language_of(locale.tag) == "en")
     head = delimiter.join(texts[:-1])
     if not word:
         return head + delimiter + texts[-1]
