@@ -38,7 +38,6 @@ import json
 import os
 import stat
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -305,6 +304,8 @@ def _stored_key() -> bytes | None:
 
 def _weasyprint_version() -> str:
     if "weasyprint" not in _memo:
+        from importlib import metadata  # imported when needed: a build with nothing to do never asks
+
         try:
             _memo["weasyprint"] = metadata.version("weasyprint")
         except metadata.PackageNotFoundError:
