@@ -39,6 +39,7 @@ from .render.handout import handout_document, render_handout
 from .render.html import EPUB, PRINT
 from .render.templates import load_labels, report_missing_hyphenation
 from .preflight import report_findings
+from .printless import has_printed_output
 from .writers import check_output_folder, remove_stale_temporaries, write_output
 from .writers.booklet import BOOKLET_PAPER, booklet_settings, impose_booklet, reading_order
 from .writers.epub import epub_bytes
@@ -366,8 +367,8 @@ def page_map_of(printed: PrintedBook, edition: Edition) -> PageMap:
     return join_page_map(printed.laid_out.page_map, source)
 
 
-def build_epub(sources: Sources, edition: Edition, page_map: PageMap, report: Report) -> Path:
-    """Write one edition's EPUB, with the page numbers of its printed booklet."""
+def build_epub(sources: Sources, edition: Edition, page_map: PageMap | None, report: Report) -> Path:
+    """Write one edition's EPUB, with the page numbers of its printed booklet (None: a book not printed)."""
     book = render(sources, edition, EPUB, report)
     report_unbacked_claim(book.config, report)
     documents = epub_documents(book, sources.project, page_map)
@@ -438,6 +439,11 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
                     settings.progress.stage(f"imposing {output_path(sources, edition, 'pdf', 'booklet').name}")
                     written.append(build_booklet(sources, edition, printed, report))
             elif target == "epub":
+                # -- printless hook: a book with no printed output (printless.py) makes its EPUB without pages
+                if printed is None and not want_pdf and not has_printed_output(sources.config):
+                    settings.progress.stage(f"making {output_path(sources, edition, 'epub').name}")
+                    written.append(build_epub(sources, edition, None, report))
+                    continue
                 # The EPUB carries the printed booklet's page numbers: lay it out, or reuse its layout.
                 printed = printed or print_book(sources, edition, report,
                                                 check_print and any(t in PRINT_TARGETS for t in targets),
