@@ -29,7 +29,9 @@ from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
-from .layout.pool import core_count, shared_pool
+from .layout.chunks import split_book
+from .layout.pool import shared_pool
+from .layout.sizing import workers_for, workers_to_start
 from .layout.worker import Styles
 from .pagemap import PageMap, join_page_map, print_edition_name
 from .progress import QUIET, Progress
@@ -258,16 +260,13 @@ def output_path(sources: Sources, edition: Edition, extension: str, kind: str = 
 class LayoutSettings:
     """How the printed book is laid out: in how many processes, and what the terminal shows meanwhile."""
 
-    jobs: int = 0  # worker processes (each under the same limits); 0: one per core
+    jobs: int = 0  # worker processes (each under the same limits); 0: as many as free cores and the book allow
     progress: Progress = QUIET
-
-    @property
-    def workers(self) -> int:
-        return self.jobs if self.jobs > 0 else core_count()
 
     def start_workers(self) -> None:
         """Start the layout workers now, so that they import WeasyPrint while this process reads and renders."""
-        shared_pool(self.workers).start()
+        # -- sizing hook: the free cores are measured before our workers run (layout/sizing.py)
+        shared_pool(workers_to_start(self.jobs)).start()
 
 
 def jobs_from_environment() -> int:
@@ -310,7 +309,9 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
         tagged=tagged, fingerprint=files_fingerprint(own_files),
         resources=tuple(sorted(book.resources.values())), label=name,
         created=book.build.date.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return lay_out_book(request, LayoutCache(project.cache_dir), shared_pool(settings.workers), settings.progress)
+    # -- sizing hook: as many workers as the free cores and the book's chunks allow (layout/sizing.py)
+    workers = workers_for(settings.jobs, len(split_book(html)))
+    return lay_out_book(request, LayoutCache(project.cache_dir), shared_pool(workers), settings.progress)
 
 
 def print_book(sources: Sources, edition: Edition, report: Report, check_print: bool, want_pdf: bool = True,

@@ -220,16 +220,26 @@ class WorkerPool:
         self._workers = []
 
 
-_shared: dict[int, WorkerPool] = {}
+    def resize(self, size: int) -> None:
+        """Serve with *size* workers from now on: idle workers beyond it stop, missing ones start on first use."""
+        self.size = max(1, size)
+        kept = [worker for index, worker in enumerate(self._workers) if index < self.size or worker.job is not None]
+        for worker in self._workers:
+            if worker not in kept and worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+        self._workers = kept
+
+
+_shared: list[WorkerPool] = []
 
 
 def shared_pool(size: int) -> WorkerPool:
-    """The process's pool of *size* workers, started on first use and closed when the process ends."""
-    pool = _shared.get(size)
-    if pool is None:
-        for other in _shared.values():
-            other.close()
-        _shared.clear()
-        pool = _shared[size] = WorkerPool(size)
-        atexit.register(pool.close)
-    return pool
+    """The process's pool, of *size* workers from now on (the workers it has are kept); started on first use and
+    closed when the process ends."""
+    if not _shared:
+        _shared.append(WorkerPool(size))
+        atexit.register(_shared[0].close)
+    else:
+        _shared[0].resize(size)
+    return _shared[0]
