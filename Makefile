@@ -113,7 +113,7 @@ test: setup $(ACE)
 # The benchmark: bookbuild against Pandoc (+ WeasyPrint) on synthetic books; see benchmarks/README.md.
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python benchmarks/run.py --chapters 20 60 --repeat 3
+	$(BIN)/python benchmarks/run.py --chapters 20 60 200 --corpus standard dense --load idle loaded --repeat 1
 
 # How close the citation styles come to Pandoc citeproc with the official CSL styles: the tables of
 # tools/citediff on biblatex's example bibliography (from Debian's texlive-bibtex-extra, fetched here,
