@@ -69,8 +69,8 @@ def make_parser() -> argparse.ArgumentParser:
                        help="warn about what would print badly: images under 300 dpi, text under 7 pt, "
                        "anything within 3 mm of the trim")
     build.add_argument("--jobs", metavar="N", type=_job_count,
-                       help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per "
-                       "core); 1 lays it out as one document in this process, without the layout cache")
+                       help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per free "
+                       "core, fewer for a short book); 1 lays it out as one document in this process, without the layout cache")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",

@@ -386,7 +386,7 @@ def build(project_dir: Path | str, targets: Sequence[str], edition_names: Sequen
     *print_shop* (or ``[print] print-shop``) adds the print-shop copy to every
     PDF; *check_print* preflights the PDF and the booklet as well (the
     print-shop copy is always preflighted).  *settings* say how many processes lay
-    out the printed book (default: ``BOOKBUILD_JOBS``, else one per core).
+    out the printed book (default: ``BOOKBUILD_JOBS``, else one per free core, fewer for a short book).
     """
     settings = settings or LayoutSettings(jobs=jobs_from_environment())
     if any(target in PRINT_TARGETS + (ALL_TARGETS,) for target in targets):

@@ -1,7 +1,7 @@
 """Turn layout jobs into results in worker processes, each held to a memory and a time limit.
 
 WeasyPrint lays out on one core, so the chunks of a book are laid out in
-worker processes, as many as the machine has cores (``--jobs`` or
+worker processes, as many as ``sizing.py`` finds free cores for (``--jobs`` or
 ``BOOKBUILD_JOBS`` choose another number).  The workers are started fresh
 ("spawn"), never forked from a process that may hold WeasyPrint's fonts and
 Pango's threads, and each one imports WeasyPrint once: they serve every
