@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import CORPORA, write_corpus  # noqa: E402
+from corpus import CORPORA, write_corpus
 
 BASELINE_CSS = """@page { size: 148mm 210mm; margin: 16mm 14mm 18mm 17mm; }
 html { font-family: "Charis SIL", serif; font-size: 10pt; line-height: 1.4; }
@@ -122,7 +122,7 @@ class Spinner:
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> Spinner:
+    def __enter__(self) -> Spinner:  # noqa: PYI034 - a class of its own, never subclassed
         self.process = subprocess.Popen([sys.executable, "-c", "while True:\n    pass\n"])
         time.sleep(1.0)  # running, and seen running
         return self
@@ -138,7 +138,7 @@ def rows_for(corpus: str, chapters: int, load: str, repeat: int, work: Path) -> 
     manuscript = write_corpus(chapters, root, corpus)
     screen = work / f"{corpus}{chapters}-screen"  # the same book, declared as not printed
     write_corpus(chapters, screen, corpus, outputs='all = ["epub"]')
-    out, cache = root / "build", root / "build" / ".cache"
+    out = root / "build"
     pandoc = shutil.which("pandoc") or str(Path(__import__("pypandoc").get_pandoc_path()))
     python = sys.executable
     files = " ".join(sorted(p.name for p in manuscript.glob("*.md")))

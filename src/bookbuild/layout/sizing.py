@@ -20,7 +20,6 @@ core kept busy by something else, the default is one worker, as ``--jobs 1``.
 from __future__ import annotations
 
 import math
-import os
 import time
 
 from .pool import core_count
