@@ -102,7 +102,7 @@ def fingerprint(project_dir: Path | str, out_dir: Path | str | None, command: di
     for name in ENVIRONMENT:
         add(name, os.environ.get(name, "\0unset"))
     if not os.environ.get("SOURCE_DATE_EPOCH"):
-        add("day", dt.date.today().isoformat())
+        add("day", build_day())
     try:
         _add_tree(add, project.root, skip={project.out_dir, project.root / "build"})
         _add_tree(add, PACKAGE_DIR, skip=set())
@@ -112,6 +112,11 @@ def fingerprint(project_dir: Path | str, out_dir: Path | str | None, command: di
     _add_fonts(add)
     name = RECORD_PREFIX + hashlib.sha256(f"{project.root}\0{command_text}".encode()).hexdigest()[:24] + ".json"
     return Fingerprint(digest.hexdigest(), project.cache_dir / name)
+
+
+def build_day() -> str:
+    """Today in UTC, the day a build without SOURCE_DATE_EPOCH stamps on the book (see pipeline.build_info)."""
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
 def up_to_date(print_: Fingerprint) -> UpToDate | None:
