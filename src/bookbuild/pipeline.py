@@ -29,7 +29,6 @@ from .errors import BookbuildError, Diagnostics, Problem, Report, SourceLocation
 from .manuscript import Manuscript, parse_manuscript
 from .cache import LayoutCache, files_fingerprint
 from .layout.book import BookLayout, LayoutRequest, lay_out_book
-from .layout.chunks import split_book
 from .layout.pool import shared_pool
 from .layout.sizing import workers_for, workers_to_start
 from .layout.worker import Styles
@@ -310,7 +309,7 @@ def lay_out_print(sources: Sources, book: RenderedBook, html: str, settings: Lay
         resources=tuple(sorted(book.resources.values())), label=name,
         created=book.build.date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     # -- sizing hook: as many workers as the free cores and the book's chunks allow (layout/sizing.py)
-    workers = workers_for(settings.jobs, len(split_book(html)))
+    workers = workers_for(settings.jobs, len(book.chapters) + 2)  # the chapters, the title pages, the contents
     return lay_out_book(request, LayoutCache(project.cache_dir), shared_pool(workers), settings.progress)
 
 
