@@ -232,7 +232,8 @@ def table(rows: list[Row]) -> str:
                           == (row.corpus, row.chapters, row.load, row.reference)), None)
         time_ratio = memory_ratio = ""
         if reference is not None:
-            time_ratio = f"{row.value.seconds / reference.value.seconds:.2f}× {_short(row.reference)}"
+            ratio = row.value.seconds / reference.value.seconds
+            time_ratio = f"{ratio:.{3 if ratio < 0.1 else 2}f}× {_short(row.reference)}"
             memory_ratio = f"{row.value.peak_mb / reference.value.peak_mb:.2f}×"
         pages = "" if row.pages is None else str(row.pages)
         lines.append(f"| {row.corpus} | {row.chapters} | {row.load} | {row.name} | {row.value.seconds:.2f} | "

@@ -55,8 +55,11 @@ def test_the_table_gives_ratios_against_the_named_row():
             run.Row("dense", 20, "idle", "bookbuild pdf, cold", run.Measurement(6.0, 300.0),
                     "Pandoc → HTML → WeasyPrint", 169),
             run.Row("dense", 60, "idle", "bookbuild pdf, cold", run.Measurement(18.0, 330.0),
-                    "Pandoc → HTML → WeasyPrint")]
+                    "Pandoc → HTML → WeasyPrint"),
+            run.Row("dense", 20, "idle", "bookbuild pdf, nothing changed", run.Measurement(0.12, 20.0),
+                    "bookbuild pdf, cold")]
     table = run.table(rows)
     assert "| dense | 20 | idle | bookbuild pdf, cold | 6.00 | 300 | 169 | 0.60× WeasyPrint path | 1.50× |" in table
     assert "| dense | 60 | idle | bookbuild pdf, cold | 18.00 | 330 |  |  |  |" in table  # no baseline measured
+    assert "| 0.12 | 20 |  | 0.020× cold pdf | 0.07× |" in table
     assert run.scaling(rows) == ["dense, idle: 60 chapters against 20: time 3.00×, peak memory 1.10×"]
