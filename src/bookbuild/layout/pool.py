@@ -219,7 +219,6 @@ class WorkerPool:
             worker.process.join()
         self._workers = []
 
-
     def resize(self, size: int) -> None:
         """Serve with *size* workers from now on: idle workers beyond it stop, missing ones start on first use."""
         self.size = max(1, size)
