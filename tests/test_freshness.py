@@ -130,6 +130,18 @@ def test_a_book_that_downloads_images_is_always_built(project):
     assert fingerprint(root, None, COMMAND) is None
 
 
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_an_odd_book_toml_is_never_read_and_means_a_build(project, kind, tmp_path):
+    root = project({"manuscript/01.md": "# T\n"})
+    config = root / "manuscript" / "book.toml"
+    if kind == "fifo":
+        os.mkfifo(config)  # opening it for reading would wait for a writer for ever
+    else:
+        (tmp_path / "elsewhere.toml").write_text('title = "T"\n')
+        config.symlink_to(tmp_path / "elsewhere.toml")
+    assert fingerprint(root, None, COMMAND) is None
+
+
 def test_a_forged_or_foreign_record_is_not_trusted(book, tmp_path):
     out = book / "build"
     out.mkdir()

@@ -157,12 +157,23 @@ def record_build(print_: Fingerprint, written: list[Path], warnings: list[str]) 
 
 def _downloads(config_path: Path) -> bool:
     """Whether the book may fetch images from the web (book.toml names remote-resources at all: read
-    conservatively, without parsing)."""
+    conservatively, without parsing).  A book.toml that is not a regular file (a FIFO, a device, a symlink) is
+    a doubt too: the build itself says what is wrong with it."""
     try:
-        with open(config_path, "rb") as file:
+        descriptor = os.open(config_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False  # no book.toml: the defaults download nothing
+    except OSError:
+        return True
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return True
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
             return b"remote-resources" in file.read(4 * 1024 * 1024)
     except OSError:
-        return False  # no book.toml: the defaults download nothing
+        return True
+    finally:
+        os.close(descriptor)
 
 
 def _add_tree(add, top: Path, skip: set[Path]) -> None:
