@@ -97,7 +97,7 @@ def test_the_environment_and_the_day_are_in_the_fingerprint(book, monkeypatch):
     assert inputs(book) != before
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     today = inputs(book)
-    assert freshness.build_day() == dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert freshness.build_day() == dt.datetime.now(dt.UTC).date().isoformat()
     monkeypatch.setattr(freshness, "build_day", lambda: "2099-01-02")
     assert inputs(book) != today
 

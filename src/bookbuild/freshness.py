@@ -116,7 +116,7 @@ def fingerprint(project_dir: Path | str, out_dir: Path | str | None, command: di
 
 def build_day() -> str:
     """Today in UTC, the day a build without SOURCE_DATE_EPOCH stamps on the book (see pipeline.build_info)."""
-    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def up_to_date(print_: Fingerprint) -> UpToDate | None:
