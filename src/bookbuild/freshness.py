@@ -192,12 +192,12 @@ def _add_tree(add, top: Path, skip: set[Path]) -> None:
                 raise _TooMany
             status = entry.stat(follow_symlinks=False)
             if stat.S_ISLNK(status.st_mode):
+                shown: tuple[object, ...] = (os.readlink(entry.path),)
                 try:
                     target = os.stat(entry.path)
-                    shown = (os.readlink(entry.path), target.st_mode, target.st_size, target.st_mtime_ns,
-                             target.st_ctime_ns, target.st_ino)
+                    shown += (target.st_mode, target.st_size, target.st_mtime_ns, target.st_ctime_ns, target.st_ino)
                 except OSError:
-                    shown = ("broken",)
+                    shown += ("broken",)
                 add("link", entry.name, *shown)
             elif stat.S_ISDIR(status.st_mode):
                 if entry.name in PRUNED or entry.path in skipped or os.path.exists(os.path.join(entry.path,
