@@ -69,8 +69,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="warn about what would print badly: images under 300 dpi, text under 7 pt, "
                        "anything within 3 mm of the trim")
     build.add_argument("--jobs", metavar="N", type=_job_count,
-                       help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per free "
-                       "core, fewer for a short book); 1 lays it out as one document in this process, without the layout cache")
+                       help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per "
+                       "free core, fewer for a short book); 1 lays it out as one document in this process, without "
+                       "the layout cache")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",
@@ -133,7 +134,7 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
     targets = (args.target,)
     args.project = _announced_root(args.project, "building", args.quiet)
     # -- freshness hook (in): nothing changed since the last run of this command: write nothing (freshness.py)
-    fresh = _unchanged_build(args, report)
+    fresh = _unchanged_build(args)
     if fresh is None:
         return 0
     from .pipeline import LayoutSettings, build, jobs_from_environment
@@ -158,7 +159,7 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
     return 0
 
 
-def _unchanged_build(args: argparse.Namespace, report: Report):
+def _unchanged_build(args: argparse.Namespace):
     """None when the last run of this build command had the same inputs and its outputs are intact (it is then
     reported as up to date, with its warnings); else the fingerprint to record after building (False: none)."""
     from .freshness import fingerprint, up_to_date
