@@ -142,7 +142,7 @@ reference: setup
 # The benchmark: bookbuild against Pandoc (+ WeasyPrint) on synthetic books; see benchmarks/README.md.
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python benchmarks/run.py --chapters 20 60 --repeat 3
+	$(BIN)/python benchmarks/run.py --chapters 20 60 200 --corpus standard dense --load idle loaded --repeat 1
 
 # The live preview's times: from saving a one-word edit to the preview showing it (HTML) and to the PDF laid
 # out again, on the sample and the 20-chapter synthetic book, against a cold PDF build (benchmarks/preview.py).

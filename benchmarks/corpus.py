@@ -6,7 +6,12 @@ locators, footnotes, lists, block quotes and a table in every chapter, and a
 so the same N always gives the same bytes.  About 1,700 words per chapter:
 20 chapters are about 34,000 words, some 190 A5 pages.
 
-    python benchmarks/corpus.py 20 /tmp/book20
+The note-dense book (``dense``) is a Chicago-notes history book: eighteen
+paragraphs a chapter, each citing a source with a page (a footnote in the
+default notes style) and carrying a footnote of its own, 360 cited notes in
+20 chapters, as dense as /work/shared/bench/make_corpus.py's book.
+
+    python benchmarks/corpus.py 20 /tmp/book20 [dense]
 """
 
 from __future__ import annotations
@@ -44,6 +49,31 @@ def paragraph(rng: random.Random, keys: list[str], note: list[int], chapter_numb
         sentences.append(f"\n\n[^{label}]: {sentence(rng, rng.randint(10, 20))} See @{rng.choice(keys)} "
                          f"[p. {rng.randint(1, 300)}].")
     return " ".join(sentences)
+
+
+def noted_paragraph(rng: random.Random, keys: list[str], note: list[int], chapter_number: int) -> str:
+    """A paragraph of the note-dense book: shorter, and closed by a cited source and a footnote of its own."""
+    text = " ".join(sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(3, 6)))
+    note[0] += 1
+    label = f"c{chapter_number}n{note[0]}"
+    return (f"{text[:-1]}, as the sources show [@{rng.choice(keys)}, {rng.randint(1, 300)}].[^{label}]\n\n"
+            f"[^{label}]: {sentence(rng, rng.randint(8, 18))}")
+
+
+def dense_chapter(number: int, keys: list[str]) -> str:
+    """A chapter of a history book in Chicago notes: three sections of six paragraphs, every one with a cited
+    source (a note in a notes style) and a footnote, then a quotation and a list; a table at the end."""
+    rng = random.Random(10_000 + number)
+    note = [0]
+    parts = [f"# Chapter {number}: {sentence(rng, 5)[:-1]} {{#chapter-{number}}}\n"]
+    for section in range(1, 4):
+        parts.append(f"## Section {number}.{section}\n")
+        parts.extend(noted_paragraph(rng, keys, note, number) + "\n" for _ in range(6))
+        parts.append("> " + sentence(rng, 14) + " " + sentence(rng, 12) + "\n")
+        parts.append("\n".join(f"- {sentence(rng, rng.randint(8, 14))}" for _ in range(3)) + "\n")
+    rows = "\n".join(f"| {1956 + i}-10-{23 + i} | {sentence(rng, 6)} |" for i in range(5))
+    parts.append(f"| Date | Event |\n|---|---|\n{rows}\n")
+    return "\n".join(parts)
 
 
 def chapter(number: int, keys: list[str]) -> str:
@@ -86,8 +116,17 @@ def bibliography(count: int = 60) -> tuple[str, list[str]]:
     return "\n".join(entries), keys
 
 
-def write_corpus(chapters: int, root: Path) -> Path:
-    """Write a project of *chapters* chapters under *root*; return the manuscript folder."""
+CORPORA = ("standard", "dense")
+
+
+def write_corpus(chapters: int, root: Path, kind: str = "standard", outputs: str = "") -> Path:
+    """Write a project of *chapters* chapters under *root*; return the manuscript folder.
+
+    *kind* "standard": some paragraphs cite, a third have a footnote; "dense": every paragraph cites a source
+    (a footnote in the default Chicago notes style) and has a footnote.  *outputs*: an ``[outputs]`` table
+    for book.toml (such as ``all = ["epub"]``), none by default.
+    """
+    write_chapter = dense_chapter if kind == "dense" else chapter
     manuscript = root / "manuscript"
     manuscript.mkdir(parents=True, exist_ok=True)
     bib, keys = bibliography()
@@ -96,14 +135,15 @@ def write_corpus(chapters: int, root: Path) -> Path:
     for number in range(1, chapters + 1):
         name = f"{number:02d}-chapter.md"
         names.append(name)
-        (manuscript / name).write_text(chapter(number, keys), encoding="utf-8")
+        (manuscript / name).write_text(write_chapter(number, keys), encoding="utf-8")
     chapter_list = ", ".join(f'"{name}"' for name in names)
     (manuscript / "book.toml").write_text(
         f'title = "Benchmark Book of {chapters} Chapters"\nauthors = ["bookbuild benchmarks"]\n'
         f'language = "en-US"\nchapters = [{chapter_list}]\nbibliography = "references.bib"\n'
-        'paper-size = "A5"\ndate = 2026-01-01\n', encoding="utf-8")
+        'paper-size = "A5"\ndate = 2026-01-01\n' + (f"\n[outputs]\n{outputs}\n" if outputs else ""),
+        encoding="utf-8")
     return manuscript
 
 
 if __name__ == "__main__":
-    write_corpus(int(sys.argv[1]), Path(sys.argv[2]))
+    write_corpus(int(sys.argv[1]), Path(sys.argv[2]), *sys.argv[3:4])

@@ -1,17 +1,25 @@
-"""Turn a synthetic book into a table of build times and memory: bookbuild against Pandoc.
+"""Turn synthetic books into a table of build times and memory: bookbuild against Pandoc's paths to PDF and EPUB.
 
-For each corpus size, every command runs as its own process tree; the table
-shows whole-process wall time, peak memory (the largest sum of the resident
-memory of the process and all its children, sampled every 20 ms) and the
-ratio of bookbuild to the baseline measured in the same run:
+For each corpus (``standard``: some citations and notes; ``dense``: a cited
+footnote in every paragraph), each size and each machine state (``idle``, and
+``loaded``: one core kept busy by a spinner process this script starts and
+stops), every command runs as its own process tree.  The table shows
+whole-process wall time, peak memory (the largest sum of the resident memory
+of the process and all its children, sampled every 20 ms), pages, and ratios
+measured in the same run:
 
-* baseline EPUB: Pandoc (from pypandoc-binary) with --citeproc to EPUB;
-* baseline PDF: Pandoc with --citeproc to standalone HTML, then WeasyPrint
-  to PDF with an A5 page and the theme's fonts, so the page count is close;
-* bookbuild PDF (cold: no cache), PDF after editing one chapter, EPUB with
-  the print layout of the preceding PDF build cached, and a cold EPUB.
+* Pandoc → HTML → WeasyPrint: Pandoc (pypandoc-binary) ``--citeproc`` to
+  standalone HTML, then WeasyPrint to an A5 PDF in the theme's font;
+* Pandoc → Typst: Pandoc's typst writer ``--citeproc``, compiled by the
+  ``typst`` Python package (what Quarto's typst format does);
+* Pandoc → EPUB;
+* bookbuild: ``build pdf`` cold (no cache, default workers), ``--jobs 1``
+  cold, a second ``build pdf`` with nothing changed, after one chapter is
+  edited, ``build epub`` with the print layout cached, ``build epub`` cold,
+  an EPUB of the same book declared as not printed (``[outputs] all =
+  ["epub"]``), and ``build all`` cold.
 
-    python benchmarks/run.py --chapters 20 60 --repeat 3
+    python benchmarks/run.py --chapters 20 60 200 --corpus standard dense --load idle loaded --repeat 1
 """
 
 from __future__ import annotations
@@ -29,18 +37,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_corpus  # noqa: E402
+from corpus import CORPORA, write_corpus
 
 BASELINE_CSS = """@page { size: 148mm 210mm; margin: 16mm 14mm 18mm 17mm; }
 html { font-family: "Charis SIL", serif; font-size: 10pt; line-height: 1.4; }
 body { margin: 0; text-align: justify; hyphens: auto; }
 """
+EPOCH = "1767225600"
 
 
 @dataclass(frozen=True)
 class Measurement:
     seconds: float
     peak_mb: float
+
+
+@dataclass(frozen=True)
+class Row:
+    corpus: str
+    chapters: int
+    load: str
+    name: str
+    value: Measurement
+    reference: str = ""  # the row this one is compared with
+    pages: int | None = None
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -62,11 +82,12 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(command: list[str] | str, cwd: Path) -> Measurement:
+def measure(command: list[str] | str, cwd: Path, env: dict[str, str] | None = None) -> Measurement:
     peak = 0
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, shell=isinstance(command, str), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+                               stderr=subprocess.PIPE,
+                               env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})})
     done = threading.Event()
 
     def sample() -> None:
@@ -86,7 +107,7 @@ def measure(command: list[str] | str, cwd: Path) -> Measurement:
     return Measurement(seconds, peak / 1024)
 
 
-def best_of(repeat: int, command, cwd: Path, before=None) -> Measurement:
+def median_of(repeat: int, command, cwd: Path, before=None) -> Measurement:
     runs = []
     for _ in range(repeat):
         if before:
@@ -95,24 +116,62 @@ def best_of(repeat: int, command, cwd: Path, before=None) -> Measurement:
     return Measurement(statistics.median(r.seconds for r in runs), statistics.median(r.peak_mb for r in runs))
 
 
-def run(chapters: int, repeat: int, work: Path) -> list[tuple[str, Measurement, Measurement | None]]:
-    root = work / f"book{chapters}"
-    manuscript = write_corpus(chapters, root)
-    out, cache = root / "build", root / "build" / ".cache"
+class Spinner:
+    """One core kept busy by a process of its own, started and stopped by this script (by its PID)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Spinner:  # noqa: PYI034 - a class of its own, never subclassed
+        self.process = subprocess.Popen([sys.executable, "-c", "while True:\n    pass\n"])
+        time.sleep(1.0)  # running, and seen running
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+
+def rows_for(corpus: str, chapters: int, load: str, repeat: int, work: Path) -> list[Row]:
+    root = work / f"{corpus}{chapters}"
+    manuscript = write_corpus(chapters, root, corpus)
+    screen = work / f"{corpus}{chapters}-screen"  # the same book, declared as not printed
+    write_corpus(chapters, screen, corpus, outputs='all = ["epub"]')
+    out = root / "build"
     pandoc = shutil.which("pandoc") or str(Path(__import__("pypandoc").get_pandoc_path()))
     python = sys.executable
-    bookbuild = [python, "-m", "bookbuild"]
     files = " ".join(sorted(p.name for p in manuscript.glob("*.md")))
     (root / "a5.css").write_text(BASELINE_CSS, encoding="utf-8")
     common = f"{pandoc} {files} --citeproc --bibliography references.bib --metadata title=Benchmark"
+    typst = (f"{common} -t typst -V papersize=a5 -V mainfont='Charis SIL' -s -o ../pandoc.typ && "
+             f"{python} -c \"import typst; typst.compile('../pandoc.typ', output='../pandoc-typst.pdf')\"")
 
-    def clear_cache() -> None:
-        shutil.rmtree(cache, ignore_errors=True)
+    def bookbuild(*args: str, project: Path = root) -> list[str]:
+        return [python, "-m", "bookbuild", "build", *args, "--project", str(project), "-q"]
 
-    baseline_epub = best_of(repeat, f"{common} -o ../pandoc.epub", manuscript)
-    baseline_pdf = best_of(repeat, f"{common} -s -o ../pandoc.html && {python} -m weasyprint "
-                                   f"../pandoc.html ../pandoc.pdf -s ../a5.css", manuscript)
-    pdf = best_of(repeat, bookbuild + ["build", "pdf", "--project", str(root)], root, clear_cache)
+    def clean() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    def clean_screen() -> None:
+        shutil.rmtree(screen / "build", ignore_errors=True)
+
+    def row(name: str, value: Measurement, reference: str = "", pages: int | None = None) -> Row:
+        return Row(corpus, chapters, load, name, value, reference, pages)
+
+    weasy = "Pandoc → HTML → WeasyPrint"
+    rows = [row(weasy, median_of(repeat, f"{common} -s -o ../pandoc.html && {python} -m weasyprint "
+                                 f"../pandoc.html ../pandoc.pdf -s ../a5.css", manuscript),
+                pages=_pages(root / "pandoc.pdf"))]
+    rows.append(row("Pandoc → Typst", median_of(repeat, typst, manuscript), weasy, _pages(root / "pandoc-typst.pdf")))
+    rows.append(row("Pandoc → EPUB", median_of(repeat, f"{common} -o ../pandoc.epub", manuscript)))
+    pdf_name = out / f"benchmark-book-of-{chapters}-chapters.pdf"
+    rows.append(row("bookbuild pdf, cold", median_of(repeat, bookbuild("pdf"), root, clean), weasy, _pages(pdf_name)))
+    rows.append(row("bookbuild pdf, cold, --jobs 1", median_of(repeat, bookbuild("pdf", "--jobs", "1"), root, clean),
+                    "bookbuild pdf, cold"))
+    measure(bookbuild("pdf"), root)  # the record of a default build
+    rows.append(row("bookbuild pdf, nothing changed", median_of(repeat, bookbuild("pdf"), root),
+                    "bookbuild pdf, cold"))
     edited = manuscript / "01-chapter.md"
     original = edited.read_text(encoding="utf-8")
     counter = [0]
@@ -121,32 +180,27 @@ def run(chapters: int, repeat: int, work: Path) -> list[tuple[str, Measurement, 
         counter[0] += 1
         edited.write_text(original + f"\nOne more sentence, edit number {counter[0]}.\n", encoding="utf-8")
 
-    measure(bookbuild + ["build", "pdf", "--project", str(root)], root)  # warm the cache
-    incremental = best_of(repeat, bookbuild + ["build", "pdf", "--project", str(root)], root, edit)
+    rows.append(row("bookbuild pdf, one chapter edited", median_of(repeat, bookbuild("pdf"), root, edit),
+                    "bookbuild pdf, cold"))
     edited.write_text(original, encoding="utf-8")
-    measure(bookbuild + ["build", "pdf", "--project", str(root)], root)
-    epub_warm = best_of(repeat, bookbuild + ["build", "epub", "--project", str(root)], root)
-    epub_cold = best_of(repeat, bookbuild + ["build", "epub", "--project", str(root)], root, clear_cache)
-    pages = _pages(out / f"benchmark-book-of-{chapters}-chapters.pdf")
-    baseline_pages = _pages(root / "pandoc.pdf")
-    print(f"\n{chapters} chapters: bookbuild PDF {pages} pages, baseline PDF {baseline_pages} pages")
-    return [
-        ("baseline PDF (Pandoc + WeasyPrint)", baseline_pdf, None),
-        ("bookbuild PDF, cold", pdf, baseline_pdf),
-        ("bookbuild PDF, one chapter edited", incremental, pdf),
-        ("baseline EPUB (Pandoc)", baseline_epub, None),
-        ("bookbuild EPUB, print layout cached", epub_warm, baseline_epub),
-        ("bookbuild EPUB, cold", epub_cold, baseline_epub),
-    ]
+    measure(bookbuild("pdf"), root)
+    rows.append(row("bookbuild epub, print layout cached", median_of(repeat, bookbuild("epub"), root),
+                    "Pandoc → EPUB"))
+    rows.append(row("bookbuild epub, cold", median_of(repeat, bookbuild("epub"), root, clean), "Pandoc → EPUB"))
+    rows.append(row("bookbuild epub, not printed", median_of(repeat, bookbuild("epub", project=screen), screen,
+                                                             clean_screen), "Pandoc → EPUB"))
+    rows.append(row("bookbuild all, cold", median_of(repeat, bookbuild("all", "--edition", "student"), root, clean),
+                    "bookbuild pdf, cold"))
+    return rows
 
 
-def _pages(path: Path) -> int:
+def _pages(path: Path) -> int | None:
     try:
         from pypdf import PdfReader
 
         return len(PdfReader(path).pages)
     except Exception:  # noqa: BLE001 - the table is still useful without it
-        return -1
+        return None
 
 
 def _cpu_model() -> str:
@@ -169,25 +223,73 @@ def _memory_gb() -> float:
     return 0.0
 
 
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table, each with its time and memory ratio to the row it is compared with."""
+    lines = ["| corpus | chapters | machine | path | wall s | peak MB | pages | time ratio | memory ratio |",
+             "|---|---:|---|---|---:|---:|---:|---|---|"]
+    for row in rows:
+        reference = next((other for other in rows if (other.corpus, other.chapters, other.load, other.name)
+                          == (row.corpus, row.chapters, row.load, row.reference)), None)
+        time_ratio = memory_ratio = ""
+        if reference is not None:
+            ratio = row.value.seconds / reference.value.seconds
+            time_ratio = f"{ratio:.{3 if ratio < 0.1 else 2}f}× {_short(row.reference)}"
+            memory_ratio = f"{row.value.peak_mb / reference.value.peak_mb:.2f}×"
+        pages = "" if row.pages is None else str(row.pages)
+        lines.append(f"| {row.corpus} | {row.chapters} | {row.load} | {row.name} | {row.value.seconds:.2f} | "
+                     f"{row.value.peak_mb:.0f} | {pages} | {time_ratio} | {memory_ratio} |")
+    return "\n".join(lines)
+
+
+def scaling(rows: list[Row]) -> list[str]:
+    """How a bookbuild cold PDF grows from the smallest book to each larger one (time and peak memory)."""
+    lines = []
+    for corpus in dict.fromkeys(row.corpus for row in rows):
+        for load in dict.fromkeys(row.load for row in rows):
+            cold = sorted((row.chapters, row.value) for row in rows if (row.corpus, row.load, row.name)
+                          == (corpus, load, "bookbuild pdf, cold"))
+            for chapters, value in cold[1:]:
+                smallest, base = cold[0]
+                lines.append(f"{corpus}, {load}: {chapters} chapters against {smallest}: time "
+                             f"{value.seconds / base.seconds:.2f}×, peak memory {value.peak_mb / base.peak_mb:.2f}×")
+    return lines
+
+
+def _short(name: str) -> str:
+    return {"Pandoc → HTML → WeasyPrint": "WeasyPrint path", "bookbuild pdf, cold": "cold pdf",
+            "Pandoc → EPUB": "Pandoc EPUB"}.get(name, name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--chapters", type=int, nargs="+", default=[20, 60])
+    parser.add_argument("--chapters", type=int, nargs="+", default=[20, 60, 200])
+    parser.add_argument("--corpus", nargs="+", choices=CORPORA, default=list(CORPORA))
+    parser.add_argument("--load", nargs="+", choices=("idle", "loaded"), default=["idle", "loaded"],
+                        help="idle: as the machine is; loaded: with one core kept busy by a spinner")
     parser.add_argument("--repeat", type=int, default=1, help="runs per command; the median is shown")
     parser.add_argument("--work", type=Path, help="where to write the corpora (default: a temporary folder)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bookbuild-bench-"))
     print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, {_memory_gb():.0f} GB; Python {sys.version.split()[0]}; "
-          f"corpora in {work}")
-    rows = []
+          f"load average at start {os.getloadavg()[0]:.2f}; corpora in {work}", flush=True)
+    rows: list[Row] = []
     for chapters in args.chapters:
-        for name, value, reference in run(chapters, args.repeat, work):
-            rows.append((chapters, name, value, reference))
-    print(f"\n{'chapters':>8}  {'command':<38} {'wall s':>7} {'peak MB':>8} {'time ratio':>10} {'mem ratio':>9}")
-    for chapters, name, value, reference in rows:
-        ratio = f"{value.seconds / reference.seconds:10.2f}" if reference else f"{'':>10}"
-        memory = f"{value.peak_mb / reference.peak_mb:9.2f}" if reference else f"{'':>9}"
-        print(f"{chapters:>8}  {name:<38} {value.seconds:7.2f} {value.peak_mb:8.0f} {ratio} {memory}")
-    print("\nratios: bookbuild / the baseline above it (an edited build is compared with a cold build)")
+        for corpus in args.corpus:
+            for load in args.load:
+                started = os.getloadavg()[0]
+                if load == "loaded":
+                    with Spinner():
+                        found = rows_for(corpus, chapters, load, args.repeat, work)
+                else:
+                    found = rows_for(corpus, chapters, load, args.repeat, work)
+                rows.extend(found)
+                print(f"\n{corpus}, {chapters} chapters, {load} (load average {started:.2f} before, "
+                      f"{os.getloadavg()[0]:.2f} after):\n{table(found)}", flush=True)
+    print("\nAll rows:\n" + table(rows))
+    for line in scaling(rows):
+        print(line)
+    print("\nratios: against the row named (a bookbuild PDF against the WeasyPrint path, an EPUB against Pandoc's, "
+          "a rebuild against a cold build); memory: sum of every process of the command")
     return 0
 
 

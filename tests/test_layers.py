@@ -23,7 +23,7 @@ STAGES = {
     # neutral: anyone may import them; they import only each other
     "__init__": NEUTRAL, "errors": NEUTRAL, "project": NEUTRAL, "logs": NEUTRAL, "progress": NEUTRAL,
     "cache": NEUTRAL, "remote": NEUTRAL, "images": NEUTRAL, "metadata": NEUTRAL, "layout_check": NEUTRAL,
-    "config": 1,
+    "config": 1, "printless": 1,
     "manuscript": 2, "markdown": 2, "accessibility": 2,
     "bibliography": 3,
     "editions": 4, "answer_key": 4, "handouts": 4, "known_classes": 4, "leaks": 4,
@@ -33,7 +33,7 @@ STAGES = {
     "writers": 8,
     "outputs": 9, "web": 9,
     "pipeline": 10,
-    "cli": 11, "serve": 11, "__main__": 12, "checks": 12,
+    "cli": 11, "serve": 11, "freshness": 11, "__main__": 12, "checks": 12,
 }
 STAGE_NAMES = {0: "neutral", 1: "config", 2: "manuscript", 3: "bibliography", 4: "editions", 5: "citations",
                6: "render", 7: "layout", 8: "writers", 9: "outputs", 10: "pipeline", 11: "cli", 12: "entry points"}

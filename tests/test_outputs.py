@@ -107,3 +107,9 @@ def test_book_toml_outputs_accept_every_output_of_the_registry():
 
     assert set(OUTPUT_CHOICES) == set(target_names()) - {"all"}
     assert set(OUTPUT_TARGETS) <= set(OUTPUT_CHOICES)
+
+
+def test_the_printed_outputs_are_those_that_lay_out_pages():
+    from bookbuild.printless import PRINTED_TARGETS
+
+    assert set(PRINTED_TARGETS) == {name for name, output in registry().items() if output.needs_pdf or output.lays_out}

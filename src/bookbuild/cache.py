@@ -39,7 +39,6 @@ import os
 import stat
 import subprocess
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -304,6 +303,8 @@ def _stored_key() -> bytes | None:
 
 def _weasyprint_version() -> str:
     if "weasyprint" not in _memo:
+        from importlib import metadata  # imported when needed: a build with nothing to do never asks
+
         try:
             _memo["weasyprint"] = metadata.version("weasyprint")
         except metadata.PackageNotFoundError:

@@ -67,7 +67,7 @@ def make_parser() -> argparse.ArgumentParser:
                        "anything within 3 mm of the trim")
     build.add_argument("--jobs", metavar="N", type=_job_count,
                        help="lay out the printed book in N worker processes (default: BOOKBUILD_JOBS, else one per "
-                       "core); every number, 1 included, gives the same bytes")
+                       "free core, fewer for a short book); every number, 1 included, gives the same bytes")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="read and check everything without writing outputs",
@@ -156,11 +156,15 @@ def _run_serve(args: argparse.Namespace, report: Report) -> int:
 
 
 def _run_build(args: argparse.Namespace, report: Report) -> int:
+    targets = (args.target,)
+    args.project = _announced_root(args.project, "building", args.quiet)
+    # -- freshness hook (in): nothing changed since the last run of this command: write nothing (freshness.py)
+    fresh = _unchanged_build(args)
+    if fresh is None:
+        return 0
     from .pipeline import LayoutSettings, build, jobs_from_environment
     from .progress import Progress
 
-    targets = (args.target,)
-    args.project = _announced_root(args.project, "building", args.quiet)
     progress = Progress.for_command(args.quiet)
     report.before_printing = progress.clear
     settings = LayoutSettings(jobs=args.jobs or jobs_from_environment(), progress=progress)
@@ -169,10 +173,38 @@ def _run_build(args: argparse.Namespace, report: Report) -> int:
                         check_print=args.preflight, settings=settings)
     finally:
         progress.clear()
+    # -- freshness hook (out): record this build's inputs and outputs for the next run
+    if fresh is not False:
+        from .freshness import record_build
+
+        record_build(fresh, written, [warning.format() for warning in report.warnings])
     if not args.quiet:
         for path in written:
             print(f"wrote {_shown(path)}")
     return 0
+
+
+def _unchanged_build(args: argparse.Namespace):
+    """None when the last run of this build command had the same inputs and its outputs are intact (it is then
+    reported as up to date, with its warnings); else the fingerprint to record after building (False: none)."""
+    from .freshness import fingerprint, up_to_date
+
+    command = {"target": args.target, "editions": args.edition, "print_shop": args.print_shop,
+               "preflight": args.preflight, "strict": args.strict, "jobs": args.jobs}
+    print_ = fingerprint(args.project, args.out, command)
+    if print_ is None:
+        return False
+    done = up_to_date(print_)
+    if done is None:
+        return print_
+    for warning in done.warnings:
+        print(warning, file=sys.stderr)
+    if not args.quiet:
+        print(f"nothing changed since the last build: {len(done.outputs)} "
+              f"output{'s' if len(done.outputs) != 1 else ''} up to date", file=sys.stderr)
+        for path in done.outputs:
+            print(f"up to date {_shown(path)}")
+    return None
 
 
 def _run_check(args: argparse.Namespace, report: Report) -> int:

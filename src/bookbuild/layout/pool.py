@@ -1,7 +1,7 @@
 """Turn layout jobs into results in worker processes, each held to a memory and a time limit.
 
 WeasyPrint lays out on one core, so the chunks of a book are laid out in
-worker processes, as many as the machine has cores (``--jobs`` or
+worker processes, as many as ``sizing.py`` finds free cores for (``--jobs`` or
 ``BOOKBUILD_JOBS`` choose another number).  The workers are started fresh
 ("spawn"), never forked from a process that may hold WeasyPrint's fonts and
 Pango's threads, and each one imports WeasyPrint once: they serve every
@@ -220,17 +220,45 @@ class WorkerPool:
             worker.process.join()
         self._workers = []
 
+    def resize(self, size: int) -> None:
+        """Serve with *size* workers from now on: idle workers beyond it stop, missing ones start on first use."""
+        self.size = max(1, size)
+        kept = [worker for index, worker in enumerate(self._workers) if index < self.size or worker.job is not None]
+        for worker in self._workers:
+            if worker not in kept and worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+        self._workers = kept
 
-_shared: dict[int, WorkerPool] = {}
+
+_shared: list[WorkerPool] = []
 
 
 def shared_pool(size: int) -> WorkerPool:
-    """The process's pool of *size* workers, started on first use and closed when the process ends."""
-    pool = _shared.get(size)
-    if pool is None:
-        for other in _shared.values():
-            other.close()
-        _shared.clear()
-        pool = _shared[size] = WorkerPool(size)
-        atexit.register(pool.close)
-    return pool
+    """The process's pool, of *size* workers from now on (the workers it has are kept); started on first use and
+    closed when the process ends."""
+    if not _shared:
+        _shared.append(WorkerPool(size))
+        atexit.register(_shared[0].close)
+    else:
+        _shared[0].resize(size)
+    return _shared[0]
+
+
+def current_shared_pool() -> WorkerPool | None:
+    """The process's shared pool, if one was made."""
+    return _shared[0] if _shared else None
+
+
+def install_shared_pool(pool: WorkerPool) -> None:
+    """Make *pool* the process's shared pool (the live preview's warm one), stopping the pool it replaces."""
+    for other in _shared:
+        if other is not pool:
+            other.terminate()
+    _shared[:] = [pool]
+
+
+def remove_shared_pool(pool: WorkerPool) -> None:
+    """Forget *pool* as the shared pool: the next build makes an ordinary one."""
+    if pool in _shared:
+        _shared.remove(pool)

@@ -26,7 +26,8 @@ from ..render.book import RenderedBook
 from ..stylesheets import THEME_DIR, stylesheet_paths
 from . import PDF_VARIANT
 from .book import BookLayout, LayoutRequest, lay_out_book
-from .pool import core_count, shared_pool
+from .pool import shared_pool
+from .sizing import free_cores, workers_for, workers_to_start
 from .worker import Styles
 
 
@@ -34,12 +35,13 @@ from .worker import Styles
 class LayoutSettings:
     """How the printed book is laid out: in how many processes, and what the terminal shows meanwhile."""
 
-    jobs: int = 0  # worker processes (each under the same limits); 0: one per core
+    jobs: int = 0  # worker processes (each under the same limits); 0: as many as free cores and the book allow
     progress: Progress = QUIET
 
     @property
     def workers(self) -> int:
-        return self.jobs if self.jobs > 0 else core_count()
+        """The workers to start before the book's size is known: the jobs asked for, else one (layout/sizing.py)."""
+        return workers_to_start(self.jobs)
 
     def start_workers(self) -> None:
         """Start the layout workers now, so that they import WeasyPrint while this process reads and renders."""
@@ -132,11 +134,19 @@ def print_request(book: RenderedBook, html: str, project: Project, label: str, *
         created=book.build.date.strftime("%Y-%m-%dT%H:%M:%SZ"), cache_dir=str(project.cache_dir))
 
 
-def lay_out(request: LayoutRequest, settings: LayoutSettings = LayoutSettings()) -> BookLayout:
+def book_chunks(book: RenderedBook) -> int:
+    """About how many chunks *book* is laid out in: its chapters, the title pages and the contents."""
+    return len(book.chapters) + 2
+
+
+def lay_out(request: LayoutRequest, settings: LayoutSettings = LayoutSettings(), chunks: int = 0) -> BookLayout:
     """Lay out one printed book: in chunks, in worker processes (one or more), through the cache.
 
     Even with ``--jobs 1`` the layout runs in a worker, under the same memory
     and time limits, and gives the same bytes as any other number of workers.
     """
-    return lay_out_book(request, LayoutCache(Path(request.cache_dir)), shared_pool(settings.workers),
+    # As many workers as the free cores and the book's *chunks* (about its chapters: see book_chunks) allow;
+    # the free cores when its size is not given (layout/sizing.py).
+    workers = workers_for(settings.jobs, chunks) if chunks else (settings.jobs or free_cores())
+    return lay_out_book(request, LayoutCache(Path(request.cache_dir)), shared_pool(workers),
                         settings.progress)

@@ -24,10 +24,11 @@ from ..crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
 from ..editions import Edition, edition_config, select_edition, split_material
 from ..errors import BookbuildError, Diagnostics, Report
 from ..layout.preflight import report_findings
-from ..layout.printed import LayoutSettings, PrintedBook, lay_out, print_request
+from ..layout.printed import LayoutSettings, PrintedBook, book_chunks, lay_out, print_request
 from ..leaks import HiddenMaterial, check_output, hidden_material
 from ..manuscript import Manuscript
 from ..pagemap import PageMap
+from ..printless import has_printed_output
 from ..project import Project
 from ..render.book import BuildInfo, RenderedBook, documents_of, print_document, render_book
 from ..render.html import PRINT, RenderProfile
@@ -222,7 +223,7 @@ class OutputContext:
             self.report.raise_if_strict()
             pdf_path = self.path("pdf")
             laid_out = lay_out(print_request(book, html, self.sources.project, pdf_path.name, want_pdf=want_pdf,
-                                             check=check), self.settings)
+                                             check=check), self.settings, book_chunks(book))
             self.settings.progress.clear()
             if check:
                 report_findings(laid_out.findings, self.sources.project.location(pdf_path), self.report)
@@ -233,6 +234,13 @@ class OutputContext:
         """Where each page of the edition's printed booklet begins, and its number (laid out if need be)."""
         assert self.edition is not None
         return self.printed().page_map(self.edition.label)
+
+    def printed_page_map(self) -> PageMap | None:
+        """The page map of the edition's printed book, or None for a book that is not printed (printless.py):
+        its EPUB and web edition are made without laying out pages, and carry no page numbers."""
+        if self._printed is None and not self.wants_pdf and not has_printed_output(self.config):
+            return None
+        return self.page_map()
 
     def companions(self, output: Output) -> list[Output]:
         """The outputs built with *output* in this build (the print-shop copy with the PDF), unless asked for

@@ -20,8 +20,9 @@ def build(context: OutputContext) -> list[Path]:
     from ..render.html import EPUB
     from ..writers.epub import epub_bytes
 
-    # The EPUB carries the printed booklet's page numbers: lay it out, or reuse its layout.
-    page_map = context.page_map()
+    # The EPUB carries the printed booklet's page numbers: lay it out, or reuse its layout (a book that is
+    # not printed has none).
+    page_map = context.printed_page_map()
     path = context.path("epub")
     context.settings.progress.stage(f"making {path.name}")
     book = context.render(EPUB)

@@ -17,7 +17,7 @@ def build(context: OutputContext) -> list[Path]:
 
     assert context.edition is not None, "the web edition is made per edition"
 
-    page_map = context.page_map()  # the printed book's page numbers: laid out, or its layout reused
+    page_map = context.printed_page_map()  # the printed book's page numbers: laid out, or its layout reused
     context.settings.progress.stage(f"making the web edition of {context.edition.name}")
     return build_web(context.sources, context.edition, page_map, context.report)
 

@@ -27,7 +27,15 @@ from urllib.parse import quote
 
 from ..editions import Edition, editions_named
 from ..errors import BookbuildError, Diagnostics, Problem, Report
-from ..layout.printed import LayoutSettings, PrintedBook, jobs_from_environment, lay_out, print_request, print_sheets
+from ..layout.printed import (
+    LayoutSettings,
+    PrintedBook,
+    book_chunks,
+    jobs_from_environment,
+    lay_out,
+    print_request,
+    print_sheets,
+)
 from ..manuscript import Chapter
 from ..outputs.context import Sources, check_editions, output_path, render
 from ..pipeline import gather_sources, raise_problems
@@ -197,7 +205,7 @@ class Preview:
             check_output_folder(job.sources.project)  # the layout cache goes into build/, as in a build
             label = output_path(job.sources, job.edition, "pdf").name
             laid_out = lay_out(print_request(job.book, job.html, job.sources.project, label, want_pdf=True,
-                                             check=False), self.settings)
+                                             check=False), self.settings, book_chunks(job.book))
             printed = PrintedBook(job.book, job.html, laid_out)
             page_map = printed.page_map(job.edition.label)
         except BookbuildError as error:

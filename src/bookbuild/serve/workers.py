@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import atexit
 
-from ..layout import pool as layout_pool
-from ..layout.pool import WorkerPool
+from ..layout.pool import WorkerPool, current_shared_pool, install_shared_pool, remove_shared_pool
 
 
 class WarmPool(WorkerPool):
@@ -32,13 +31,12 @@ class WarmPool(WorkerPool):
 
 def warm_pool(size: int) -> WarmPool:
     """The process's shared pool of *size* layout workers, made a warm one."""
-    current = layout_pool._shared.get(size)
+    current = current_shared_pool()
     if isinstance(current, WarmPool):
+        current.resize(size)
         return current
-    for other in layout_pool._shared.values():
-        other.terminate()
-    layout_pool._shared.clear()
-    pool = layout_pool._shared[size] = WarmPool(size)
+    pool = WarmPool(size)
+    install_shared_pool(pool)
     atexit.register(pool.terminate)
     return pool
 
@@ -46,6 +44,4 @@ def warm_pool(size: int) -> WarmPool:
 def release_pool(pool: WarmPool) -> None:
     """Stop the warm pool's workers and give the process back its ordinary shared pool."""
     pool.terminate()
-    for size, shared in list(layout_pool._shared.items()):
-        if shared is pool:
-            del layout_pool._shared[size]
+    remove_shared_pool(pool)

@@ -1,0 +1,80 @@
+"""Turn the cores that are free now and a book's size into how many layout workers to start.
+
+``--jobs N`` (or ``BOOKBUILD_JOBS``) is obeyed as given.  Otherwise (the
+default, 0) a build never starts more workers than
+
+* the cores this process may run on (``os.sched_getaffinity``) that nothing
+  else keeps busy: ``/proc/loadavg`` counts the processes running at this
+  instant; the fewest seen over a few samples (a passing process does not
+  count) is what keeps cores busy, and the 1-minute load average caps it from
+  above when the machine has been quiet;
+* one per ``CHUNKS_PER_WORKER`` chunks of the book: a short book is laid out
+  before a second worker would have imported WeasyPrint.
+
+A worker that has a core of its own makes the build faster; one that shares
+a core with another busy process only takes time from the others (the main
+process joining chunks, the worker it competes with).  So on a machine with one
+core kept busy by something else, the default is one worker, as ``--jobs 1``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from .pool import core_count
+
+CHUNKS_PER_WORKER = 4
+SAMPLES = 6
+SAMPLE_INTERVAL = 0.005  # seconds between two looks at /proc/loadavg
+LOADAVG = "/proc/loadavg"
+
+_measured: dict[str, int] = {}
+
+
+def busy_elsewhere() -> int:
+    """How many processes other than this one keep a core busy now (0 where that cannot be told)."""
+    running = []
+    load = 0.0
+    for sample in range(SAMPLES):
+        try:
+            with open(LOADAVG, encoding="ascii") as file:
+                fields = file.read().split()
+        except OSError:
+            return 0
+        if len(fields) < 4 or "/" not in fields[3]:
+            return 0
+        load = float(fields[0])
+        running.append(int(fields[3].split("/")[0]) - 1)  # this process is running: it reads the file
+        if sample + 1 < SAMPLES:
+            time.sleep(SAMPLE_INTERVAL)
+    return max(0, min(min(running), math.ceil(load)))
+
+
+def free_cores() -> int:
+    """The cores this process may use that nothing else keeps busy (at least one), measured once per process
+    run before bookbuild's own workers start (they would count themselves)."""
+    if "free" not in _measured:
+        _measured["free"] = max(1, core_count() - busy_elsewhere())
+    return _measured["free"]
+
+
+def forget_measurement() -> None:
+    """Measure again at the next build (a long-running process building several books)."""
+    _measured.clear()
+
+
+def workers_to_start(jobs: int) -> int:
+    """The workers to start before the book's size is known: *jobs* when given, else one."""
+    if jobs > 0:
+        return jobs
+    free_cores()  # measured now, before any worker of ours runs
+    return 1
+
+
+def workers_for(jobs: int, chunks: int) -> int:
+    """The workers to lay out a book of *chunks* chunks: *jobs* when given, else what the free cores and the
+    book's size allow."""
+    if jobs > 0:
+        return jobs
+    return max(1, min(free_cores(), math.ceil(chunks / CHUNKS_PER_WORKER)))

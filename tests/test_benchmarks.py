@@ -1,0 +1,65 @@
+"""The benchmark's corpora and its table (the timings themselves live in benchmarks/, never in tests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+
+from .conftest import SAMPLE
+
+
+def _module(name: str):
+    sys.path.insert(0, str(SAMPLE / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location(f"bookbuild_bench_{name}", SAMPLE / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(SAMPLE / "benchmarks"))
+
+
+def paragraphs(text: str) -> list[str]:
+    return [block for block in text.split("\n\n") if block and block[0].isalpha()]
+
+
+def test_the_dense_corpus_cites_a_source_and_a_note_in_every_paragraph(tmp_path):
+    corpus = _module("corpus")
+    manuscript = corpus.write_corpus(3, tmp_path / "dense", "dense")
+    for number in (1, 2, 3):
+        text = (manuscript / f"{number:02d}-chapter.md").read_text(encoding="utf-8")
+        found = paragraphs(text)
+        assert len(found) == 18
+        assert all(re.search(r"\[@author\d\d, \d+\]\.\[\^c\d+n\d+\]$", block) for block in found)
+    words = sum(len((manuscript / f"{n:02d}-chapter.md").read_text().split()) for n in (1, 2, 3))
+    assert 1_400 * 3 <= words <= 2_000 * 3  # about 1,700 a chapter, as the standard corpus
+    # Deterministic, and the standard corpus is as it was: fewer notes.
+    again = corpus.write_corpus(3, tmp_path / "again", "dense")
+    assert (again / "01-chapter.md").read_bytes() == (manuscript / "01-chapter.md").read_bytes()
+    standard = corpus.write_corpus(3, tmp_path / "standard")
+    text = (standard / "01-chapter.md").read_text(encoding="utf-8")
+    assert text.count("[^") < 2 * 18
+
+
+def test_the_corpus_can_be_declared_not_printed(tmp_path):
+    corpus = _module("corpus")
+    manuscript = corpus.write_corpus(1, tmp_path / "screen", "dense", outputs='all = ["epub"]')
+    assert '[outputs]\nall = ["epub"]' in (manuscript / "book.toml").read_text(encoding="utf-8")
+
+
+def test_the_table_gives_ratios_against_the_named_row():
+    run = _module("run")
+    rows = [run.Row("dense", 20, "idle", "Pandoc → HTML → WeasyPrint", run.Measurement(10.0, 200.0), pages=190),
+            run.Row("dense", 20, "idle", "bookbuild pdf, cold", run.Measurement(6.0, 300.0),
+                    "Pandoc → HTML → WeasyPrint", 169),
+            run.Row("dense", 60, "idle", "bookbuild pdf, cold", run.Measurement(18.0, 330.0),
+                    "Pandoc → HTML → WeasyPrint"),
+            run.Row("dense", 20, "idle", "bookbuild pdf, nothing changed", run.Measurement(0.12, 20.0),
+                    "bookbuild pdf, cold")]
+    table = run.table(rows)
+    assert "| dense | 20 | idle | bookbuild pdf, cold | 6.00 | 300 | 169 | 0.60× WeasyPrint path | 1.50× |" in table
+    assert "| dense | 60 | idle | bookbuild pdf, cold | 18.00 | 330 |  |  |  |" in table  # no baseline measured
+    assert "| 0.12 | 20 |  | 0.020× cold pdf | 0.07× |" in table
+    assert run.scaling(rows) == ["dense, idle: 60 chapters against 20: time 3.00×, peak memory 1.10×"]

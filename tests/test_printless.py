@@ -1,0 +1,75 @@
+"""A book with no printed output makes its EPUB without laying out pages; a printed book's EPUB shares its layout.
+And the build date does not force the pages to be laid out again."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from bookbuild.errors import Report
+from bookbuild.layout import pool as pool_module
+from bookbuild.pipeline import LayoutSettings, build
+
+BOOK = {
+    "manuscript/01.md": "# One\n\nA first chapter.[^n]\n\n[^n]: A note.\n",
+    "manuscript/02.md": "# Two\n\nA second chapter.\n",
+}
+TOML = 'title = "Screen"\nlanguage = "en"\nchapters = ["01.md", "02.md"]\n'
+
+
+@pytest.fixture(autouse=True)
+def fixed_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+
+
+def nav_of(epub) -> str:
+    with zipfile.ZipFile(epub) as archive:
+        name = next(name for name in archive.namelist() if name.endswith("nav.xhtml"))
+        return archive.read(name).decode("utf-8")
+
+
+def sends(monkeypatch) -> list:
+    sent: list = []
+    original = pool_module.WorkerPool.send
+
+    def recording(self, *args, **kwargs):
+        sent.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pool_module.WorkerPool, "send", recording)
+    return sent
+
+
+def test_a_book_with_no_printed_output_lays_out_no_pages_for_its_epub(project, monkeypatch):
+    root = project({**BOOK, "manuscript/book.toml": TOML + '\n[outputs]\nall = ["epub", "handouts"]\n'})
+    sent = sends(monkeypatch)
+    [epub] = build(root, ("epub",), None, None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert sent == []
+    nav = nav_of(epub)
+    assert 'epub:type="toc"' in nav and "page-list" not in nav
+    assert not (root / "build" / ".cache" / "layout").exists()
+
+
+def test_a_printed_book_s_epub_has_the_page_list_of_its_print_layout(project, monkeypatch):
+    root = project({**BOOK, "manuscript/book.toml": TOML + '\n[outputs]\nall = ["pdf", "epub"]\n'})
+    sent = sends(monkeypatch)
+    written = build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert sorted(path.suffix for path in written) == [".epub", ".pdf"]
+    laid_out = len(sent)
+    assert laid_out > 0
+    assert "page-list" in nav_of(next(path for path in written if path.suffix == ".epub"))
+    # The EPUB alone afterwards: the layout is the cached one, nothing is laid out.
+    [epub] = build(root, ("epub",), None, None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert len(sent) == laid_out
+    assert "page-list" in nav_of(epub)
+
+
+def test_another_build_time_on_the_same_day_lays_out_nothing_again(project, monkeypatch):
+    root = project({**BOOK, "manuscript/book.toml": TOML})
+    [first] = build(root, ("pdf",), None, None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    sent = sends(monkeypatch)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1780000000 + 3 * 3600))  # three hours later, the same day
+    [again] = build(root, ("pdf",), None, None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert sent == []
+    assert again == first
