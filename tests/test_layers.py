@@ -22,7 +22,7 @@ NEUTRAL = 0
 STAGES = {
     # neutral: anyone may import them; they import only each other
     "__init__": NEUTRAL, "errors": NEUTRAL, "project": NEUTRAL, "logs": NEUTRAL, "progress": NEUTRAL,
-    "cache": NEUTRAL, "remote": NEUTRAL, "images": NEUTRAL, "metadata": NEUTRAL, "layout_check": NEUTRAL,
+    "cache": NEUTRAL, "remote": NEUTRAL, "labels": NEUTRAL, "stylesheets": NEUTRAL, "template_cache": NEUTRAL, "images": NEUTRAL, "metadata": NEUTRAL, "layout_check": NEUTRAL,
     "config": 1, "printless": 1,
     "manuscript": 2, "markdown": 2, "accessibility": 2,
     "bibliography": 3,
@@ -40,11 +40,6 @@ STAGE_NAMES = {0: "neutral", 1: "config", 2: "manuscript", 3: "bibliography", 4:
 
 # Backward imports that exist today, each of a shared helper: (importing module, imported module).
 KNOWN_BACKWARD = {
-    ("bookbuild.answer_key", "bookbuild.render.templates"),  # fill_label
-    ("bookbuild.crossrefs", "bookbuild.render.templates"),  # fill_label
-    ("bookbuild.editions", "bookbuild.render.templates"),  # THEME_DIR, load_labels
-    ("bookbuild.known_classes", "bookbuild.render.templates"),  # load_labels
-    ("bookbuild.citations.styles", "bookbuild.render.templates"),  # template_cache
     ("bookbuild.markdown", "bookbuild.citations.locale"),  # quotation_marks of the book's language
 }
 
