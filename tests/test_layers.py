@@ -22,7 +22,8 @@ NEUTRAL = 0
 STAGES = {
     # neutral: anyone may import them; they import only each other
     "__init__": NEUTRAL, "errors": NEUTRAL, "project": NEUTRAL, "logs": NEUTRAL, "progress": NEUTRAL,
-    "cache": NEUTRAL, "remote": NEUTRAL, "labels": NEUTRAL, "stylesheets": NEUTRAL, "template_cache": NEUTRAL, "images": NEUTRAL, "metadata": NEUTRAL, "layout_check": NEUTRAL,
+    "cache": NEUTRAL, "remote": NEUTRAL, "labels": NEUTRAL, "stylesheets": NEUTRAL, "template_cache": NEUTRAL,
+    "images": NEUTRAL, "metadata": NEUTRAL, "layout_check": NEUTRAL,
     "config": 1, "printless": 1,
     "manuscript": 2, "markdown": 2, "accessibility": 2,
     "bibliography": 3,
