@@ -30,10 +30,10 @@ def test_the_worker_memory_limit_holds_for_any_number_of_jobs(book, jobs):
     """A limit too small to lay anything out stops the build with the same message, one worker or two."""
     base, project = book
     result = run_bookbuild(project, "build", "pdf", "--jobs", jobs, "--out", str(base / f"small-{jobs}"),
-                           home=base / "home", env={"BOOKBUILD_WORKER_MEMORY_MB": "150"})
+                           home=base / "home", env={"BOOKBUILD_WORKER_MEMORY_MB": "100"})
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr
-    assert "the layout process" in result.stderr or "more than 150 MB" in result.stderr
+    assert "the layout process" in result.stderr or "more than 100 MB" in result.stderr
 
 
 def test_handouts_are_laid_out_under_the_limits(book):
