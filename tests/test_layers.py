@@ -24,7 +24,7 @@ STAGES = {
     "__init__": NEUTRAL, "errors": NEUTRAL, "project": NEUTRAL, "logs": NEUTRAL, "progress": NEUTRAL,
     "cache": NEUTRAL, "remote": NEUTRAL, "labels": NEUTRAL, "stylesheets": NEUTRAL, "template_cache": NEUTRAL,
     "images": NEUTRAL, "metadata": NEUTRAL, "layout_check": NEUTRAL,
-    "config": 1, "printless": 1,
+    "config": 1,
     "manuscript": 2, "markdown": 2, "accessibility": 2,
     "bibliography": 3,
     "editions": 4, "answer_key": 4, "handouts": 4, "known_classes": 4, "leaks": 4,

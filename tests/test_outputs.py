@@ -109,7 +109,11 @@ def test_book_toml_outputs_accept_every_output_of_the_registry():
     assert set(OUTPUT_TARGETS) <= set(OUTPUT_CHOICES)
 
 
-def test_the_printed_outputs_are_those_that_lay_out_pages():
-    from bookbuild.printless import PRINTED_TARGETS
+@pytest.mark.parametrize(("listed", "printed"), [(("epub",), False), (("epub", "handouts", "web"), False),
+                                                  (("pdf",), True), (("print-shop",), True), (("booklet",), True)])
+def test_a_book_is_printed_when_build_all_makes_an_output_that_lays_out_pages(listed, printed):
+    from types import SimpleNamespace
 
-    assert set(PRINTED_TARGETS) == {name for name, output in registry().items() if output.needs_pdf or output.lays_out}
+    from bookbuild.outputs.context import has_printed_output
+
+    assert has_printed_output(SimpleNamespace(outputs=SimpleNamespace(all=listed))) is printed

@@ -28,7 +28,6 @@ from ..layout.printed import LayoutSettings, PrintedBook, book_chunks, lay_out, 
 from ..leaks import HiddenMaterial, check_output, hidden_material
 from ..manuscript import Manuscript
 from ..pagemap import PageMap
-from ..printless import has_printed_output
 from ..project import Project
 from ..render.book import BuildInfo, RenderedBook, documents_of, print_document, render_book
 from ..render.html import PRINT, RenderProfile
@@ -236,7 +235,7 @@ class OutputContext:
         return self.printed().page_map(self.edition.label)
 
     def printed_page_map(self) -> PageMap | None:
-        """The page map of the edition's printed book, or None for a book that is not printed (printless.py):
+        """The page map of the edition's printed book, or None for a book that is not printed (has_printed_output):
         its EPUB and web edition are made without laying out pages, and carry no page numbers."""
         if self._printed is None and not self.wants_pdf and not has_printed_output(self.config):
             return None
@@ -258,3 +257,12 @@ def all_outputs() -> list[Output]:
     from . import registry
 
     return list(registry().values())
+
+
+def has_printed_output(config: BookConfig) -> bool:
+    """Whether the book is printed: ``[outputs] all`` (what ``bookbuild build all`` makes) names an output that
+    lays out pages (pdf, print-shop, booklet).  A book that is not printed is made to be read on screen: its
+    EPUB and web edition are made without laying out print pages (no layout workers, no WeasyPrint) and carry
+    no page list, since no printed edition gives them page numbers."""
+    printed = {output.name for output in all_outputs() if output.needs_pdf or output.lays_out}
+    return any(name in printed for name in config.outputs.all)
