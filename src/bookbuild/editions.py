@@ -66,6 +66,24 @@ class Edition(EditionOptions):
         return self.hidden | frozenset(self.teacher_kinds)
 
     @property
+    def interleaves_teacher_pages(self) -> bool:
+        """Whether the edition shows teacher material on pages of its own, interleaved with the student
+        edition's unchanged pages (``teacher-pages = "interleaved"``), rather than in the flow."""
+        return TEACHER in self.audiences and self.teacher_pages == "interleaved"
+
+    @property
+    def adds_answer_key(self) -> bool:
+        """Whether the edition ends with an answer key: asked for, and the model answers are not already
+        printed once on interleaved teacher pages."""
+        return self.answer_key and not self.interleaves_teacher_pages
+
+    @property
+    def student_view(self) -> Edition:
+        """The edition as its student pages show it: the same settings and label, teacher material hidden."""
+        return replace(self, audiences=tuple(name for name in self.audiences if name != TEACHER),
+                       answer_key=False)
+
+    @property
     def is_default(self) -> bool:
         return self.name == DEFAULT_EDITION
 

@@ -155,6 +155,45 @@ def infer_labels(folios: list[str | None]) -> list[str]:
     return labels
 
 
+_INTERLEAVED = re.compile(r"^(\d+|[ivxlcdm]+|[IVXLCDM]+)([a-z])$")
+
+
+def interleaved_label(label: str, number: int) -> str:
+    """The label of the *number*-th (from 1) teacher page after the page labelled *label*: "15a", "15b"."""
+    return label + "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
+
+
+def interleaved_parts(label: str) -> tuple[str, int] | None:
+    """("15", 2) for "15b", the label of an interleaved teacher page; None for any other label."""
+    match = _INTERLEAVED.match(label)
+    if match is None or _ROMAN.match(label) or (label.isupper() and _ROMAN.match(label.lower())):
+        return None
+    return match.group(1), ord(match.group(2)) - ord("a") + 1
+
+
+def prefixed_label_ranges(labels: Sequence[str]) -> tuple[tuple[int, str, int, str], ...]:
+    """Page labels as a PDF writes them, with a prefix where a label has one: (first page, style, first number,
+    prefix); an interleaved teacher page "15b" is the prefix "15" and the letter "b" (style "a")."""
+    ranges: list[tuple[int, str, int, str]] = []
+    previous: tuple[str, str, int] | None = None  # (prefix, style, value)
+    for index, label in enumerate(labels):
+        teacher = interleaved_parts(label)
+        if teacher is not None:
+            prefix, value = teacher
+            style = "a"
+        else:
+            prefix = ""
+            if label.isdigit():
+                style, value = "D", int(label)
+            else:
+                value = roman_value(label)
+                style = "R" if label.isupper() else "r"
+        if previous is None or previous != (prefix, style, value - 1):
+            ranges.append((index, style, value, prefix))
+        previous = (prefix, style, value)
+    return tuple(ranges)
+
+
 def label_ranges(labels: Sequence[str]) -> tuple[tuple[int, str, int], ...]:
     """Page labels as a PDF writes them: (first page, style, first number) for each run of pages.
 
@@ -175,7 +214,10 @@ def label_ranges(labels: Sequence[str]) -> tuple[tuple[int, str, int], ...]:
 
 
 def _shifted(label: str, distance: int) -> str | None:
-    """The label *distance* pages after *label* (before, if negative), in its style; None below 1."""
+    """The label *distance* pages after *label* (before, if negative), in its style; None below 1 (and for a
+    label that is not a number, such as an interleaved teacher page's "15a")."""
+    if not label.isdigit() and not _ROMAN.match(label):
+        return None
     if label.isdigit():
         value = int(label) + distance
         return str(value) if value >= 1 else None

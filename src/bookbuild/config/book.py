@@ -90,7 +90,16 @@ class EditionOptions(Table):
                              default_doc="the book's `paper-size`")
     font_size: float = option(0.0, "Size of the body text in points, 6 to 36; headings, notes and callouts are "
                               "sized relative to it.", default_doc="the theme's, 10")
-    answer_key: bool = option(False, "Add the answer key at the end.", default_doc="`false`; `true` for `teacher`")
+    answer_key: bool = option(False, "Add the answer key at the end (with `teacher-pages = \"inline\"`: on "
+                              "interleaved teacher pages the model answers are printed once, after their "
+                              "questions' page, and no answer key is added).",
+                              default_doc="`false`; `true` for `teacher`")
+    teacher_pages: str = option("interleaved", "Where an edition that shows teacher material prints it: "
+                                "`interleaved` keeps the student edition's pages unchanged and puts the teacher "
+                                "material on pages inserted after the student page it belongs to, numbered after "
+                                "it (`15a`, `15b`); `inline` sets it in the flow of the text (the pages then differ "
+                                "from the student edition's). The EPUB always has it in the flow.",
+                                choices=("interleaved", "inline"))
     stylesheets: tuple[str, ...] = option((), "Stylesheets added after the theme's for this edition's PDF, each "
                                           "from `styles/css/` or the theme, such as `[\"large-print.css\"]` (the "
                                           "`large-print` edition's); a project may replace `large-print.css` with "

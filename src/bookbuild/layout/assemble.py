@@ -39,7 +39,7 @@ CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/Outpu
 @dataclass(frozen=True)
 class ChunkPdf:
     pdf: bytes
-    anchors: frozenset[str]  # the ids the chunk holds (it may name others, only pointing at them)
+    anchors: frozenset[str] | None  # the ids the chunk holds (it may name others, only pointing at them); None: all
 
 
 @dataclass(frozen=True)
@@ -53,19 +53,27 @@ class Bookmark:
 
 
 def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], identifier: bytes,
-                 tagged: bool = True, created: str = "", labels: Sequence[str] = ()) -> bytes:
+                 tagged: bool = True, created: str = "", labels: Sequence[str] = (),
+                 order: Sequence[tuple[int, int] | None] | None = None) -> bytes:
     """The book's PDF from its chunks' PDFs, in order, stamped *created* (``YYYY-MM-DDTHH:MM:SSZ``),
-    its pages labelled as they are numbered (*labels*, one per page)."""
+    its pages labelled as they are numbered (*labels*, one per page).
+
+    With *order*, the book's pages are those it lists, (chunk, page of that chunk) each, in its order,
+    ``None`` for a blank page of the size of the page before it (the interleaved teacher pages).
+    """
     import pikepdf
 
     sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
     book = pikepdf.new()
-    starts = []
+    if order is None:
+        order = [(index, page) for index, source in enumerate(sources) for page in range(len(source.pages))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # the destinations are joined below
-        for source in sources:
-            starts.append(len(book.pages))
-            book.pages.extend(source.pages)
+        for place in order:
+            if place is None:
+                book.pages.append(_blank_page(book, book.pages[-1] if len(book.pages) else sources[0].pages[0]))
+            else:
+                book.pages.append(sources[place[0]].pages[place[1]])
     _distinguish_font_subsets(book)
     first = sources[0]
     for key in CATALOG_KEYS:
@@ -78,7 +86,7 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
     if labels:
         set_page_labels(book, labels)
     if tagged:
-        _join_structure(book, sources, starts)
+        _join_structure(book, sources, list(order))
     _join_destinations(book, sources, chunks)
     _add_outline(book, bookmarks)
     book.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
@@ -89,6 +97,18 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
     for source in sources:
         source.close()
     return output.getvalue()
+
+
+def _blank_page(book, like):
+    """An empty page with the boxes (media, trim, bleed) of the page *like*."""
+    import pikepdf
+
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary(),
+                              Contents=book.make_stream(b""))
+    for key in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+        if key in like.obj:
+            page[key] = pikepdf.Array([float(value) for value in like.obj[key]])
+    return pikepdf.Page(book.make_indirect(page))
 
 
 def _distinguish_font_subsets(book) -> None:
@@ -151,12 +171,15 @@ def set_page_labels(pdf, labels: Sequence[str]) -> None:
     """Let PDF viewers show each page's printed number (iii, 12) rather than its place in the file."""
     import pikepdf
 
-    from ..pagemap import label_ranges
+    from ..pagemap import prefixed_label_ranges
 
     numbers = pikepdf.Array()
-    for page, style, start in label_ranges(labels):
+    for page, style, start, prefix in prefixed_label_ranges(list(labels)):
         numbers.append(page)
-        numbers.append(pikepdf.Dictionary(S=pikepdf.Name("/" + style), St=start))
+        label = pikepdf.Dictionary(S=pikepdf.Name("/" + style), St=start)
+        if prefix:
+            label.P = pikepdf.String(prefix)
+        numbers.append(label)
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=numbers)
 
 
@@ -188,8 +211,9 @@ def _copied(book, source, value):
     return value
 
 
-def _join_structure(book, sources, starts: list[int]) -> None:
-    """One StructTreeRoot, one Document element, and the parent tree numbered through the book."""
+def _join_structure(book, sources, order: list[tuple[int, int] | None]) -> None:
+    """One StructTreeRoot, one Document element, and the parent tree numbered through the book (*order*: where
+    each of the book's pages comes from, as in :func:`assemble_pdf`)."""
     import pikepdf
 
     root = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
@@ -199,11 +223,12 @@ def _join_structure(book, sources, starts: list[int]) -> None:
     root.K = pikepdf.Array([document])
     root.ParentTree = parent_tree
     role_map = pikepdf.Dictionary()
-    page_entries: list = []
+    entries_of: list[dict[int, object]] = []  # per source: its page's parent-tree entry, by its page number
     annotation_entries: list = []  # (struct element, annotation), in the order of the chunks
-    for source, start in zip(sources, starts):
+    for index, source in enumerate(sources):
+        entries: dict[int, object] = {}
+        entries_of.append(entries)
         if "/StructTreeRoot" not in source.Root:
-            page_entries.extend(pikepdf.Array() for _ in source.pages)
             continue
         tree = book.copy_foreign(source.Root.StructTreeRoot)
         old_documents = _kids(tree.get("/K"))
@@ -224,15 +249,19 @@ def _join_structure(book, sources, starts: list[int]) -> None:
                 if isinstance(element, pikepdf.Dictionary) and element.get("/P") is not None \
                         and element.P.objgen in old:
                     element.P = document  # a page margin's element: mapped, outside the tree
-            page_entries.append(entry)
+            entries[number] = entry
         local = {number: value for number, value in numbers.items() if number >= count}
         annotations = {}
-        for page in book.pages[start:start + count]:
+        for page, place in zip(book.pages, order):
+            if place is None or place[0] != index:
+                continue
             for annotation in page.obj.get("/Annots", pikepdf.Array()):
                 if "/StructParent" in annotation:
                     annotations[int(annotation.StructParent)] = annotation
         for number in sorted(local):
             annotation_entries.append((local[number], annotations.get(number)))
+    page_entries = [pikepdf.Array() if place is None else entries_of[place[0]].get(place[1], pikepdf.Array())
+                    for place in order]
     nums = parent_tree.Nums
     for index, (page, entry) in enumerate(zip(book.pages, page_entries)):
         page.obj.StructParents = index
@@ -281,7 +310,7 @@ def _join_destinations(book, sources, chunks: Sequence[ChunkPdf]) -> None:
         if dests is None:
             continue
         for name, destination in _name_tree(dests):
-            if name in chunk.anchors and name not in named:
+            if (chunk.anchors is None or name in chunk.anchors) and name not in named:
                 named[name] = _copied(book, source, destination)
     if not named:
         return

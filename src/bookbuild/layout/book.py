@@ -55,6 +55,8 @@ class BookLayout:
     findings: tuple  # preflight findings (when asked for), pages counted through the book
     last_page_alone: bool
     chunks: int = 1  # how many pieces it was laid out in
+    bookmarks: tuple[Bookmark, ...] = ()  # the outline's entries, pages counted through the book
+    anchors: frozenset[str] = frozenset()  # the ids the book holds (its PDF's named destinations)
 
 
 @dataclass(frozen=True)
@@ -464,7 +466,9 @@ class _Scheduler:
                                created=self.request.created,
                                labels=infer_labels([folio for part in parts for folio in part.folios]))
         return BookLayout(page_count=page, pdf=pdf, page_map=tuple(parts), findings=tuple(findings),
-                          last_page_alone=self.states[-1].made_pages.last_page_alone, chunks=len(self.states))
+                          last_page_alone=self.states[-1].made_pages.last_page_alone, chunks=len(self.states),
+                          bookmarks=tuple(bookmarks),
+                          anchors=frozenset().union(*(state.chunk.ids for state in self.states)))
 
 
 def _style_texts(styles: Styles) -> list[str]:

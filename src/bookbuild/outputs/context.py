@@ -24,10 +24,11 @@ from ..crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
 from ..editions import Edition, edition_config, select_edition, split_material
 from ..errors import BookbuildError, Diagnostics, Report
 from ..layout.preflight import report_findings
+from ..layout.book import BookLayout, LayoutRequest
 from ..layout.printed import LayoutSettings, PrintedBook, book_chunks, lay_out, print_request
 from ..leaks import HiddenMaterial, check_output, hidden_material
 from ..manuscript import Manuscript
-from ..pagemap import PageMap
+from ..pagemap import PageMap, join_page_map
 from ..project import Project
 from ..render.book import BuildInfo, RenderedBook, documents_of, print_document, render_book
 from ..render.html import PRINT, RenderProfile
@@ -92,11 +93,22 @@ def edition_manuscript(sources: Sources, edition: Edition, report: Report) -> tu
         return sources.editions_done[edition.name]
     manuscript = select_edition(sources.manuscript, edition, report)
     report_skipped_heading_levels(manuscript, report)
-    if edition.answer_key:
+    if edition.adds_answer_key:
         manuscript = add_answer_key(manuscript, sources.labels)
     citations = cite_edition(manuscript, sources)
     sources.editions_done[edition.name] = (manuscript, citations)
     return manuscript, citations
+
+
+def student_pages_manuscript(sources: Sources, edition: Edition,
+                             report: Report) -> tuple[Manuscript, CitationResult]:
+    """The manuscript of *edition*'s student pages (interleaved teacher pages): the edition without its teacher
+    material, so that its pages are the student edition's (worked out once per run)."""
+    key = f"{edition.name} (student pages)"
+    if key not in sources.editions_done:
+        manuscript = select_edition(sources.manuscript, edition.student_view, report)
+        sources.editions_done[key] = (manuscript, cite_edition(manuscript, sources))
+    return sources.editions_done[key]
 
 
 def check_editions(sources: Sources, editions: Sequence[Edition], profiles: Sequence[RenderProfile | str],
@@ -113,7 +125,7 @@ def check_editions(sources: Sources, editions: Sequence[Edition], profiles: Sequ
             found = Diagnostics()
             manuscript = select_edition(sources.manuscript, edition, report, found)
             report_skipped_heading_levels(manuscript, report)
-            if edition.answer_key:
+            if edition.adds_answer_key:
                 manuscript = add_answer_key(manuscript, sources.labels)
             citations = collect(found, cite_edition, manuscript, sources) if sources.citable else None
             problems.problems.extend(found.problems)
@@ -204,11 +216,39 @@ class OutputContext:
         return any(output.needs_pdf for output in self.outputs)
 
     def print_html(self) -> tuple[RenderedBook, str]:
-        """The edition rendered for print, and its whole HTML document (made once)."""
+        """The edition rendered for print, and its whole HTML document (made once): with interleaved teacher
+        pages, its student pages (the edition's label and settings, without the teacher material)."""
         if self._print_html is None:
-            book = self.render(PRINT)
+            assert self.edition is not None
+            if self.edition.interleaves_teacher_pages:
+                manuscript, citations = student_pages_manuscript(self.sources, self.edition, self.report)
+                book = render_book(manuscript, citations, self.config, self.edition, PRINT, self.sources.build,
+                                   labels=self.sources.labels)
+            else:
+                book = self.render(PRINT)
             self._print_html = (book, print_document(book, self.sources.project))
         return self._print_html
+
+    def lay_out(self, request: LayoutRequest, book: RenderedBook) -> BookLayout:
+        """Lay out *request* (the edition's print HTML, *book*); with interleaved teacher pages, the teacher
+        material is laid out on pages of its own, inserted after the student page each piece belongs to."""
+        assert self.edition is not None
+        laid_out = lay_out(request, self.settings, book_chunks(book))
+        if not self.edition.interleaves_teacher_pages:
+            return laid_out
+        from ..layout.teacher_pages import group_material, interleave, read_teacher_material, teacher_request
+
+        edition_book = self.render(PRINT)
+        edition_html = print_document(edition_book, self.sources.project)
+        pages = join_page_map(laid_out.page_map, "").pages
+        teacher_classes = self.edition.student_view.hidden_classes - self.edition.hidden_classes
+        material = read_teacher_material(edition_html, frozenset(teacher_classes),
+                                         frozenset(page.part for page in pages if page.part))
+        groups = group_material(material, pages)
+        if not groups:
+            return laid_out
+        teacher = lay_out(teacher_request(request, edition_html, groups, self.sources.labels), self.settings, 1)
+        return interleave(laid_out, teacher, groups, material, request)
 
     def printed(self) -> PrintedBook:
         """The edition's printed book, laid out (once per edition, for every output that needs it); with
@@ -221,8 +261,8 @@ class OutputContext:
             book, html = self.print_html()
             self.report.raise_if_strict()
             pdf_path = self.path("pdf")
-            laid_out = lay_out(print_request(book, html, self.sources.project, pdf_path.name, want_pdf=want_pdf,
-                                             check=check), self.settings, book_chunks(book))
+            laid_out = self.lay_out(print_request(book, html, self.sources.project, pdf_path.name,
+                                                  want_pdf=want_pdf, check=check), book)
             self.settings.progress.clear()
             if check:
                 report_findings(laid_out.findings, self.sources.project.location(pdf_path), self.report)

@@ -23,7 +23,7 @@ KIND = "print"
 def prepare(context: OutputContext) -> Callable[[], list[Path]]:
     """Lay out and preflight the copy; return what writes it."""
     from ..layout.preflight import report_findings
-    from ..layout.printed import PrintSetup, book_chunks, lay_out, print_request
+    from ..layout.printed import PrintSetup, print_request
     from ..writers.printshop import (
         PRINT_SHOP_VARIANT,
         PRINT_SHOP_WRITE_OPTIONS,
@@ -38,8 +38,8 @@ def prepare(context: OutputContext) -> Callable[[], list[Path]]:
     path = context.path("pdf", KIND)
     setup = PrintSetup(kind=KIND, extra_css=print_shop_css(project, settings), variant=PRINT_SHOP_VARIANT,
                        write_options=PRINT_SHOP_WRITE_OPTIONS, tagged=False)
-    laid_out = lay_out(print_request(book, html, project, path.name, want_pdf=True, check=True, setup=setup),
-                       context.settings, book_chunks(book))
+    laid_out = context.lay_out(print_request(book, html, project, path.name, want_pdf=True, check=True,
+                                             setup=setup), book)
     context.settings.progress.clear()
     report_findings(laid_out.findings, project.location(path), context.report)
     assert laid_out.pdf is not None, "laid out with want_pdf"
