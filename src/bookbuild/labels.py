@@ -187,3 +187,20 @@ def roman_numeral(number: int) -> str:
             out.append(letters)
             number -= value
     return "".join(out)
+
+
+_ROMAN_NUMERAL = re.compile(r"^(?=[ivxlcdm]+$)m*(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+_INTERLEAVED = re.compile(r"^(\d+|[ivxlcdm]+|[IVXLCDM]+)([a-z])$")
+
+
+def interleaved_label(label: str, number: int) -> str:
+    """The label of the *number*-th (from 1) teacher page after the page labelled *label*: "15a", "15b"."""
+    return label + "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
+
+
+def interleaved_parts(label: str) -> tuple[str, int] | None:
+    """("15", 2) for "15b", the label of an interleaved teacher page; None for any other label."""
+    match = _INTERLEAVED.match(label)
+    if match is None or _ROMAN_NUMERAL.match(label.lower()):
+        return None
+    return match.group(1), ord(match.group(2)) - ord("a") + 1

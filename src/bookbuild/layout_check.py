@@ -68,6 +68,13 @@ class Page:
     margin_lines: int = -1  # lines in the margins (running heads, folios); -1: not read
 
     @property
+    def interleaved(self) -> bool:
+        """An interleaved teacher page, numbered after its student page ("15a")."""
+        from .labels import interleaved_parts
+
+        return interleaved_parts(self.label) is not None
+
+    @property
     def bottom(self) -> float:
         return max((line.bottom for line in self.lines), default=0.0)
 
@@ -94,10 +101,12 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
     """The faults of laid-out *pages*; *outline_openers* are the pages the outline's top entries open."""
     if not pages:
         return []
-    body = _body_size(pages)
-    foot = max(page.bottom for page in pages)
-    step = _line_step(pages, body)
-    space = _usual_space(pages, body)
+    # The book's measures come from its own pages: interleaved teacher pages ("15a") are set in boxes.
+    measured = [page for page in pages if not page.interleaved] or list(pages)
+    body = _body_size(measured)
+    foot = max(page.bottom for page in measured)
+    step = _line_step(measured, body)
+    space = _usual_space(measured, body)
     openers = outline_openers or {page.number for page in pages if _opens_chapter(page, body)}
     faults: list[Fault] = []
     # The title and copyright pages before the first entry of the contents are designed, not running text.
@@ -108,9 +117,14 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
     designed = {page.number for page in pages
                 if page.number < first or not _is_running_text(page, body) or page.number in covers}
     for index, page in enumerate(pages):
-        following = pages[index + 1] if index + 1 < len(pages) else None
+        # Interleaved teacher pages ("15a") do not interrupt the student pages: a student page is followed by the
+        # next student page, and a teacher group's last page ends its group as a chapter's last page does.
+        later = pages[index + 1:]
+        if not page.interleaved:
+            later = [other for other in later if not other.interleaved]
+        following = later[0] if later else None
         ends_chapter = following is None or following.number in openers or not following.lines or \
-            following.number in covers
+            following.number in covers or (page.interleaved and not following.interleaved)
         faults += _hyphens_in_a_row(page)
         if following is not None and page.lines and page.lines[-1].text.endswith(HYPHEN):
             faults.append(Fault(page, "a word is hyphenated across the page turn", page.lines[-1].text))
@@ -282,14 +296,14 @@ def _loose_lines(page: Page, body: float, space: float) -> list[Fault]:
 def _unequal_spreads(pages: Sequence[Page], openers: set[int], step: float) -> list[Fault]:
     """Facing pages (an even page and the odd one after it) should end at the same line."""
     faults = []
-    for left, right in zip(pages, pages[1:]):
-        if left.number % 2 or not left.lines or not right.lines:
+    for index, (left, right) in enumerate(zip(pages, pages[1:])):
+        if left.number % 2 or not left.lines or not right.lines or left.interleaved or right.interleaved:
+            continue  # (teacher pages end where their notes end)
+        # The page after the right-hand one, skipping interleaved teacher pages (they do not interrupt the text).
+        after = next((page for page in pages[index + 2:] if not page.interleaved), None)
+        if right.number in openers or after is None or after.number in openers:
             continue
-        after_right = right.number + 1
-        if right.number in openers or after_right in openers or right.number == len(pages):
-            continue
-        if not pages[right.number].lines if right.number < len(pages) and pages[right.number].number == after_right \
-                else False:
+        if not after.lines:
             continue  # a blank page follows: the right-hand page ends its chapter
         if abs(left.bottom - right.bottom) > UNEQUAL_FACING_LINES * step:
             faults.append(Fault(left, f"facing pages end {abs(left.bottom - right.bottom) / step:.0f} lines apart "

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .labels import interleaved_label, interleaved_parts  # noqa: F401  (interleaved_label: for the layout stage)
+
 # Parts of the printed book that are not chapters, by the class of their section.
 FRONT_PARTS = ("titlepage", "cover", "copyright", "toc")  # checked in this order: a typographic cover is a title page
 CONTENTS = "toc"
@@ -153,22 +155,6 @@ def infer_labels(folios: list[str | None]) -> list[str]:
                 label = _shifted(str(folios[before]), index - before)
         labels.append(label or str(index + 1))
     return labels
-
-
-_INTERLEAVED = re.compile(r"^(\d+|[ivxlcdm]+|[IVXLCDM]+)([a-z])$")
-
-
-def interleaved_label(label: str, number: int) -> str:
-    """The label of the *number*-th (from 1) teacher page after the page labelled *label*: "15a", "15b"."""
-    return label + "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
-
-
-def interleaved_parts(label: str) -> tuple[str, int] | None:
-    """("15", 2) for "15b", the label of an interleaved teacher page; None for any other label."""
-    match = _INTERLEAVED.match(label)
-    if match is None or _ROMAN.match(label) or (label.isupper() and _ROMAN.match(label.lower())):
-        return None
-    return match.group(1), ord(match.group(2)) - ord("a") + 1
 
 
 def prefixed_label_ranges(labels: Sequence[str]) -> tuple[tuple[int, str, int, str], ...]:
