@@ -41,7 +41,6 @@ from .assemble import Bookmark, ChunkPdf, assemble_pdf
 from .book import BookLayout, LayoutRequest
 
 END = 10 ** 9  # an offset past the end of any block
-GROUP_BOOKMARK_LEVEL = 2  # under the chapter's bookmark (level 1)
 CONTEXT_WORDS = 8  # words of its sentence shown before an inline teacher span
 _INLINE_TAGS = frozenset({"span", "a", "em", "strong", "i", "b", "code", "small", "sub", "sup", "abbr", "cite",
                           "mark", "q", "s", "u", "img", "br", "bdi", "bdo", "dfn", "kbd", "samp", "time", "var"})
@@ -68,7 +67,7 @@ TEACHER_PAGES_CSS = """
   letter-spacing: 0.04em; color: #2b4c7e; border-bottom: 0.5pt solid #2b4c7e; padding-bottom: 1mm;
   margin: 0 0 4mm; text-indent: 0; }
 .teacher-group h1, .teacher-group h2, .teacher-group h3, .teacher-group h4, .teacher-group h5,
-.teacher-group h6 { bookmark-level: none; string-set: none; break-before: auto; }
+.teacher-group h6 { bookmark-level: 3; string-set: none; break-before: auto; }
 .teacher-group h1 { font-size: 1.3em; margin: 0.5em 0; }
 .teacher-group .teacher-inline { text-indent: 0; margin: 0.4em 0; }
 .teacher-group .teacher-context { color: #555; font-style: italic; }
@@ -313,11 +312,11 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
     starts: list[tuple[str | None, int, int]] = []
     folios: list[str | None] = []
     bookmarks: list[Bookmark] = []
-    teacher_marks = {mark.page: mark for mark in (teacher.bookmarks if teacher is not None else ())
-                     if mark.level == GROUP_BOOKMARK_LEVEL}
+    teacher_marks: dict[int, list[Bookmark]] = {}  # the groups' heads (level 2) and the teacher headings under them
+    for mark in teacher.bookmarks if teacher is not None else ():
+        teacher_marks.setdefault(mark.page, []).append(mark)
     numbers = dict(material.numbering)
     student_starts = [start for part in student.page_map for start in part.starts]
-    student_folios = [folio for part in student.page_map for folio in part.folios]
     for index, page in enumerate(student_map.pages):
         final_of_student.append(len(order))
         order.append((0, index))
@@ -327,7 +326,7 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
         if own and 0 < block <= len(own):
             block = own[block - 1]
         starts.append((part, block, offset))
-        folios.append(student_folios[index])
+        folios.append(page.label)  # as the student pages number it (their own folios infer the unprinted ones)
         if index not in after or teacher is None:
             continue
         number, group = after[index]
@@ -337,9 +336,7 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
             continue
         place = next(((block.part, block.first, 0) for block in group.blocks if block.first), (None, 0, 0))
         for count, teacher_page in enumerate(range(first, max(first, last) + 1), start=1):
-            if teacher_page in teacher_marks:
-                mark = teacher_marks[teacher_page]
-                bookmarks.append(replace(mark, page=len(order)))
+            bookmarks.extend(replace(mark, page=len(order)) for mark in teacher_marks.get(teacher_page, ()))
             order.append((1, teacher_page))
             label = interleaved_label(page.label, count)
             labels.append(label)
@@ -350,7 +347,7 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
             label = interleaved_label(page.label, max(first, last) - first + 2)
             labels.append(label)
             starts.append(place)
-            folios.append(None)
+            folios.append(label)
     marks = [replace(mark, page=final_of_student[mark.page]) for mark in student.bookmarks]
     bookmarks = sorted(marks + bookmarks, key=lambda mark: mark.page)  # stable: each page's marks keep their order
     first_seen = tuple((element_id, final_of_student[page]) for element_id, page in _student_first_pages(student))
