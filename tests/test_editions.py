@@ -205,12 +205,26 @@ def test_teacher_epub_names_its_edition_in_the_title(leak_build):
     assert "<dc:title>Leak Test</dc:title>" in student and "title-type\">edition" not in student
 
 
-def test_teacher_edition_ends_with_an_answer_key(leak_build):
+def test_teacher_edition_prints_its_model_answers_once_without_an_answer_key(leak_build):
+    # Interleaved teacher pages (the default) print the answers after their questions' page: no answer key.
     titles = outline_titles(leak_build["leak-test-teacher.pdf"])
-    assert "Answer key" in titles and "Chapter 1: The thaw" in titles
+    assert "Answer key" not in titles and any(title.startswith("Teacher notes · page") for title in titles)
+    assert pdf_text(leak_build["leak-test-teacher.pdf"]).count("BecauseoftheQUIMBYWALRUSanswer") == 1
     files = epub_files(leak_build["leak-test-teacher.epub"])
-    assert "Because of the QUIMBYWALRUS answer." in files["EPUB/answer-key.xhtml"]
+    assert "EPUB/answer-key.xhtml" not in files
     assert "Answer key" not in pdf_text(leak_build["leak-test.pdf"])
+
+
+def test_an_inline_teacher_edition_ends_with_an_answer_key(tmp_path):
+    files = dict(LEAK_PROJECT)
+    files["manuscript/book.toml"] = LEAK_PROJECT["manuscript/book.toml"] + \
+        '\n        [editions.teacher]\n        teacher-pages = "inline"\n'
+    root = write_project(tmp_path / "book", files)
+    written = {path.name: path for path in build(root, ("pdf", "epub"), ["teacher"], None, Report(stream=None))}
+    titles = outline_titles(written["leak-test-teacher.pdf"])
+    assert "Answer key" in titles and "Chapter 1: The thaw" in titles
+    files = epub_files(written["leak-test-teacher.epub"])
+    assert "Because of the QUIMBYWALRUS answer." in files["EPUB/answer-key.xhtml"]
 
 
 # ---------------------------------------------------------------------------

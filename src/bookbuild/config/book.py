@@ -90,9 +90,9 @@ class EditionOptions(Table):
                              default_doc="the book's `paper-size`")
     font_size: float = option(0.0, "Size of the body text in points, 6 to 36; headings, notes and callouts are "
                               "sized relative to it.", default_doc="the theme's, 10")
-    answer_key: bool = option(False, "Add the answer key at the end (with `teacher-pages = \"inline\"`: on "
-                              "interleaved teacher pages the model answers are printed once, after their "
-                              "questions' page, and no answer key is added).",
+    answer_key: bool = option(False, "Add the answer key at the end; only with `teacher-pages = \"inline\"`, "
+                              "since interleaved teacher pages print each model answer once, after its "
+                              "questions' page.",
                               default_doc="`false`; `true` for `teacher`")
     teacher_pages: str = option("interleaved", "Where an edition that shows teacher material prints it: "
                                 "`interleaved` keeps the student edition's pages unchanged and puts the teacher "
