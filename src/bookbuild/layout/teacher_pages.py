@@ -59,7 +59,8 @@ TEACHER_PAGES_CSS = """
   @top-right { content: string(teacherhead); }
   @bottom-right { content: string(teacherpage) counter(page, lower-alpha); } }
 @page :nth(1 of teacher-notes) { counter-reset: page 1; @top-left { content: none; } @top-right { content: none; } }
-.teacher-group { page: teacher-notes; }
+.teacher-group { page: teacher-notes; counter-reset: footnote; }
+.teacher-group p, .teacher-group li, .teacher-group dd { widows: 3; orphans: 3; }
 .teacher-group.start-left { break-before: left; }
 .teacher-group.start-right { break-before: right; }
 .teacher-group-head { string-set: teacherhead content(), teacherpage attr(data-page); bookmark-level: 2;
