@@ -169,3 +169,24 @@ def test_a_first_line_whose_glyphs_reach_above_the_band_is_still_text(tmp_path):
             "<p>The first line<br>the second line<br>the third line</p></body></html>")
     [only] = read_pages(_pdf(tmp_path, html))
     assert [line.text for line in only.lines] == ["The first line", "the second line", "the third line"]
+
+
+def test_interleaved_teacher_pages_neither_interrupt_the_student_pages_nor_leave_holes():
+    def labelled(number: int, label: str, lines: list[Line]) -> Page:
+        return Page(number, label, 400.0, 600.0, tuple(lines))
+
+    # Student page 2 ends its chapter short (page 3 opens the next one); teacher pages 2a, 2b sit between them:
+    # 2 is not a hole, nor is 2b (a group's last page ends its group); 2a and 2b are no spread to even out.
+    pages = [labelled(1, "1", column(1, 30)), labelled(2, "2", column(2, 12)), labelled(3, "2a", column(3, 30)),
+             labelled(4, "2b", column(4, 10)), labelled(5, "3", column(5, 30)), labelled(6, "4", column(6, 30))]
+    assert [fault.message() for fault in find_faults(pages, {1, 5})] == []
+    # Without the teacher pages' labels the same pages hold a hole (page 2) and an unequal spread.
+    plain = [dataclasses.replace(one, label=str(one.number)) for one in pages]
+    kinds = [(fault.page.number, fault.kind.split(" (")[0]) for fault in find_faults(plain, {1, 5})]
+    assert (2, "about 18 lines left empty at the foot of the text") in kinds
+    assert any(kind.startswith("facing pages") for _, kind in kinds)
+    # A teacher page's message names its label and its place in the file.
+    runt = [labelled(1, "1", column(1, 30)), labelled(2, "1a", column(2, 2)), labelled(3, "1b", []),
+            labelled(4, "2", column(4, 30))]
+    assert [fault.message() for fault in find_faults(runt, {1})] == [
+        "page 1a (PDF page 2): a runt page: the chapter ends with one or two lines here: “line 0 of page 2”"]
