@@ -232,3 +232,25 @@ def test_interleaved_labels_are_written_as_pdf_page_labels_with_a_prefix():
     assert interleaved_parts("15") is None and interleaved_parts("vi") is None and interleaved_parts("xi") is None
     assert prefixed_label_ranges(["i", "ii", "1", "2", "2a", "2b", "3"]) == (
         (0, "r", 1, ""), (2, "D", 1, ""), (4, "a", 1, "2"), (6, "D", 3, ""))
+
+
+def test_the_structure_tree_reads_the_teacher_pages_after_their_student_page(books):
+    with pikepdf.open(books["interleaf-teacher.pdf"]) as pdf:
+        numbers = {page.objgen: index for index, page in enumerate(pdf.pages)}
+
+        def first_page(element):
+            if not isinstance(element, pikepdf.Dictionary):
+                return None
+            if "/Pg" in element:
+                return numbers.get(element.Pg.objgen)
+            kids = element.get("/K")
+            for kid in (list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+                found = first_page(kid)
+                if found is not None:
+                    return found
+            return None
+
+        labels = [str(page.label) for page in pdf.pages]
+        starts = [page for page in map(first_page, pdf.Root.StructTreeRoot.K[0].K) if page is not None]
+    assert starts == sorted(starts)
+    assert any(interleaved_parts(labels[page]) for page in starts)  # the teacher pages are tagged too

@@ -65,6 +65,7 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
 
     sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
     book = pikepdf.new()
+    interleaved = order is not None
     if order is None:
         order = [(index, page) for index, source in enumerate(sources) for page in range(len(source.pages))]
     with warnings.catch_warnings():
@@ -87,6 +88,8 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
         set_page_labels(book, labels)
     if tagged:
         _join_structure(book, sources, list(order))
+        if interleaved:
+            _in_page_order(book)
     _join_destinations(book, sources, chunks)
     _add_outline(book, bookmarks)
     book.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
@@ -275,6 +278,35 @@ def _join_structure(book, sources, order: list[tuple[int, int] | None]) -> None:
     if len(role_map):
         root.RoleMap = role_map
     book.Root.StructTreeRoot = root
+
+
+def _in_page_order(book) -> None:
+    """The Document element's children in the order of the pages they start on (stable), so that the reading
+    order follows pages taken from several documents and interleaved (teacher pages after their student page)."""
+    import pikepdf
+
+    document = book.Root.StructTreeRoot.K[0]
+    numbers = {page.objgen: index for index, page in enumerate(book.pages)}
+
+    def first_page(element, depth: int = 0) -> int | None:
+        if not isinstance(element, pikepdf.Dictionary) or depth > 64:
+            return None
+        if "/Pg" in element and element.Pg.objgen in numbers:
+            return numbers[element.Pg.objgen]
+        for kid in _kids(element.get("/K")):
+            found = first_page(kid, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    kids = _kids(document.get("/K"))
+    keyed = []
+    page = 0
+    for position, kid in enumerate(kids):
+        found = first_page(kid)
+        page = page if found is None else found
+        keyed.append((page, position, kid))
+    document.K = pikepdf.Array([kid for _, _, kid in sorted(keyed, key=lambda item: item[:2])])
 
 
 def _kids(value) -> list:
