@@ -70,7 +70,8 @@ TEACHER_PAGES_CSS = """
 .teacher-group h1, .teacher-group h2, .teacher-group h3, .teacher-group h4, .teacher-group h5,
 .teacher-group h6 { bookmark-level: 3; string-set: none; break-before: auto; }
 .teacher-group h1 { font-size: 1.3em; margin: 0.5em 0; }
-.teacher-group .teacher-inline { text-indent: 0; margin: 0.4em 0; }
+.teacher-group .teacher-inline { text-indent: 0; margin: 0.4em 0; padding-left: 2mm;
+  border-left: 1.5pt solid #2b4c7e; }
 .teacher-group .teacher-context { color: #555; font-style: italic; }
 .teacher-group-end { height: 0; margin: 0; }
 """
@@ -333,8 +334,8 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
         number, group = after[index]
         first = first_page.get(f"teacher-group-{number}")
         last = first_page.get(f"teacher-group-{number}-end", first)
-        if first is None or last is None:
-            continue
+        if first is None or last is None:  # every group has a head: it is on a page, or the layout lost it
+            raise RuntimeError(f"the teacher pages after page {page.label} were not laid out")
         place = next(((block.part, block.first, 0) for block in group.blocks if block.first), (None, 0, 0))
         for count, teacher_page in enumerate(range(first, max(first, last) + 1), start=1):
             bookmarks.extend(replace(mark, page=len(order)) for mark in teacher_marks.get(teacher_page, ()))
