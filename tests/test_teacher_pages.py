@@ -118,7 +118,7 @@ def test_teacher_material_is_on_the_page_after_its_anchor(books):
     for number in (1, 2):
         for word, anchor in ((f"{ANSWER}{number}", f"Question two of chapter {number}?"),
                              (f"{NOTE}{number}", f"Question two of chapter {number}?"),
-                             (f"{SPAN}{number}", f"Student text with a hint")):
+                             (f"{SPAN}{number}", "Student text with a hint")):
             [where] = [index for index, text in enumerate(texts) if word in text]
             assert interleaved_parts(labels[where]) is not None, word
             student_page = interleaved_parts(labels[where])[0]

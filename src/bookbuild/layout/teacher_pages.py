@@ -298,13 +298,7 @@ def teacher_document(edition_html: str, groups: Sequence[TeacherGroup], labels: 
 def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence[TeacherGroup],
                material: TeacherMaterial, request: LayoutRequest) -> BookLayout:
     """The student pages with each group's teacher pages after its student page: the edition's BookLayout."""
-    first_page: dict[str, int] = {}
-    if teacher is not None:
-        offset = 0
-        for part in teacher.page_map:
-            for element_id, page in part.first_page:
-                first_page.setdefault(element_id, offset + page)
-            offset += len(part.starts)
+    first_page: dict[str, int] = dict(_first_pages(teacher)) if teacher is not None else {}
     student_map = join_page_map(student.page_map, "")
     after: dict[int, tuple[int, TeacherGroup]] = {group.page: (number, group)
                                                   for number, group in enumerate(groups, start=1)}
@@ -352,7 +346,7 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
             folios.append(label)
     marks = [replace(mark, page=final_of_student[mark.page]) for mark in student.bookmarks]
     bookmarks = sorted(marks + bookmarks, key=lambda mark: mark.page)  # stable: each page's marks keep their order
-    first_seen = tuple((element_id, final_of_student[page]) for element_id, page in _student_first_pages(student))
+    first_seen = tuple((element_id, final_of_student[at]) for element_id, at in _first_pages(student))
     references = tuple(sorted({name for part in student.page_map for name in part.references}))
     page_map = (PageMapPart(tuple(starts), tuple(folios), first_seen, references),)
     pdf = None
@@ -374,13 +368,14 @@ def interleave(student: BookLayout, teacher: BookLayout | None, groups: Sequence
                       anchors=student.anchors)
 
 
-def _student_first_pages(student: BookLayout) -> list[tuple[str, int]]:
+def _first_pages(laid_out: BookLayout) -> list[tuple[str, int]]:
+    """(id, the page it first appears on) for every id of a laid-out book, pages counted through the book."""
     found: dict[str, int] = {}
     offset = 0
-    for part in student.page_map:
-        for element_id, page in part.first_page:
-            found.setdefault(element_id, offset + page)
-        offset += len(part.starts)
+    for piece in laid_out.page_map:
+        for element_id, at in piece.first_page:
+            found.setdefault(element_id, offset + at)
+        offset += len(piece.starts)
     return list(found.items())
 
 
