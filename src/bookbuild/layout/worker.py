@@ -183,7 +183,7 @@ def _render(source, sheets: list, fonts, css: str, job: LayoutJob):
     options = dict(DEFAULT_OPTIONS, stylesheets=sheets + [CSS(string=css, font_config=fonts)],
                    pdf_variant=job.styles.variant)
     try:
-        with weasy.margin_boxes_left_out():
+        with weasy.margin_boxes_left_out(), weasy.footnotes_laid_out_once():
             document = weasy.render(source, fonts, options, prepare)
     except ResourceRefused as refused:
         raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
