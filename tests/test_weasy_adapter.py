@@ -7,6 +7,7 @@ versions these tests passed on.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from pathlib import Path
@@ -143,3 +144,54 @@ def test_weasyprint_is_the_version_pyproject_pins():
         return tuple(int(part) for part in text.split(".")[:2])
 
     assert version(low) <= version(weasyprint.__version__) < version(high)
+
+
+NOTES_CSS = """
+@page { @footnote { border-top: 0.5pt solid black; padding-top: 1mm; margin-top: 2mm; max-height: 50%; } }
+.note { float: footnote; footnote-policy: line; font-size: 7pt; hyphens: auto; }
+"""
+
+
+def notes_document() -> str:
+    words = "the crowd gathered at the statue while the radio building became the centre of a struggle "
+    paragraphs = "".join(f'<p>{words * 2} call <span class="note">Note {n}: {words * (1 + n % 3)}</span> '
+                         f'{words}</p>' for n in range(14))
+    return f'<html lang="en"><body>{paragraphs}</body></html>'
+
+
+def test_notes_laid_out_once_give_the_same_pages_and_lay_out_fewer_notes(monkeypatch):
+    import weasyprint.layout.block as block
+
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox
+
+    laid_out = block.block_level_layout
+    notes = []
+
+    def counting(context, box, *args, **kwargs):
+        if isinstance(args[2] if len(args) > 2 else kwargs.get("containing_block"), FootnoteAreaBox):
+            notes.append(box.element)
+        return laid_out(context, box, *args, **kwargs)
+
+    monkeypatch.setattr(block, "block_level_layout", counting)
+
+    def pdf(remember: bool) -> tuple[bytes, int]:
+        notes.clear()
+        layout = weasy.footnotes_laid_out_once() if remember else contextlib.nullcontext()
+        with layout:
+            document = lay_out(notes_document(), NOTES_CSS, on_context=weasy.keep_notes_with_their_lines)
+        return document.write_pdf(pdf_identifier=b"0" * 32), len(notes)
+
+    plain, plain_notes = pdf(False)
+    remembered, remembered_notes = pdf(True)
+    assert remembered == plain
+    assert len(PdfReader_pages(plain)) > 1
+    assert remembered_notes * 3 < plain_notes * 2  # each note once per place, not again for each note after it
+    assert block.block_level_layout is counting  # put back
+
+
+def PdfReader_pages(data: bytes) -> list:
+    import io
+
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data)).pages
