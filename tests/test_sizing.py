@@ -70,3 +70,14 @@ def test_the_shared_pool_is_resized_not_replaced(monkeypatch):
     first = shared_pool(1)
     assert shared_pool(3) is first and first.size == 3
     assert shared_pool(2) is first and first.size == 2
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 4, 8])
+@pytest.mark.parametrize("running", [1, 2, 3, 5, 9])
+def test_the_default_never_starts_more_workers_than_free_cores(machine, cores, running):
+    machine(cores, f"{running - 1}.00 1.00 1.00 {running}/300 1234\n")  # this process and running - 1 others
+    free = max(1, cores - (running - 1))
+    assert sizing.free_cores() == free
+    assert 1 <= sizing.workers_to_start(0) <= free
+    for chunks in (1, 4, 5, 23, 200):
+        assert 1 <= sizing.workers_for(0, chunks) <= free
