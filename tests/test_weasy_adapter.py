@@ -195,3 +195,26 @@ def PdfReader_pages(data: bytes) -> list:
     from pypdf import PdfReader
 
     return PdfReader(io.BytesIO(data)).pages
+
+
+def test_a_leader_is_joined_into_one_run_of_the_same_dots_and_width():
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    css = 'a::after { content: leader(". ") "12"; } li { list-style: none; }'
+    contexts = []
+    document = lay_out('<ul><li><a href="#x">Chapter one</a></li><li><a href="#x">Two</a></li></ul>', css,
+                       on_context=contexts.append)
+    page = weasy.page_box(document.pages[0])
+    leaders = [box for box in walk_boxes(page) if getattr(box, "is_leader", False)]
+    assert len(leaders) == 2 and all(len(box.children) > 3 for box in leaders)
+    before = [(min(part.position_x for part in box.children),
+               max(part.position_x + part.width for part in box.children),
+               "".join(part.text for part in box.children)) for box in leaders]
+    text_before = text_of(page)
+    assert weasy.join_leaders(contexts[0], page) == 2
+    for box, (left, right, dots) in zip(leaders, before):
+        [run] = box.children
+        assert isinstance(run, TextBox) and run.text == dots
+        assert run.position_x == left and abs(run.position_x + run.width - right) < 0.01
+    assert text_of(page) == text_before
+    assert document.write_pdf()  # the joined run is drawn

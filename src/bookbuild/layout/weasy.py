@@ -196,6 +196,50 @@ def _copied(value):
     return type(value)(value) if isinstance(value, (dict, list)) else value
 
 
+# -- leaders --------------------------------------------------------------------------------------------------
+
+
+def join_leaders(context: Any, page_box: Any) -> int:
+    """Set each leader of a laid-out page (``leader(". ")`` in the contents) as one run of text; return how many.
+
+    WeasyPrint fills a leader with one text box per repetition of its string
+    (``layout.leader.handle_leader``), side by side: forty boxes for one line
+    of the contents, each drawn as a text object of its own.  Replacing them
+    with one box holding the string repeated, from the first box's place,
+    draws the same glyphs at the same places (the width is checked) with a
+    fraction of the work.  A leader whose repetitions differ is left alone.
+    """
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.text.line_break import split_first_line
+
+    joined = 0
+    for box in _walk(page_box):
+        if not getattr(box, "is_leader", False) or len(box.children) < 2:
+            continue
+        parts = sorted(box.children, key=lambda part: part.position_x)
+        first = parts[0]
+        if not all(isinstance(part, TextBox) and part.text == first.text and part.position_y == first.position_y
+                   for part in parts):
+            continue
+        text = first.text * len(parts)
+        layout, _, resume, width, _, _ = split_first_line(text, first.style, context, None, 0, False)
+        expected = parts[-1].position_x + parts[-1].width - first.position_x
+        if resume is not None or abs(width - expected) > 0.01:
+            continue
+        merged = first.copy_with_text(text)
+        merged.pango_layout = layout
+        merged.width = width
+        box.children = (merged,)
+        joined += 1
+    return joined
+
+
+def _walk(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _walk(child)
+
+
 # -- targets (target-counter) ---------------------------------------------------------------------------------
 
 

@@ -275,6 +275,8 @@ def _write(view, held: _Held, job: FinishJob) -> bytes:
         own.update(page.anchors)
     elsewhere = {target for page in held.pages for kind, target, _, _ in page.links
                  if kind == "internal" and target not in own}
+    for page in held.pages:  # the contents' dotted leaders drawn as one run each, not a box per dot
+        weasy.join_leaders(held.context, weasy.page_box(page))
     first = held.pages[0]
     for name in sorted(elsewhere):
         first.anchors.setdefault(name, (0, 0, 0, 0))
