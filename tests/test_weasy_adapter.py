@@ -161,7 +161,6 @@ def notes_document() -> str:
 
 def test_notes_laid_out_once_give_the_same_pages_and_lay_out_fewer_notes(monkeypatch):
     import weasyprint.layout.block as block
-
     from weasyprint.formatting_structure.boxes import FootnoteAreaBox
 
     laid_out = block.block_level_layout
@@ -184,12 +183,12 @@ def test_notes_laid_out_once_give_the_same_pages_and_lay_out_fewer_notes(monkeyp
     plain, plain_notes = pdf(False)
     remembered, remembered_notes = pdf(True)
     assert remembered == plain
-    assert len(PdfReader_pages(plain)) > 1
+    assert len(pdf_pages(plain)) > 1
     assert remembered_notes * 3 < plain_notes * 2  # each note once per place, not again for each note after it
     assert block.block_level_layout is counting  # put back
 
 
-def PdfReader_pages(data: bytes) -> list:
+def pdf_pages(data: bytes) -> list:
     import io
 
     from pypdf import PdfReader
