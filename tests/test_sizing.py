@@ -33,13 +33,14 @@ def test_jobs_given_are_obeyed(machine):
 def test_an_idle_machine_gets_a_worker_per_core(machine):
     machine(2, "0.10 0.20 0.30 1/300 1234\n")  # only this process runs
     assert sizing.busy_elsewhere() == 0
-    assert sizing.workers_to_start(0) == 1  # the second starts when the book's size is known
+    assert sizing.workers_to_start(0) == 2  # both import WeasyPrint while the book is read
     assert sizing.workers_for(0, 40) == 2
 
 
 def test_a_core_kept_busy_elsewhere_leaves_one_worker(machine):
     machine(2, "1.05 1.00 0.90 2/300 1234\n")  # a spinner and this process
     assert sizing.busy_elsewhere() == 1
+    assert sizing.workers_to_start(0) == 1
     assert sizing.workers_for(0, 40) == 1
 
 
@@ -69,3 +70,14 @@ def test_the_shared_pool_is_resized_not_replaced(monkeypatch):
     first = shared_pool(1)
     assert shared_pool(3) is first and first.size == 3
     assert shared_pool(2) is first and first.size == 2
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 4, 8])
+@pytest.mark.parametrize("running", [1, 2, 3, 5, 9])
+def test_the_default_never_starts_more_workers_than_free_cores(machine, cores, running):
+    machine(cores, f"{running - 1}.00 1.00 1.00 {running}/300 1234\n")  # this process and running - 1 others
+    free = max(1, cores - (running - 1))
+    assert sizing.free_cores() == free
+    assert 1 <= sizing.workers_to_start(0) <= free
+    for chunks in (1, 4, 5, 23, 200):
+        assert 1 <= sizing.workers_for(0, chunks) <= free

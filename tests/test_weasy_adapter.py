@@ -7,6 +7,7 @@ versions these tests passed on.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from pathlib import Path
@@ -143,3 +144,76 @@ def test_weasyprint_is_the_version_pyproject_pins():
         return tuple(int(part) for part in text.split(".")[:2])
 
     assert version(low) <= version(weasyprint.__version__) < version(high)
+
+
+NOTES_CSS = """
+@page { @footnote { border-top: 0.5pt solid black; padding-top: 1mm; margin-top: 2mm; max-height: 50%; } }
+.note { float: footnote; footnote-policy: line; font-size: 7pt; hyphens: auto; }
+"""
+
+
+def notes_document() -> str:
+    words = "the crowd gathered at the statue while the radio building became the centre of a struggle "
+    paragraphs = "".join(f'<p>{words * 2} call <span class="note">Note {n}: {words * (1 + n % 3)}</span> '
+                         f'{words}</p>' for n in range(14))
+    return f'<html lang="en"><body>{paragraphs}</body></html>'
+
+
+def test_notes_laid_out_once_give_the_same_pages_and_lay_out_fewer_notes(monkeypatch):
+    import weasyprint.layout.block as block
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox
+
+    laid_out = block.block_level_layout
+    notes = []
+
+    def counting(context, box, *args, **kwargs):
+        if isinstance(args[2] if len(args) > 2 else kwargs.get("containing_block"), FootnoteAreaBox):
+            notes.append(box.element)
+        return laid_out(context, box, *args, **kwargs)
+
+    monkeypatch.setattr(block, "block_level_layout", counting)
+
+    def pdf(remember: bool) -> tuple[bytes, int]:
+        notes.clear()
+        layout = weasy.footnotes_laid_out_once() if remember else contextlib.nullcontext()
+        with layout:
+            document = lay_out(notes_document(), NOTES_CSS, on_context=weasy.keep_notes_with_their_lines)
+        return document.write_pdf(pdf_identifier=b"0" * 32), len(notes)
+
+    plain, plain_notes = pdf(False)
+    remembered, remembered_notes = pdf(True)
+    assert remembered == plain
+    assert len(pdf_pages(plain)) > 1
+    assert remembered_notes * 3 < plain_notes * 2  # each note once per place, not again for each note after it
+    assert block.block_level_layout is counting  # put back
+
+
+def pdf_pages(data: bytes) -> list:
+    import io
+
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data)).pages
+
+
+def test_a_leader_is_joined_into_one_run_of_the_same_dots_and_width():
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    css = 'a::after { content: leader(". ") "12"; } li { list-style: none; }'
+    contexts = []
+    document = lay_out('<ul><li><a href="#x">Chapter one</a></li><li><a href="#x">Two</a></li></ul>', css,
+                       on_context=contexts.append)
+    page = weasy.page_box(document.pages[0])
+    leaders = [box for box in walk_boxes(page) if getattr(box, "is_leader", False)]
+    assert len(leaders) == 2 and all(len(box.children) > 3 for box in leaders)
+    before = [(min(part.position_x for part in box.children),
+               max(part.position_x + part.width for part in box.children),
+               "".join(part.text for part in box.children)) for box in leaders]
+    text_before = text_of(page)
+    assert weasy.join_leaders(contexts[0], page) == 2
+    for box, (left, right, dots) in zip(leaders, before):
+        [run] = box.children
+        assert isinstance(run, TextBox) and run.text == dots
+        assert run.position_x == left and abs(run.position_x + run.width - right) < 0.01
+    assert text_of(page) == text_before
+    assert document.write_pdf()  # the joined run is drawn

@@ -40,7 +40,8 @@ class LayoutSettings:
 
     @property
     def workers(self) -> int:
-        """The workers to start before the book's size is known: the jobs asked for, else one (layout/sizing.py)."""
+        """The workers to start before the book's size is known: the jobs asked for, else one per free core
+        (layout/sizing.py)."""
         return workers_to_start(self.jobs)
 
     def start_workers(self) -> None:

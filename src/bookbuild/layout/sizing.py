@@ -65,11 +65,15 @@ def forget_measurement() -> None:
 
 
 def workers_to_start(jobs: int) -> int:
-    """The workers to start before the book's size is known: *jobs* when given, else one."""
+    """The workers to start before the book's size is known: *jobs* when given, else one per free core.
+
+    They import WeasyPrint while this process reads and renders the book, on
+    cores nothing else uses; a worker the book turns out too short for is
+    stopped unused (``workers_for``, ``WorkerPool.resize``).
+    """
     if jobs > 0:
         return jobs
-    free_cores()  # measured now, before any worker of ours runs
-    return 1
+    return free_cores()  # measured now, before any worker of ours runs
 
 
 def workers_for(jobs: int, chunks: int) -> int:

@@ -126,6 +126,118 @@ def keep_notes_with_their_lines(context: Any) -> None:
         _NOTES_STAY_CLASSES[base] = type(f"NotesStay{base.__name__}", (base,),
                                          {"in_column": property(in_column, set_in_column)})
     context.__class__ = _NOTES_STAY_CLASSES[base]
+    context.__dict__["footnote_layouts"] = {}  # see footnotes_laid_out_once
+
+
+@contextmanager
+def footnotes_laid_out_once() -> Iterator[None]:
+    """While in the block, a footnote is laid out once per place in its page's footnote area, not again each
+    time a note joins the area (``weasyprint.layout.block.block_level_layout``).
+
+    WeasyPrint measures the footnote area every time a line calls a note
+    (``LayoutContext._update_footnote_area``): it copies the area and lays out
+    every note already on the page again, and the page's final area once more.
+    A page of six notes lays the first one out seven times, the same way each
+    time: same box, same place, same width.  In a layout context marked by
+    ``keep_notes_with_their_lines``, a note laid out as a child of the footnote
+    area is remembered, for that page's area, with everything its layout
+    depends on; the same call again is answered with a copy of that layout.
+    Notes that lay out floats, positioned boxes or a part of a note (a split)
+    are laid out as WeasyPrint would.
+    """
+    import weasyprint.layout.block as block
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox
+
+    laid_out = block.block_level_layout
+
+    def remembering(context, box, bottom_space, skip_stack, containing_block, page_is_empty=True,
+                    absolute_boxes=None, fixed_boxes=None, adjoining_margins=None, first_letter_style=None,
+                    first_line_style=None, discard=False, max_lines=None):
+        memory = context.__dict__.get("footnote_layouts")
+        if (memory is None or not isinstance(containing_block, FootnoteAreaBox) or skip_stack is not None
+                or box.element is None or first_letter_style is not None or first_line_style is not None
+                or context.excluded_shapes):
+            return laid_out(context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+                            absolute_boxes, fixed_boxes, adjoining_margins, first_letter_style, first_line_style,
+                            discard, max_lines)
+        area = context.current_footnote_area
+        if memory.get("area") is not area:  # a new page (or the same page made again): start afresh
+            memory.clear()
+            memory["area"] = area
+        key = (id(box.element), box.element_tag, box.position_x, box.position_y, containing_block.width,
+               containing_block.content_box_x(), bottom_space, page_is_empty,
+               tuple(adjoining_margins or ()), discard, max_lines, context.current_page)
+        found = memory.get(key)
+        if found is not None:
+            new_box, resume_at, next_page, margins, through, lines = found
+            return (new_box.deepcopy() if new_box is not None else None, resume_at, _copied(next_page),
+                    _copied(margins), through, lines)
+        absolute_boxes = [] if absolute_boxes is None else absolute_boxes
+        fixed_boxes = [] if fixed_boxes is None else fixed_boxes
+        positioned = len(absolute_boxes), len(fixed_boxes)
+        result = laid_out(context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+                          absolute_boxes, fixed_boxes, adjoining_margins, first_letter_style, first_line_style,
+                          discard, max_lines)
+        new_box, resume_at, next_page, margins, through, lines = result
+        if (resume_at is None and positioned == (len(absolute_boxes), len(fixed_boxes))
+                and not context.excluded_shapes):
+            memory[key] = (new_box.deepcopy() if new_box is not None else None, resume_at, _copied(next_page),
+                           _copied(margins), through, lines)
+        return result
+
+    block.block_level_layout = remembering
+    try:
+        yield
+    finally:
+        block.block_level_layout = laid_out
+
+
+def _copied(value):
+    return type(value)(value) if isinstance(value, (dict, list)) else value
+
+
+# -- leaders --------------------------------------------------------------------------------------------------
+
+
+def join_leaders(context: Any, page_box: Any) -> int:
+    """Set each leader of a laid-out page (``leader(". ")`` in the contents) as one run of text; return how many.
+
+    WeasyPrint fills a leader with one text box per repetition of its string
+    (``layout.leader.handle_leader``), side by side: forty boxes for one line
+    of the contents, each drawn as a text object of its own.  Replacing them
+    with one box holding the string repeated, from the first box's place,
+    draws the same glyphs at the same places (the width is checked) with a
+    fraction of the work.  A leader whose repetitions differ is left alone.
+    """
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.text.line_break import split_first_line
+
+    joined = 0
+    for box in _walk(page_box):
+        if not getattr(box, "is_leader", False) or len(box.children) < 2:
+            continue
+        parts = sorted(box.children, key=lambda part: part.position_x)
+        first = parts[0]
+        if not all(isinstance(part, TextBox) and part.text == first.text and part.position_y == first.position_y
+                   for part in parts):
+            continue
+        text = first.text * len(parts)
+        layout, _, resume, width, _, _ = split_first_line(text, first.style, context, None, 0, False)
+        expected = parts[-1].position_x + parts[-1].width - first.position_x
+        if resume is not None or abs(width - expected) > 0.01:
+            continue
+        merged = first.copy_with_text(text)
+        merged.pango_layout = layout
+        merged.width = width
+        box.children = (merged,)
+        joined += 1
+    return joined
+
+
+def _walk(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _walk(child)
 
 
 # -- targets (target-counter) ---------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def _render(source, sheets: list, fonts, css: str, job: LayoutJob):
     options = dict(DEFAULT_OPTIONS, stylesheets=sheets + [CSS(string=css, font_config=fonts)],
                    pdf_variant=job.styles.variant)
     try:
-        with weasy.margin_boxes_left_out():
+        with weasy.margin_boxes_left_out(), weasy.footnotes_laid_out_once():
             document = weasy.render(source, fonts, options, prepare)
     except ResourceRefused as refused:
         raise BookbuildError.at(None, f"resource refused: {refused.reason}: {refused.url[:200]}") from None
@@ -275,6 +275,8 @@ def _write(view, held: _Held, job: FinishJob) -> bytes:
         own.update(page.anchors)
     elsewhere = {target for page in held.pages for kind, target, _, _ in page.links
                  if kind == "internal" and target not in own}
+    for page in held.pages:  # the contents' dotted leaders drawn as one run each, not a box per dot
+        weasy.join_leaders(held.context, weasy.page_box(page))
     first = held.pages[0]
     for name in sorted(elsewhere):
         first.anchors.setdefault(name, (0, 0, 0, 0))
