@@ -37,6 +37,7 @@ from ..errors import BookbuildError
 from ..pagemap import PageMapPart, read_page_map_part
 from . import weasy
 from .corrections import MAX_NOTE_CORRECTIONS, layout_corrections
+from .makeup import has_moves, rearrange
 from .pages import last_page_stands_alone, sections
 from .preflight import Finding, preflight, printed_page_label
 
@@ -136,11 +137,14 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
     corrections = job.corrections or ""
     tightened: set[str] = set()
     for _ in range(1 if job.corrections is not None else MAX_NOTE_CORRECTIONS + 1):
+        if has_moves(corrections):  # figures moved down the text (makeup.py): in a freshly parsed document
+            source = HTML(string=job.html, base_url=job.styles.base_url, url_fetcher=fetcher)
+            rearrange(source.etree_element, corrections)
         document, context, used = _render(source, sheets, fonts, side + corrections, job)
         pages = _content_pages(document, job)
         if job.corrections is not None:
             break  # the cache's corrections were found for this very chunk: nothing to look for again
-        more = layout_corrections(document.copy(pages), tightened)
+        more = layout_corrections(document.copy(pages), tightened, corrections)
         if not more:
             break
         corrections += more

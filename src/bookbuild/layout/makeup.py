@@ -1,0 +1,305 @@
+"""Turn a laid-out chunk into the moves that keep a figure from leaving a hole (page makeup).
+
+WeasyPrint has no page floats: a figure (or a table, a box, a listing kept
+whole) that does not fit at the foot of a page goes to the next one and leaves
+the foot of its page empty.  A book designer would let the text run on and set
+the figure at the top of the next page, as LaTeX and InDesign do.  This module
+finds such a figure in a layout and says where to move it in the document:
+after the text that fills the hole, the paragraph crossing the page turn split
+in two there (its second part ``class="continued"``: no indent, no space
+above).  A figure is never carried past the next heading or the end of its
+chapter, and keeps its number (numbers are given when the book is rendered).
+
+The moves are written into the layout's corrections as CSS comments
+(``/* defer … */``), so that they are kept in the layout cache with the CSS
+rules and applied again, before every layout of the chunk, to a freshly parsed
+document (``rearrange``): the result does not depend on the process, the
+number of workers or the cache.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from typing import Any
+
+from ..pagemap import walk_boxes
+from .weasy import page_box
+
+HOLE_LINES = 2.0  # a figure is deferred when it leaves more than this many lines empty at the foot of its page
+MOVES_PER_FIGURE = 2  # a figure moved down the text once may be moved further once, when the text after it
+# was on a later page the first time (and could not be measured)
+WHOLE_TAGS = ("figure", "table", "pre")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6", "header")
+_INVISIBLE = "\u00ad\u200b\u2060\u2010"  # soft hyphen, zero-width space, word joiner, the hyphen a line break adds
+_MOVE = re.compile(r"/\* defer (\S+) (before|after|into) (\S+)(?: at (\d+))?( justify)? \*/")
+
+
+def deferrals(document, done: str) -> str:
+    """The moves (CSS comments) that set each figure left hanging at the top of a page after a hole
+    at the top of that page instead, the text after it filling the hole; *done* holds the moves made before (each figure is moved at most ``MOVES_PER_FIGURE`` times)."""
+    pages = list(document.pages)
+    moves = []
+    for number in range(len(pages) - 1):
+        move = _deferral(pages[number], pages[number + 1])
+        if move and done.count(f"/* defer {move.split(' ', 3)[2]} ") < MOVES_PER_FIGURE:
+            moves.append(move)
+    return "".join(moves)
+
+
+def _deferral(page, following) -> str | None:
+    body = _flow_root(following)
+    if body is None:
+        return None
+    first = _first_flow_block(body)
+    if first is None:
+        return None
+    figure_box, container = first
+    figure = figure_box.element
+    if not _kept_whole(figure_box):
+        return None
+    name = _block_name(figure)
+    if name is None:
+        return None
+    step = _line_step(page) or _line_step(following)
+    if not step:
+        return None
+    floor = _floor(page)
+    end = _content_bottom(page)
+    if end is None or floor - end <= HOLE_LINES * step:
+        return None
+    siblings = list(container.element)
+    index = next((i for i, element in enumerate(siblings) if element is figure), None)
+    if index is None or index == 0 or siblings[index - 1].tag in HEADINGS:
+        return None  # a figure at the top of its part, or under its heading, stays there
+    boxes_after = {id(child.element): child for child in container.children if child.element is not None}
+    lowest = figure_box.position_y + figure_box.margin_height()  # where the text after the figure starts now
+    room = floor - end
+    placed: Any = None  # the last element the figure goes after
+    for element in siblings[index + 1:]:
+        if element.tag in HEADINGS or element.get("data-b") is None:
+            break
+        box = boxes_after.get(id(element))
+        if box is None:
+            break  # the element is not on this page: the figure goes after the one before it
+        if box.position_y + box.margin_height() - lowest <= room:
+            placed = element
+            continue
+        lines = [line for line in box.children if type(line).__name__ == "LineBox"]
+        if element.tag == "p" and lines and len(lines) == len(box.children):
+            fitting = sum(1 for line in lines if line.position_y + line.height - lowest <= room)
+            fitting = _keep_two(fitting, len(lines))
+            if fitting:
+                count = sum(_visible_count(_line_text(line)) for line in lines[:fitting])
+                justify = " justify" if box.style["text_align_all"] == "justify" else ""
+                return f"/* defer {name} into {element.get('data-b')} at {count}{justify} */\n"
+        break
+    if placed is None:
+        return None
+    return f"/* defer {name} after {placed.get('data-b')} */\n"
+
+
+def _keep_two(fitting: int, on_page: int) -> int:
+    """How many lines stay above the figure: two at least (no orphan), two at least left under it."""
+    if fitting < 2:
+        return 0
+    if on_page - fitting < 2:
+        fitting = on_page - 2
+    return fitting if fitting >= 2 else 0
+
+
+def _flow_root(page) -> Any:
+    root = page_box(page).children[0] if page_box(page).children else None
+    return root
+
+
+def _first_flow_block(root) -> tuple[Any, Any] | None:
+    """The first block of the main text on a page, and the box of the part (chapter) it belongs to."""
+    for box in walk_boxes(root):
+        element = getattr(box, "element", None)
+        if element is None or type(box).__name__ in ("LineBox", "TextBox", "InlineBox"):
+            continue
+        if "chapter" in (element.get("class") or "").split() and element.tag == "section":
+            children = [child for child in box.children if getattr(child, "element", None) is not None]
+            if not children:
+                return None
+            return children[0], box
+    return None
+
+
+def _kept_whole(box) -> bool:
+    element = box.element
+    if element.tag in WHOLE_TAGS:
+        return True
+    return box.style["break_inside"] in ("avoid", "avoid-page") and element.tag not in HEADINGS
+
+
+def _block_name(element) -> str | None:
+    """The ``data-b`` number that names a flow element: its own, or its first numbered descendant's."""
+    for inner in element.iter():
+        if inner.get("data-b"):
+            return inner.get("data-b")
+    return None
+
+
+def _line_step(page) -> float:
+    heights = sorted(box.height for box in walk_boxes(page_box(page).children[0]) if type(box).__name__ == "LineBox"
+                     and box.height)
+    return heights[len(heights) // 2] if heights else 0.0
+
+
+def _floor(page) -> float:
+    """Where the text of a page may run down to: the footnotes, or the foot of the text block."""
+    box = page_box(page)
+    floor = box.content_box_y() + box.height
+    for child in box.children:
+        if type(child).__name__ == "FootnoteAreaBox" and child.children:
+            floor = min(floor, child.position_y)
+    return floor
+
+
+def _content_bottom(page) -> float | None:
+    bottoms = [box.position_y + box.height for box in walk_boxes(page_box(page).children[0])
+               if type(box).__name__ in ("LineBox",) or "Replaced" in type(box).__name__]
+    boxed = [box.border_box_y() + box.border_height() for box in walk_boxes(page_box(page).children[0])
+             if getattr(box, "element", None) is not None and box.element.get("data-b")
+             and type(box).__name__ not in ("LineBox", "TextBox", "InlineBox")]
+    return max(bottoms + boxed, default=None)
+
+
+def _line_text(line) -> str:
+    """The text of a line as the document holds it: generated content (note calls, markers) left out."""
+    parts = []
+
+    def walk(box) -> None:
+        if getattr(box, "pseudo_type", None):
+            return
+        if hasattr(box, "text") and type(box).__name__ == "TextBox":
+            parts.append(box.text)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(line)
+    return "".join(parts)
+
+
+def _visible(character: str) -> bool:
+    return not character.isspace() and character not in _INVISIBLE
+
+
+def _visible_count(text: str) -> int:
+    return sum(1 for character in text if _visible(character))
+
+
+# -- applying the moves ---------------------------------------------------------------------------------------
+
+
+def has_moves(corrections: str) -> bool:
+    return "/* defer " in corrections
+
+
+def rearrange(root, corrections: str) -> None:
+    """Make in the document at *root* (an ElementTree element) the moves written in *corrections*, in order."""
+    for match in _MOVE.finditer(corrections):
+        name, how, anchor, count, justify = match.groups()
+        parents = {child: parent for parent in root.iter() for child in parent}
+        numbered = {element.get("data-b"): element for element in root.iter() if element.get("data-b")}
+        figure, target = numbered.get(name), numbered.get(anchor)
+        if figure is None or target is None:
+            continue
+        figure = _flow_element(figure, parents)
+        target = _flow_element(target, parents)
+        if figure is target or parents.get(figure) is not parents.get(target):
+            continue
+        container = parents[figure]
+        container.remove(figure)
+        position = list(container).index(target)
+        if how == "before":
+            container.insert(position, figure)
+        elif how == "after":
+            container.insert(position + 1, figure)
+        else:
+            rest = _split(target, int(count or 0))
+            if rest is None:
+                container.insert(position + 1, figure)
+                continue
+            rest.set("class", " ".join(((rest.get("class") or "") + " continued").split()))
+            if justify:
+                target.set("class", " ".join(((target.get("class") or "") + " runs-on").split()))
+            container.insert(position + 1, figure)
+            container.insert(position + 2, rest)
+
+
+def _flow_element(element, parents: dict) -> Any:
+    """The element directly in the chapter's flow that holds *element*."""
+    while element in parents:
+        parent = parents[element]
+        if parent.tag == "section" and "chapter" in (parent.get("class") or "").split():
+            return element
+        element = parent
+    return element
+
+
+def _shell(element) -> Any:
+    """An empty copy of *element*, without what must stay unique (its id, its block number)."""
+    return ElementTree.Element(element.tag, {key: value for key, value in element.attrib.items()
+                                             if key not in ("id", "data-b")})
+
+
+def _is_note(element) -> bool:
+    return "footnote" in (element.get("class") or "").split()
+
+
+def _cut(text: str, count: int) -> tuple[int | None, int]:
+    """Where in *text* the part after *count* visible characters starts (None: not in it), and what is left."""
+    for index, character in enumerate(text):
+        if not _visible(character):
+            continue
+        if count == 0:
+            return index, 0
+        count -= 1
+    return None, count
+
+
+def _split(element, count: int) -> Any:
+    """Cut *element*'s content after *count* visible characters: it keeps the first part; the copy returned
+    holds the rest (None when the text is shorter)."""
+    rest = _shell(element)
+    text = element.text or ""
+    cut, count = _cut(text, count)
+    if cut is not None:
+        element.text, rest.text = _hyphenated(text[:cut], text[cut:]), text[cut:]
+        for child in list(element):
+            element.remove(child)
+            rest.append(child)
+        return rest
+    children = list(element)
+    for index, child in enumerate(children):
+        if not _is_note(child):
+            inner = _split(child, count) if _visible_count("".join(child.itertext())) >= count else None
+            if inner is not None:
+                inner.tail, child.tail = child.tail, None
+                rest.append(inner)
+                _move_after(element, rest, children[index + 1:])
+                return rest
+            count -= _visible_count("".join(child.itertext()))
+        tail = child.tail or ""
+        cut, count = _cut(tail, count)
+        if cut is not None:
+            child.tail, rest.text = _hyphenated(tail[:cut], tail[cut:]), tail[cut:]
+            _move_after(element, rest, children[index + 1:])
+            return rest
+    return None
+
+
+def _hyphenated(before: str, after: str) -> str:
+    """The first part of a word broken at the page turn ends with a hyphen, as the line did."""
+    if before and after and _visible(before[-1]) and before[-1].isalpha() and after[0].isalpha():
+        return before + "\u2010"
+    return before
+
+
+def _move_after(element, rest, children: list) -> None:
+    for child in children:
+        element.remove(child)
+        rest.append(child)
