@@ -19,6 +19,7 @@ number of workers or the cache.
 
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
@@ -32,7 +33,7 @@ MOVES_PER_FIGURE = 2  # a figure moved down the text once may be moved further o
 WHOLE_TAGS = ("figure", "table", "pre")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6", "header")
 _INVISIBLE = "\u00ad\u200b\u2060\u2010"  # soft hyphen, zero-width space, word joiner, the hyphen a line break adds
-_MOVE = re.compile(r"/\* defer (\S+) (before|after|into) (\S+)(?: at (\d+))?( justify)? \*/")
+_MOVE = re.compile(r"/\* defer (\S+) (before|after|into|split) (\S+)(?: at (\d+))?( justify)? \*/")
 
 
 def deferrals(document, done: str) -> str:
@@ -41,13 +42,13 @@ def deferrals(document, done: str) -> str:
     pages = list(document.pages)
     moves = []
     for number in range(len(pages) - 1):
-        move = _deferral(pages[number], pages[number + 1])
+        move = _deferral(pages[number], pages[number + 1], pages[number + 2] if number + 2 < len(pages) else None)
         if move and done.count(f"/* defer {move.split(' ', 3)[2]} ") < MOVES_PER_FIGURE:
             moves.append(move)
     return "".join(moves)
 
 
-def _deferral(page, following) -> str | None:
+def _deferral(page, following, after_that) -> str | None:
     body = _flow_root(following)
     if body is None:
         return None
@@ -76,15 +77,33 @@ def _deferral(page, following) -> str | None:
     lowest = figure_box.position_y + figure_box.margin_height()  # where the text after the figure starts now
     room = floor - end
     placed: Any = None  # the last element the figure goes after
+    used = 0.0  # the height the elements placed so far take
+    turned = False
     for element in siblings[index + 1:]:
-        if element.tag in HEADINGS or element.get("data-b") is None:
+        if element.tag in HEADINGS or _block_name(element) is None:
             break
         box = boxes_after.get(id(element))
+        if box is None and not turned and after_that is not None:
+            # The text after the figure did not fit under it: it starts the page after, measured there.
+            turned = True
+            root = _flow_root(after_that)
+            start = _first_flow_block(root) if root is not None else None
+            if start is not None and start[0].element is element:
+                boxes_after = {id(child.element): child for child in start[1].children if child.element is not None}
+                box = boxes_after.get(id(element))
+                lowest = box.position_y - used
         if box is None:
             break  # the element is not on this page: the figure goes after the one before it
         if box.position_y + box.margin_height() - lowest <= room:
             placed = element
+            used = box.position_y + box.margin_height() - lowest
             continue
+        if element.tag == "table":
+            rows = _body_rows(box)
+            fitting = sum(1 for row in rows if row.position_y + row.height - lowest <= room)
+            if 2 <= fitting < len(rows):
+                return f"/* defer {name} split {rows[fitting].element.get('data-b')} */\n"
+            break
         lines = [line for line in box.children if type(line).__name__ == "LineBox"]
         if element.tag == "p" and lines and len(lines) == len(box.children):
             fitting = sum(1 for line in lines if line.position_y + line.height - lowest <= room)
@@ -96,7 +115,7 @@ def _deferral(page, following) -> str | None:
         break
     if placed is None:
         return None
-    return f"/* defer {name} after {placed.get('data-b')} */\n"
+    return f"/* defer {name} after {_block_name(placed)} */\n"
 
 
 def _keep_two(fitting: int, on_page: int) -> int:
@@ -207,6 +226,7 @@ def rearrange(root, corrections: str) -> None:
         figure, target = numbered.get(name), numbered.get(anchor)
         if figure is None or target is None:
             continue
+        row = target
         figure = _flow_element(figure, parents)
         target = _flow_element(target, parents)
         if figure is target or parents.get(figure) is not parents.get(target):
@@ -218,6 +238,9 @@ def rearrange(root, corrections: str) -> None:
             container.insert(position, figure)
         elif how == "after":
             container.insert(position + 1, figure)
+        elif how == "split":
+            container.insert(position + 1, figure)
+            container.insert(position + 2, _split_table(target, row, parents))
         else:
             rest = _split(target, int(count or 0))
             if rest is None:
@@ -238,6 +261,52 @@ def _flow_element(element, parents: dict) -> Any:
             return element
         element = parent
     return element
+
+
+def _body_rows(table_box) -> list:
+    """The rows of a table's body on the page (not its header and footer, repeated on every page)."""
+    rows = []
+
+    def walk(box) -> None:
+        kind = type(box).__name__
+        if kind == "TableRowGroupBox" and (box.is_header or box.is_footer):
+            return
+        if kind == "TableRowBox":
+            if box.element is not None and box.element.get("data-b"):
+                rows.append(box)
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(table_box)
+    return rows
+
+
+def _split_table(table, row, parents: dict) -> Any:
+    """Cut *table* before *row*: it keeps its caption and the rows before; the table returned has a copy of
+    its head (without ids and block numbers) and the rows from *row* on."""
+    rest = _shell(table)
+    rest.set("class", " ".join(((rest.get("class") or "") + " continued").split()))
+    for part in table:
+        if part.tag == "thead":
+            head = copy.deepcopy(part)
+            for inner in head.iter():
+                inner.attrib.pop("id", None)
+                inner.attrib.pop("data-b", None)
+            rest.append(head)
+    group = parents[row]
+    body = _shell(group)
+    rest.append(body)
+    rows = list(group)
+    for moved in rows[rows.index(row):]:
+        group.remove(moved)
+        body.append(moved)
+    parts = list(table)
+    for later in parts[parts.index(group) + 1:]:
+        if later.tag in ("tbody", "tfoot"):
+            table.remove(later)
+            rest.append(later)
+    return rest
 
 
 def _shell(element) -> Any:
@@ -303,3 +372,38 @@ def _move_after(element, rest, children: list) -> None:
     for child in children:
         element.remove(child)
         rest.append(child)
+
+
+# -- headings that would fit with less space above them ------------------------------------------------------
+
+TIGHT_HEADING_SPACE = "0.3em"  # the space above a heading that ends a page short of its foot otherwise
+
+
+def headings_pulled_up(document, done: str) -> str:
+    """CSS that sets a little less space above a heading that opens a page when the page before ends more
+    than ``HOLE_LINES`` short: with it, the heading and its first lines may fit there (else nothing changes,
+    as the space above a heading at the top of a page is dropped anyway)."""
+    pages = list(document.pages)
+    rules = []
+    for page, following in zip(pages, pages[1:]):
+        root = _flow_root(following)
+        first = _first_flow_block(root) if root is not None else None
+        if first is None:
+            continue
+        heading, section = first
+        if heading.element.tag not in ("h2", "h3", "h4") or not heading.element.get("data-b"):
+            continue
+        rule = f'[data-b="{heading.element.get("data-b")}"] {{ margin-top: {TIGHT_HEADING_SPACE}; }}\n'
+        if rule in done or not _holds(page, section.element):
+            continue
+        step = _line_step(page)
+        end = _content_bottom(page)
+        if step and end is not None and _floor(page) - end > HOLE_LINES * step:
+            rules.append(rule)
+    return "".join(rules)
+
+
+def _holds(page, element) -> bool:
+    """Whether *element* (a chapter) has boxes on *page*."""
+    root = _flow_root(page)
+    return root is not None and any(getattr(box, "element", None) is element for box in walk_boxes(root))
