@@ -11,7 +11,7 @@ for lines broken too early.
 from __future__ import annotations
 
 from ..pagemap import walk_boxes
-from .makeup import deferrals, headings_pulled_up
+from .makeup import deferrals, feathered, headings_pulled_up
 from .weasy import page_box
 
 MAX_NOTE_CORRECTIONS = 4  # layout passes spent keeping footnotes on the page of their call
@@ -37,9 +37,12 @@ def layout_corrections(document, tightened: set[str], done: str = "") -> str:
     blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
     tight = [block for block in lines_broken_too_early(document) if block not in tightened]
     tightened.update(tight)
-    return (headings_pulled_up(document, done)
-            + "".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
-            + "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight))
+    mended = (headings_pulled_up(document, done)
+              + "".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
+              + "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight))
+    if mended:
+        return mended
+    return feathered(document, done)  # the last step: pages left short are filled out
 
 
 def blocks_pushing_notes_away(document) -> list[str]:

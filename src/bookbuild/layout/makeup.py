@@ -407,3 +407,61 @@ def _holds(page, element) -> bool:
     """Whether *element* (a chapter) has boxes on *page*."""
     root = _flow_root(page)
     return root is not None and any(getattr(box, "element", None) is element for box in walk_boxes(root))
+
+
+# -- pages left short: the space shared out between their blocks ---------------------------------------------
+
+FEATHER_FROM_LINES = 1.0  # a page of running text this many lines short of its foot (or more) is filled out
+FEATHER_UP_TO_LINES = 8.0  # a larger hole is not spread: it is a fault to mend otherwise (and to report)
+FEATHER_GAP_LINES = 1.0  # no space between two blocks grows by more than this
+FEATHER_SLACK_LINES = 1.25  # the space left unfilled: a line breaks where it did, whatever the rounding
+_FEATHER_WEIGHT = {"h2": 3, "h3": 3, "h4": 2, "figure": 2, "table": 2, "pre": 2}
+
+
+def feathered(document, done: str) -> str:
+    """CSS that spreads the space left at the foot of a page of running text between the blocks on it
+    (more above headings and figures than between paragraphs), so that the page ends at the line its
+    facing page ends at, as a compositor would.  The line and page breaks stay as they are: the space
+    added is less than the space left.  A chapter's last page is left as it is, and a page is filled out
+    once (its blocks not in *done*)."""
+    pages = list(document.pages)
+    rules = []
+    for page, following in zip(pages, pages[1:]):
+        root = _flow_root(page)
+        first = _first_flow_block(root) if root is not None else None
+        if first is None:
+            continue
+        section = first[1]
+        if not _holds(following, section.element):
+            continue  # the chapter ends on this page
+        step = _line_step(page)
+        end = _content_bottom(page)
+        if not step or end is None:
+            continue
+        hole = _floor(page) - end
+        if not FEATHER_FROM_LINES * step <= hole <= FEATHER_UP_TO_LINES * step:
+            continue
+        gaps = _gaps(section)
+        weight = sum(_FEATHER_WEIGHT.get(child.element.tag, 1) for _, child in gaps)
+        if not weight or any(f'[data-b="{child.element.get("data-b")}"] {{ margin-top' in done for _, child in gaps):
+            continue
+        share = (hole - FEATHER_SLACK_LINES * step) / weight
+        for before, child in gaps:
+            extra = min(share * _FEATHER_WEIGHT.get(child.element.tag, 1), FEATHER_GAP_LINES * step)
+            space = max(child.margin_top, before.margin_bottom) + extra
+            rules.append(f'[data-b="{child.element.get("data-b")}"] {{ margin-top: {space:.2f}px !important; }}\n')
+    return "".join(rules)
+
+
+def _gaps(box) -> list[tuple[Any, Any]]:
+    """The pairs of blocks one after the other on the page, the second one numbered (``data-b``), that
+    space may be put between: in the chapter's flow and in the boxes and lists of it."""
+    children = [child for child in box.children if getattr(child, "element", None) is not None
+                and type(child).__name__ not in ("LineBox", "TextBox", "InlineBox")]
+    gaps = []
+    for index, child in enumerate(children):
+        if index and child.element.get("data-b") and child.element.tag not in ("tr", "dd", "td", "th"):
+            gaps.append((children[index - 1], child))
+        elif not child.element.get("data-b") and child.element.tag in ("div", "ul", "ol", "dl", "section", "aside"):
+            gaps += _gaps(child)
+    return gaps
