@@ -442,26 +442,38 @@ def feathered(document, done: str) -> str:
         if not FEATHER_FROM_LINES * step <= hole <= FEATHER_UP_TO_LINES * step:
             continue
         gaps = _gaps(section)
-        weight = sum(_FEATHER_WEIGHT.get(child.element.tag, 1) for _, child in gaps)
-        if not weight or any(f'[data-b="{child.element.get("data-b")}"] {{ margin-top' in done for _, child in gaps):
+        weight = sum(_FEATHER_WEIGHT.get(child.element.tag, 1) for _, child, _ in gaps)
+        if not weight or any(f'[data-b="{child.element.get("data-b")}"] {{ ' in done for _, child, _ in gaps):
             continue
         share = (hole - FEATHER_SLACK_LINES * step) / weight
-        for before, child in gaps:
+        for before, child, partner in gaps:
             extra = min(share * _FEATHER_WEIGHT.get(child.element.tag, 1), FEATHER_GAP_LINES * step)
+            if partner is not None:  # a term set beside its definition: both are moved down alike
+                for box in (child, partner):
+                    rules.append(f'[data-b="{box.element.get("data-b")}"] '
+                                 f'{{ padding-top: {box.padding_top + extra:.2f}px !important; }}\n')
+                continue
             space = max(child.margin_top, before.margin_bottom) + extra
             rules.append(f'[data-b="{child.element.get("data-b")}"] {{ margin-top: {space:.2f}px !important; }}\n')
     return "".join(rules)
 
 
-def _gaps(box) -> list[tuple[Any, Any]]:
+def _gaps(box) -> list[tuple[Any, Any, Any]]:
     """The pairs of blocks one after the other on the page, the second one numbered (``data-b``), that
-    space may be put between: in the chapter's flow and in the boxes and lists of it."""
+    space may be put between: in the chapter's flow and in the boxes and lists of it.  The third of each
+    is the definition beside a term that floats (a glossary's), which must move down with it."""
     children = [child for child in box.children if getattr(child, "element", None) is not None
                 and type(child).__name__ not in ("LineBox", "TextBox", "InlineBox")]
     gaps = []
     for index, child in enumerate(children):
-        if index and child.element.get("data-b") and child.element.tag not in ("tr", "dd", "td", "th"):
-            gaps.append((children[index - 1], child))
-        elif not child.element.get("data-b") and child.element.tag in ("div", "ul", "ol", "dl", "section", "aside"):
+        tag = child.element.tag
+        if index and child.element.get("data-b") and tag not in ("tr", "dd", "td", "th"):
+            partner = None
+            if child.style["float"] != "none":
+                partner = children[index + 1] if index + 1 < len(children) else None
+                if partner is None or partner.element.tag != "dd" or not partner.element.get("data-b"):
+                    continue
+            gaps.append((children[index - 1], child, partner))
+        elif not child.element.get("data-b") and tag in ("div", "ul", "ol", "dl", "section", "aside"):
             gaps += _gaps(child)
     return gaps
