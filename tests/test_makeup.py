@@ -108,3 +108,52 @@ def test_large_print_uses_each_figures_large_print_variant_whose_text_is_at_leas
     smallest = min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', svg))
     smallest_pt = smallest * text_width_mm / view_width / 25.4 * 72
     assert smallest_pt >= 18, f"the map's smallest label is {smallest_pt:.1f} pt"
+
+
+# -- facing pages ----------------------------------------------------------------------------------------------
+
+_PAGE_CSS = ("@page { size: 120mm 150mm; margin: 15mm; } html { font: 10pt/14pt serif; } "
+             "p { margin: 0; orphans: 2; widows: 2; } .box { break-inside: avoid; margin: 6pt 0; }")
+
+
+def _laid_out(html: str, css: str):
+    from weasyprint import CSS, HTML
+
+    return HTML(string=html).render(stylesheets=[CSS(string=_PAGE_CSS + css)])
+
+
+def _text_bottom(page) -> float:
+    from bookbuild.layout.makeup import _content_bottom, _floor
+
+    return _floor(page) - _content_bottom(page)
+
+
+def test_a_page_left_short_is_filled_out_without_moving_a_line():
+    from bookbuild.layout.makeup import feathered
+
+    line = "A line of words that fills the measure of this small page nearly to its end and then"
+    for count in range(6, 20):
+        paragraphs = "".join(f'<p data-b="c:{n}">{line} {n}.</p>' for n in range(1, count))
+        box = "".join(f"<p>Kept whole {n}.</p>" for n in range(6))
+        html = (f'<html><body><section class="chapter">{paragraphs}<div class="box" data-b="c:90">{box}</div>'
+                f'{paragraphs.replace("c:", "d:")}</section></body></html>')
+        document = _laid_out(html, "")
+        step = 14 * 4 / 3
+        if 2 * step < _text_bottom(document.pages[0]) < 6 * step:
+            break
+    else:
+        raise AssertionError("no page left short")
+    before = [page for page in document.pages]
+    css = feathered(document, "")
+    assert css
+    after = _laid_out(html, css).pages
+    assert len(after) == len(before)
+    assert _text_bottom(after[0]) < 1.5 * step  # the page now ends with its facing page, within a line
+    # The same lines on each page: nothing was moved to another page.
+    def lines(page):
+        return [round(box.position_y) for box in page._page_box.descendants() if type(box).__name__ == "LineBox"]
+    assert len(lines(after[0])) == len(lines(before[0]))
+
+
+def test_the_sample_student_booklet_has_no_layout_fault(sample_build):
+    assert [fault.message() for fault in check_layout(sample_build["pdf"])] == []

@@ -37,8 +37,9 @@ _MOVE = re.compile(r"/\* defer (\S+) (before|after|into|split) (\S+)(?: at (\d+)
 
 
 def deferrals(document, done: str) -> str:
-    """The moves (CSS comments) that set each figure left hanging at the top of a page after a hole
-    at the top of that page instead, the text after it filling the hole; *done* holds the moves made before (each figure is moved at most ``MOVES_PER_FIGURE`` times)."""
+    """The moves (CSS comments) that set each figure left at the top of a page, after a hole at the foot
+    of the page before, further down the text, the text after it filling the hole.  *done* holds the
+    moves made before: each figure is moved at most ``MOVES_PER_FIGURE`` times."""
     pages = list(document.pages)
     moves = []
     for number in range(len(pages) - 1):
@@ -57,8 +58,8 @@ def _deferral(page, following, after_that) -> str | None:
         return None
     figure_box, container = first
     figure = figure_box.element
-    if not _kept_whole(figure_box):
-        return None
+    if not _kept_whole(figure_box) or _holds(page, figure):
+        return None  # not kept whole, or begun on the page before (a long table): not pushed on
     name = _block_name(figure)
     if name is None:
         return None
@@ -91,7 +92,8 @@ def _deferral(page, following, after_that) -> str | None:
             if start is not None and start[0].element is element:
                 boxes_after = {id(child.element): child for child in start[1].children if child.element is not None}
                 box = boxes_after.get(id(element))
-                lowest = box.position_y - used
+                if box is not None:
+                    lowest = box.position_y - used
         if box is None:
             break  # the element is not on this page: the figure goes after the one before it
         if box.position_y + box.margin_height() - lowest <= room:
@@ -178,12 +180,11 @@ def _floor(page) -> float:
 
 
 def _content_bottom(page) -> float | None:
+    """Where the text and images of a page end (a block broken across the page turn reaches its foot, so
+    blocks are not measured; a box's padding under its last line is left out)."""
     bottoms = [box.position_y + box.height for box in walk_boxes(page_box(page).children[0])
-               if type(box).__name__ in ("LineBox",) or "Replaced" in type(box).__name__]
-    boxed = [box.border_box_y() + box.border_height() for box in walk_boxes(page_box(page).children[0])
-             if getattr(box, "element", None) is not None and box.element.get("data-b")
-             and type(box).__name__ not in ("LineBox", "TextBox", "InlineBox")]
-    return max(bottoms + boxed, default=None)
+               if type(box).__name__ in ("LineBox", "TableRowBox") or "Replaced" in type(box).__name__]
+    return max(bottoms, default=None)
 
 
 def _line_text(line) -> str:
@@ -404,7 +405,7 @@ def headings_pulled_up(document, done: str) -> str:
 
 
 def _holds(page, element) -> bool:
-    """Whether *element* (a chapter) has boxes on *page*."""
+    """Whether *element* (a chapter, a figure) has boxes on *page*."""
     root = _flow_root(page)
     return root is not None and any(getattr(box, "element", None) is element for box in walk_boxes(root))
 
@@ -474,6 +475,11 @@ def _gaps(box) -> list[tuple[Any, Any, Any]]:
                 if partner is None or partner.element.tag != "dd" or not partner.element.get("data-b"):
                     continue
             gaps.append((children[index - 1], child, partner))
-        elif not child.element.get("data-b") and tag in ("div", "ul", "ol", "dl", "section", "aside"):
+        elif not child.element.get("data-b") and tag in ("div", "ul", "ol", "section", "aside"):
+            gaps += _gaps(child)
+        elif tag == "dl" and (child.style["column_count"] != "auto" or child.element is box.element):
+            # A list of terms set in columns: WeasyPrint leaves its columns short of the footnotes when
+            # a note's call went on to the next page (its columns are boxes of the same element).  In one
+            # column, a floating term is left alone.
             gaps += _gaps(child)
     return gaps
