@@ -477,7 +477,7 @@ def _gaps(box) -> list[tuple[Any, Any, Any]]:
             gaps.append((children[index - 1], child, partner))
         elif not child.element.get("data-b") and tag in ("div", "ul", "ol", "section", "aside"):
             gaps += _gaps(child)
-        elif tag == "dl" and (child.style["column_count"] != "auto" or child.element is box.element):
+        elif tag == "dl" and (child.style["column_count"] not in ("auto", 1) or child.element is box.element):
             # A list of terms set in columns: WeasyPrint leaves its columns short of the footnotes when
             # a note's call went on to the next page (its columns are boxes of the same element).  In one
             # column, a floating term is left alone.
