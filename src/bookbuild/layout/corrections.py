@@ -11,6 +11,7 @@ for lines broken too early.
 from __future__ import annotations
 
 from ..pagemap import walk_boxes
+from .makeup import deferrals, feathered, headings_pulled_up
 from .weasy import page_box
 
 MAX_NOTE_CORRECTIONS = 4  # layout passes spent keeping footnotes on the page of their call
@@ -18,20 +19,30 @@ HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
 TIGHTER_WORD_SPACING = "-0.02em"  # for a block with a line WeasyPrint broke too early
 
 
-def layout_corrections(document, tightened: set[str]) -> str:
+def layout_corrections(document, tightened: set[str], done: str = "") -> str:
     """The CSS that mends what a layout got wrong, or "" when nothing needs mending.
 
     A block that pushed footnotes off their call's page, or a heading left at
     the foot of a page, starts a new page (with the headings just above it); a
     block with a line broken too early, and not *tightened* before, gets
-    tighter word spacing and joins *tightened*.  The whole book laid out in
-    one process and each chunk laid out in a worker are mended alike.
+    tighter word spacing and joins *tightened*; a figure that left a hole at
+    the foot of the page before it moves down the text, so that the text fills
+    the hole (``makeup.py``: a move written as a CSS comment, not made twice,
+    *done* being the corrections so far).  The whole book laid out in one
+    process and each chunk laid out in a worker are mended alike.
     """
+    moves = deferrals(document, done)
+    if moves:
+        return moves  # the rest is looked at again in the rearranged layout
     blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
     tight = [block for block in lines_broken_too_early(document) if block not in tightened]
     tightened.update(tight)
-    return ("".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
-            + "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight))
+    mended = (headings_pulled_up(document, done)
+              + "".join(f'[data-b="{block}"] {{ break-before: page; }}\n' for block in blocks)
+              + "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight))
+    if mended:
+        return mended
+    return feathered(document, done)  # the last step: pages left short are filled out
 
 
 def blocks_pushing_notes_away(document) -> list[str]:

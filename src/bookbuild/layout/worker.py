@@ -37,6 +37,7 @@ from ..errors import BookbuildError
 from ..pagemap import PageMapPart, read_page_map_part
 from . import weasy
 from .corrections import MAX_NOTE_CORRECTIONS, layout_corrections
+from .makeup import has_moves, rearrange
 from .pages import last_page_stands_alone, sections
 from .preflight import Finding, preflight, printed_page_label
 
@@ -135,12 +136,15 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
     side = f":root {{ break-before: {job.start_side}; }}\n" if job.start_side == "left" else ""
     corrections = job.corrections or ""
     tightened: set[str] = set()
-    for _ in range(1 if job.corrections is not None else MAX_NOTE_CORRECTIONS + 1):
+    for attempt in range(1 if job.corrections is not None else MAX_NOTE_CORRECTIONS + 1):
+        if has_moves(corrections):  # figures moved down the text (makeup.py): in a freshly parsed document
+            source = HTML(string=job.html, base_url=job.styles.base_url, url_fetcher=fetcher)
+            rearrange(source.etree_element, corrections)
         document, context, used = _render(source, sheets, fonts, side + corrections, job)
         pages = _content_pages(document, job)
-        if job.corrections is not None:
-            break  # the cache's corrections were found for this very chunk: nothing to look for again
-        more = layout_corrections(document.copy(pages), tightened)
+        if job.corrections is not None or attempt == MAX_NOTE_CORRECTIONS:
+            break  # the cache's corrections were found for this very chunk, or no pass is left to lay them out
+        more = layout_corrections(document.copy(pages), tightened, corrections)
         if not more:
             break
         corrections += more

@@ -125,6 +125,7 @@ def render_book(manuscript: Manuscript, citations: CitationResult | None, config
         return name
 
     def remember(path: Path) -> str:
+        path = edition_variant(path, edition.name)
         if path not in resources:
             resources[path] = (resource_url or default_url)(path)
         return resources[path]
@@ -160,6 +161,16 @@ def documents_of(book: RenderedBook, project: Project) -> list:
     if book.target.one_document:
         return [print_document(book, project)]
     return epub_documents(book, project)
+
+
+def edition_variant(path: Path, edition: str) -> Path:
+    """The image an edition prints in place of *path*: ``NAME.EDITION.EXT`` beside it, when the project has
+    one (``images/map.large-print.svg``: a map whose labels are as large as the large print's text), else
+    *path* itself."""
+    variant = path.with_name(f"{path.stem}.{edition}{path.suffix}")
+    if variant.is_file() and not variant.is_symlink() and variant.resolve().parent == path.resolve().parent:
+        return variant
+    return path
 
 
 def edition_in_language(edition: Edition, labels: dict[str, Any]) -> Edition:

@@ -1,0 +1,159 @@
+"""Page makeup: a figure that does not fit waits at the top of the next page; large print's figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from bookbuild.layout.makeup import rearrange
+from bookbuild.layout_check import check_layout
+from bookbuild.render.book import edition_variant
+
+from .conftest import SAMPLE
+
+TEXT = ("The council met in the old hall every morning, and the members argued about the harvest, the roads "
+        "and the school until noon, when the bell rang and everybody went home to eat. ")
+TALL_FIGURE = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="100mm" height="100mm">'
+               '<rect x="1" y="1" width="98" height="98" fill="#ddd" stroke="#000"/></svg>\n')
+
+
+def _build(root: Path) -> Path:
+    result = subprocess.run([sys.executable, "-m", "bookbuild", "build", "pdf", "-q", "--project", str(root)],
+                            capture_output=True, text=True, cwd=root, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return root / "build" / "deferred.pdf"
+
+
+def _pages(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    return text.split("\f")
+
+
+def test_a_figure_that_does_not_fit_waits_at_the_top_of_the_next_page_while_the_text_runs_on(project):
+    before = "".join(f"{TEXT * 2}\n\n" for _ in range(8))
+    after = "".join(f"Paragraph {n} after. {TEXT * 2}\n\n" for n in range(1, 7))
+    root = project({
+        "manuscript/book.toml": 'title = "Deferred"\npublisher = "A School"\npaper-size = "A5"\n',
+        "manuscript/images/tall.svg": TALL_FIGURE,
+        "manuscript/01.md": (f"# One\n\n{before}![A grey box.](images/tall.svg \"The grey box.\"){{#fig:box}}\n\n"
+                             f"{after}See @fig:box.\n"),
+    })
+    pdf = _build(root)
+    pages = _pages(pdf)
+    [figure_page] = [index for index, page in enumerate(pages) if "Figure 1.1: The grey box." in page]
+    # The text written after the figure filled the page before it; the figure opens its page (under the
+    # running head), the rest of the split paragraph follows it without an indent.
+    assert "Paragraph 3 after." in pages[figure_page - 1]
+    body = [line for line in pages[figure_page].splitlines() if line.strip()]
+    assert body[1].strip() == "Figure 1.1: The grey box."
+    assert not body[2].startswith(" ")
+    # Its number and the reference to it are unchanged, and no page is left short.
+    assert "See Figure 1.1." in "".join(pages)
+    assert check_layout(pdf) == []
+
+
+def test_a_figure_is_not_carried_past_the_next_heading(project):
+    before = "".join(f"{TEXT * 2}\n\n" for _ in range(8))
+    root = project({
+        "manuscript/book.toml": 'title = "Deferred"\npublisher = "A School"\npaper-size = "A5"\n',
+        "manuscript/images/tall.svg": TALL_FIGURE,
+        "manuscript/01.md": (f"# One\n\n{before}![A grey box.](images/tall.svg \"The grey box.\")\n\n"
+                             f"## Next\n\nParagraph after. {TEXT * 6}\n"),
+    })
+    pages = _pages(_build(root))
+    [figure_page] = [index for index, page in enumerate(pages) if "The grey box." in page]
+    assert pages[figure_page].index("The grey box.") < pages[figure_page].index("Next")
+
+
+def _chapter() -> ElementTree.Element:
+    return ElementTree.fromstring(
+        '<body><section class="chapter"><figure data-b="c:0"><img/></figure>'
+        '<p data-b="c:1" id="p">One two <em>three four</em> five six.<span class="footnote" id="n1">A note.</span>'
+        ' Seven eight.</p></section></body>')
+
+
+def test_a_paragraph_is_split_where_the_page_turned_and_the_figure_set_between():
+    root = _chapter()
+    rearrange(root, "/* defer c:0 into c:1 at 11 justify */\n")  # after "One two three": 11 visible characters
+    first, figure, rest = list(root[0])
+    assert (first.tag, figure.tag, rest.tag) == ("p", "figure", "p")
+    assert "".join(first.itertext()) == "One two three "
+    assert "".join(rest.itertext()) == "four five six.A note. Seven eight."
+    assert rest.get("class") == "continued" and rest.get("data-b") is None and rest.get("id") is None
+    assert first.get("class") == "runs-on" and first.get("id") == "p"
+    assert len(root.findall(".//span[@id='n1']")) == 1 and len(root.findall(".//em")) == 2
+
+
+def test_a_word_broken_at_the_page_turn_keeps_its_hyphen_and_a_move_without_a_split():
+    root = _chapter()
+    rearrange(root, "/* defer c:0 into c:1 at 8 */\n")  # "One two th-" / "ree four"
+    first, _, rest = list(root[0])
+    assert "".join(first.itertext()) == "One two th\u2010" and first.get("class") is None
+    assert "".join(rest.itertext()).startswith("ree four")
+    moved = _chapter()
+    rearrange(moved, "/* defer c:0 after c:1 */\n")
+    assert [element.tag for element in moved[0]] == ["p", "figure"]
+
+
+def test_large_print_uses_each_figures_large_print_variant_whose_text_is_at_least_the_body_size():
+    images = SAMPLE / "manuscript" / "images"
+    assert edition_variant(images / "hungary-map.svg", "large-print") == images / "hungary-map.large-print.svg"
+    assert edition_variant(images / "hungary-map.svg", "student") == images / "hungary-map.svg"
+    svg = (images / "hungary-map.large-print.svg").read_text(encoding="utf-8")
+    view_width = float(re.search(r'viewBox="0 0 ([0-9.]+)', svg)[1])
+    text_width_mm = 210 - 22 - 18  # A4 less the large print's inner and outer margins: the figure's width
+    smallest = min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', svg))
+    smallest_pt = smallest * text_width_mm / view_width / 25.4 * 72
+    assert smallest_pt >= 18, f"the map's smallest label is {smallest_pt:.1f} pt"
+
+
+# -- facing pages ----------------------------------------------------------------------------------------------
+
+_PAGE_CSS = ("@page { size: 120mm 150mm; margin: 15mm; } html { font: 10pt/14pt serif; } "
+             "p { margin: 0; orphans: 2; widows: 2; } .box { break-inside: avoid; margin: 6pt 0; }")
+
+
+def _laid_out(html: str, css: str):
+    from weasyprint import CSS, HTML
+
+    return HTML(string=html).render(stylesheets=[CSS(string=_PAGE_CSS + css)])
+
+
+def _text_bottom(page) -> float:
+    from bookbuild.layout.makeup import _content_bottom, _floor
+
+    return _floor(page) - _content_bottom(page)
+
+
+def test_a_page_left_short_is_filled_out_without_moving_a_line():
+    from bookbuild.layout.makeup import feathered
+
+    line = "A line of words that fills the measure of this small page nearly to its end and then"
+    for count in range(6, 20):
+        paragraphs = "".join(f'<p data-b="c:{n}">{line} {n}.</p>' for n in range(1, count))
+        box = "".join(f"<p>Kept whole {n}.</p>" for n in range(6))
+        html = (f'<html><body><section class="chapter">{paragraphs}<div class="box" data-b="c:90">{box}</div>'
+                f'{paragraphs.replace("c:", "d:")}</section></body></html>')
+        document = _laid_out(html, "")
+        step = 14 * 4 / 3
+        if 2 * step < _text_bottom(document.pages[0]) < 6 * step:
+            break
+    else:
+        raise AssertionError("no page left short")
+    before = [page for page in document.pages]
+    css = feathered(document, "")
+    assert css
+    after = _laid_out(html, css).pages
+    assert len(after) == len(before)
+    assert _text_bottom(after[0]) < 1.5 * step  # the page now ends with its facing page, within a line
+    # The same lines on each page: nothing was moved to another page.
+    def lines(page):
+        return [round(box.position_y) for box in page._page_box.descendants() if type(box).__name__ == "LineBox"]
+    assert len(lines(after[0])) == len(lines(before[0]))
+
+
+def test_the_sample_student_booklet_has_no_layout_fault(sample_build):
+    assert [fault.message() for fault in check_layout(sample_build["pdf"])] == []
