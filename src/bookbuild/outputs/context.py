@@ -23,8 +23,8 @@ from ..config import BookConfig
 from ..crossrefs import resolve_crossrefs, split_crossrefs, with_crossrefs
 from ..editions import Edition, edition_config, select_edition, split_material
 from ..errors import BookbuildError, Diagnostics, Report
-from ..layout.preflight import report_findings
 from ..layout.book import BookLayout, LayoutRequest
+from ..layout.preflight import report_findings
 from ..layout.printed import LayoutSettings, PrintedBook, book_chunks, lay_out, print_request
 from ..leaks import HiddenMaterial, check_output, hidden_material
 from ..manuscript import Manuscript
