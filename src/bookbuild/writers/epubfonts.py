@@ -18,7 +18,7 @@ without renaming, since such a font is not meant for use outside the
 document.  A whole font file merely placed in an EPUB's zip would instead be
 bundled (FAQ 1.15).  So each font here is
 
-- subset to the characters the book's text uses (fontTools), so it serves
+- subset to the characters the book's text uses (HarfBuzz), so it serves
   this book only;
 - obfuscated with the EPUB font obfuscation algorithm (key: the book's
   identifier), the format's own way of saying "not for extraction";
@@ -34,7 +34,6 @@ book: its 'head' table's modification time is the build time
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,8 @@ FACES = ((("Regular", "Book"), 400, "normal"), (("Bold",), 700, "normal"),
          (("Italic", "Oblique"), 400, "italic"), (("Bold Italic", "Bold Oblique"), 700, "italic"))
 _RESTRICTED_EMBEDDING = 0x0002  # OS/2 fsType: restricted licence embedding
 _NO_SUBSETTING = 0x0100
+# Graphite tables: reading systems use OpenType
+_DROPPED_TABLES = ("Silf", "Silt", "Glat", "Gloc", "Feat", "Sill")
 
 
 @dataclass(frozen=True)
@@ -219,32 +220,38 @@ def _cached_subset(path: Path, characters: str, cache: Path | None) -> bytes | N
         return subset_font(path, characters)
     from ..cache import content_key, files_fingerprint, kept_or_made
 
-    stored = cache / f"{content_key('font subset', path, files_fingerprint([path]), characters)}.bin"
+    stored = cache / f"{content_key('font subset (hb-subset)', path, files_fingerprint([path]), characters)}.bin"
     return kept_or_made(stored, lambda: subset_font(path, characters))
 
 
 def subset_font(path: Path, characters: str) -> bytes | None:
-    """*path* subset to *characters*, with its names and licence kept; None if its licence forbids embedding."""
-    from fontTools import subset
+    """*path* subset to *characters*, with its names and licence kept; None if its licence forbids embedding.
+
+    HarfBuzz's subsetter (``hb-subset``, through uharfbuzz) does the work: it
+    follows every OpenType layout feature from the kept characters (ligatures,
+    small capitals, alternates, kerning), so the subset sets the text as the
+    whole font does.  It is two orders of magnitude faster than fontTools'
+    subsetter on these fonts, which first decompiles their whole layout tables.
+    """
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
-    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=True)
-    fs_type = font["OS/2"].fsType if "OS/2" in font else 0
+    with TTFont(path, lazy=True) as font:
+        fs_type = font["OS/2"].fsType if "OS/2" in font else 0
     if fs_type & 0x000F == _RESTRICTED_EMBEDDING:
         return None
-    if not fs_type & _NO_SUBSETTING:
-        options = subset.Options()
-        options.name_IDs = ["*"]  # the copyright (0), licence (13) and licence address (14) stay
-        options.name_languages = ["*"]
-        options.name_legacy = True
-        options.layout_features = ["*"]  # ligatures, kerning, small caps: the font behaves as it does in print
-        options.notdef_outline = True
-        options.glyph_names = False
-        # Graphite tables: reading systems use OpenType
-        options.drop_tables += ["Silf", "Silt", "Glat", "Gloc", "Feat", "Sill"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=characters)
-        subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
+    if fs_type & _NO_SUBSETTING:
+        return path.read_bytes()
+    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    wanted = hb.SubsetInput()
+    wanted.unicode_set.update(ord(character) for character in characters)
+    for kept in (wanted.layout_feature_tag_set, wanted.name_id_set, wanted.name_lang_id_set):
+        kept.clear()  # an empty set inverted is every member: all features (ligatures, kerning, small caps),
+        kept.invert()  # all names (the copyright (0), licence (13) and licence address (14) stay), all languages
+    for tag in _DROPPED_TABLES:
+        wanted.drop_table_tag_set.add(int.from_bytes(tag.encode("ascii"), "big"))
+    wanted.flags = hb.SubsetFlags.NAME_LEGACY | hb.SubsetFlags.NOTDEF_OUTLINE
+    subset = hb.subset(face, wanted)
+    if subset is None:
+        raise RuntimeError(f"HarfBuzz could not subset {path}")
+    return bytes(subset.blob.data)
