@@ -3,12 +3,14 @@ And the build date does not force the pages to be laid out again."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 
 import pytest
 
 from bookbuild.errors import Report
 from bookbuild.layout import pool as pool_module
+from bookbuild.outputs import context as context_module
 from bookbuild.pipeline import LayoutSettings, build
 
 BOOK = {
@@ -73,3 +75,31 @@ def test_another_build_time_on_the_same_day_lays_out_nothing_again(project, monk
     [again] = build(root, ("pdf",), None, None, Report(stream=None), settings=LayoutSettings(jobs=1))
     assert sent == []
     assert again == first
+
+
+
+@pytest.mark.parametrize(("outputs", "profiles"), [('["epub"]', ["epub"]), ('["pdf", "epub"]', ["epub", "print"])])
+def test_outputs_take_the_check_s_rendering_and_are_the_same_bytes(project, monkeypatch, outputs, profiles):
+    # The check renders each edition before the build; the EPUB (and the print HTML) are made from that
+    # rendering instead of rendering the book again. Without the sharing, the files are the same bytes.
+    rendered: list = []
+    original = context_module.render_book
+
+    def counting(*args, **kwargs):
+        rendered.append(str(args[4]))  # the profile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "render_book", counting)
+    root = project({**BOOK, "manuscript/book.toml": TOML + f"\n[outputs]\nall = {outputs}\n"})
+
+    def made() -> dict[str, bytes]:
+        shutil.rmtree(root / "build", ignore_errors=True)
+        written = build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+        return {path.name: path.read_bytes() for path in written}
+
+    shared = made()
+    assert sorted(rendered) == profiles  # each profile rendered once, by the check
+    rendered.clear()
+    monkeypatch.setattr(context_module, "keep_rendered", lambda *args: None)
+    assert made() == shared
+    assert sorted(rendered) == sorted(profiles * 2)  # without sharing: by the check and again by the outputs
