@@ -13,6 +13,8 @@ from bookbuild.layout import pool as pool_module
 from bookbuild.outputs import context as context_module
 from bookbuild.pipeline import LayoutSettings, build
 
+from .conftest import write_project
+
 BOOK = {
     "manuscript/01.md": "# One\n\nA first chapter.[^n]\n\n[^n]: A note.\n",
     "manuscript/02.md": "# Two\n\nA second chapter.\n",
@@ -103,3 +105,32 @@ def test_outputs_take_the_check_s_rendering_and_are_the_same_bytes(project, monk
     monkeypatch.setattr(context_module, "keep_rendered", lambda *args: None)
     assert made() == shared
     assert sorted(rendered) == sorted(profiles * 2)  # without sharing: by the check and again by the outputs
+
+
+def test_an_edition_that_hides_nothing_is_the_parsed_manuscript_and_builds_the_same_bytes(project, monkeypatch,
+                                                                                          tmp_path):
+    from bookbuild import editions
+    from bookbuild.editions import find_edition, select_edition
+    from bookbuild.pipeline import read_sources
+
+    # No teacher material in the book: the student edition removes nothing, so it is the manuscript as parsed,
+    # not a copy analysed again; with teacher material it is a copy without it.
+    root = project({**BOOK, "manuscript/book.toml": TOML + '\n[outputs]\nall = ["pdf", "epub"]\n'})
+    sources = read_sources(root, None, Report(stream=None))
+    student = find_edition(sources.config, "student")
+    assert select_edition(sources.manuscript, student, Report(stream=None)) is sources.manuscript
+    answer = "# Two\n\nA second.\n\n::: teacher\nAn answer.\n:::\n"
+    marked = write_project(tmp_path / "marked", {**BOOK, "manuscript/book.toml": TOML, "manuscript/02.md": answer})
+    marked_sources = read_sources(marked, None, Report(stream=None))
+    selected = select_edition(marked_sources.manuscript, student, Report(stream=None))
+    assert selected is not marked_sources.manuscript
+    assert "An answer" not in str([token.content for chapter in selected.chapters for token in chapter.tokens])
+
+    def made() -> dict[str, bytes]:
+        shutil.rmtree(root / "build", ignore_errors=True)
+        written = build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+        return {path.name: path.read_bytes() for path in written}
+
+    shortcut = made()
+    monkeypatch.setattr(editions, "_hides_material", lambda source, hidden: True)  # copy and analyse again
+    assert made() == shortcut
