@@ -85,3 +85,28 @@ def test_subsets_are_cached_by_font_and_characters(charis, tmp_path, monkeypatch
     assert made == ["abc"]  # the second came from the cache
     epubfonts._cached_subset(charis, "abcd", tmp_path)
     assert made == ["abc", "abcd"]  # other characters: another subset
+
+
+def test_the_os2_fields_read_through_harfbuzz_are_fonttools_own(charis):
+    for path in {charis, *(font_file(family, style) for family in ("Charis SIL", "Andika", "DejaVu Sans")
+                           for style in ("Regular", "Bold", "Italic", "Bold Italic", "Book"))} - {None}:
+        table = TTFont(path, lazy=True)["OS/2"]
+        fields = epubfonts._os2(path)
+        assert fields is not None
+        assert (fields.weight_class, fields.embedding, fields.selection) == (table.usWeightClass, table.fsType,
+                                                                             table.fsSelection), path
+
+
+@pytest.mark.parametrize(("fs_type", "outcome"), [(0x0002, "left out"), (0x0100, "whole"), (0x0000, "subset")])
+def test_the_licence_bits_decide_whether_a_font_is_embedded_and_subset(charis, tmp_path, fs_type, outcome):
+    font = TTFont(charis)
+    font["OS/2"].fsType = fs_type
+    path = tmp_path / f"Test-{fs_type}.ttf"
+    font.save(path)
+    data = subset_font(path, "abc")
+    if outcome == "left out":
+        assert data is None  # restricted licence embedding: not embedded at all
+    elif outcome == "whole":
+        assert data == path.read_bytes()  # no subsetting allowed: embedded whole
+    else:
+        assert data is not None and len(data) < path.stat().st_size / 5

@@ -34,8 +34,10 @@ book: its 'head' table's modification time is the build time
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +80,10 @@ def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str],
     roots = [etree.fromstring(document.encode("utf-8")) for document in xhtml]
     sheets = list(stylesheets)
     characters = used_characters(roots, sheets)
+    families = used_families(roots, sheets)
+    _ask_fontconfig([(family, name) for family in families for styles, _, _ in FACES for name in styles])
     fonts = []
-    for family in used_families(roots, sheets):
+    for family in families:
         for styles, weight, style in FACES:
             path = _face_file(family, styles, weight, style)
             if path is None:
@@ -88,6 +92,15 @@ def embedded_fonts(xhtml: Iterable[str], stylesheets: Iterable[str],
             if data is not None:
                 fonts.append(EmbeddedFont(family, weight, style, f"{FONT_FOLDER}/{path.name}", data))
     return tuple(fonts)
+
+
+def _ask_fontconfig(faces: list[tuple[str, str]]) -> None:
+    """Find the files of *faces* (family, style) at once: each is a run of ``fc-match``, which waits mostly on
+    starting; ``font_file`` keeps the answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda face: font_file(*face), faces))
 
 
 def font_face_css(fonts: Iterable[EmbeddedFont], css_folder: str = "css") -> str:
@@ -200,18 +213,40 @@ def _applies(prelude: list, elements: list, cssselect2: Any) -> bool:
 
 def _face_file(family: str, styles: tuple[str, ...], weight: int, style: str) -> Path | None:
     """The system's file of one face of *family*, if it really is that face (not a fallback)."""
-    from fontTools.ttLib import TTFont
-
     for name in styles:
         path = font_file(family, name)
         if path is None or path.suffix.lower() not in (".ttf", ".otf"):
             continue
-        with TTFont(path, lazy=True) as font:
-            bold = font["OS/2"].usWeightClass >= 600
-            italic = bool(font["OS/2"].fsSelection & 0x0201)  # ITALIC or OBLIQUE
+        os2 = _os2(path)
+        if os2 is None:
+            continue
+        bold = os2.weight_class >= 600
+        italic = bool(os2.selection & 0x0201)  # ITALIC or OBLIQUE
         if bold == (weight >= 600) and italic == (style == "italic"):
             return path
     return None
+
+
+@dataclass(frozen=True)
+class _OS2:
+    weight_class: int  # usWeightClass
+    embedding: int  # fsType: what the licence allows
+    selection: int  # fsSelection
+
+
+@lru_cache(maxsize=64)
+def _os2(path: Path) -> _OS2 | None:
+    """The fields of *path*'s OS/2 table that say which face it is and whether it may be embedded (read through
+    HarfBuzz: fixed offsets of the table, the same in every version of it); None without the table."""
+    import uharfbuzz as hb
+
+    table = hb.Face(hb.Blob.from_file_path(str(path))).reference_table("OS/2").data
+    if len(table) < 64:
+        return None
+    (weight_class,) = struct.unpack_from(">H", table, 4)
+    (embedding,) = struct.unpack_from(">H", table, 8)
+    (selection,) = struct.unpack_from(">H", table, 62)
+    return _OS2(weight_class, embedding, selection)
 
 
 def _cached_subset(path: Path, characters: str, cache: Path | None) -> bytes | None:
@@ -234,10 +269,9 @@ def subset_font(path: Path, characters: str) -> bytes | None:
     subsetter on these fonts, which first decompiles their whole layout tables.
     """
     import uharfbuzz as hb
-    from fontTools.ttLib import TTFont
 
-    with TTFont(path, lazy=True) as font:
-        fs_type = font["OS/2"].fsType if "OS/2" in font else 0
+    os2 = _os2(path)
+    fs_type = os2.embedding if os2 is not None else 0
     if fs_type & 0x000F == _RESTRICTED_EMBEDDING:
         return None
     if fs_type & _NO_SUBSETTING:
