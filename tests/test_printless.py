@@ -134,3 +134,25 @@ def test_an_edition_that_hides_nothing_is_the_parsed_manuscript_and_builds_the_s
     shortcut = made()
     monkeypatch.setattr(editions, "_hides_material", lambda source, hidden: True)  # copy and analyse again
     assert made() == shortcut
+
+
+def test_editions_that_are_the_same_manuscript_resolve_their_citations_once(project, monkeypatch, tmp_path):
+    # The handouts check the student and teacher editions; without teacher material both are the manuscript
+    # as parsed, and its citations are resolved once. With teacher material, once per edition.
+    resolved: list = []
+    original = context_module.resolve_citations
+
+    def counting(*args, **kwargs):
+        resolved.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "resolve_citations", counting)
+    toml = TOML + '\n[outputs]\nall = ["epub", "handouts"]\n'
+    root = project({**BOOK, "manuscript/book.toml": toml})
+    build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert len(resolved) == 1
+    resolved.clear()
+    answer = "# Two\n\nA second.\n\n::: teacher\nAn answer.\n:::\n"
+    marked = write_project(tmp_path / "marked", {**BOOK, "manuscript/book.toml": toml, "manuscript/02.md": answer})
+    build(marked, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert len(resolved) == 2

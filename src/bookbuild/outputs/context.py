@@ -82,8 +82,12 @@ def collect(problems: Diagnostics, stage, *args):
 
 
 def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
-    """One edition's cross-references (``@fig-map``) and citations, resolved."""
+    """One edition's cross-references (``@fig-map``) and citations, resolved; those of another edition when it
+    is the same manuscript (an edition that hides nothing of a book without material for other audiences)."""
     assert sources.style is not None, "cited only when the style could be loaded (sources.citable)"
+    for done, citations in sources.editions_done.values():
+        if done is manuscript:
+            return citations
     references, works = split_crossrefs(manuscript.citations, sources.bibliography)
     rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography, sources.labels)
     return with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
