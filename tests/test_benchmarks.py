@@ -62,4 +62,8 @@ def test_the_table_gives_ratios_against_the_named_row():
     assert "| dense | 20 | idle | bookbuild pdf, cold | 6.00 | 300 | 169 | 0.60× WeasyPrint path | 1.50× |" in table
     assert "| dense | 60 | idle | bookbuild pdf, cold | 18.00 | 330 |  |  |  |" in table  # no baseline measured
     assert "| 0.12 | 20 |  | 0.020× cold pdf | 0.07× |" in table
-    assert run.scaling(rows) == ["dense, idle: 60 chapters against 20: time 3.00×, peak memory 1.10×"]
+    assert run.scaling(rows) == ["dense, idle: 60 chapters against 20: time 3.00× (at most 3.15×: met), "
+                                 "peak memory 1.10× (at most 2×: met)"]
+    rows.append(run.Row("dense", 200, "idle", "bookbuild pdf, cold", run.Measurement(66.0, 650.0)))
+    assert run.scaling(rows)[-1] == ("dense, idle: 200 chapters against 20: time 11.00× (at most 10.50×: not met), "
+                                     "peak memory 2.17× (at most 2×: not met)")
