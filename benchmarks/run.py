@@ -64,11 +64,21 @@ class Row:
 
 
 def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in kB."""
-    total, stack = 0, [root]
+    """Resident memory of a process and all its descendants, in kB.
+
+    A child that is still its parent's copy (forked or vforked to run another
+    program, not yet exec'd: the same command line) is not counted: its
+    resident pages are its parent's, counted already. Starting ``fc-match`` or
+    ``pdftotext`` from a 250 MB build would otherwise count 250 MB twice.
+    """
+    total, stack = 0, [(root, None)]
     while stack:
-        pid = stack.pop()
+        pid, parent_command = stack.pop()
         try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+            if command == parent_command:
+                continue
             with open(f"/proc/{pid}/status") as status:
                 for line in status:
                     if line.startswith("VmRSS:"):
@@ -76,7 +86,7 @@ def _tree_rss_kb(root: int) -> int:
                         break
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as children:
-                    stack.extend(int(child) for child in children.read().split())
+                    stack.extend((int(child), command) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
     return total
