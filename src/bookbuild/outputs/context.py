@@ -167,7 +167,12 @@ def render(sources: Sources, edition: Edition, target: RenderProfile | str, repo
 
 
 def keep_rendered(sources: Sources, edition: Edition, book: RenderedBook, documents: list) -> None:
-    """Keep the check's rendering of *edition* (*book* and its documents) for the outputs of the build."""
+    """Keep the check's rendering of *edition* (*book* and its documents) for the outputs of the build: the
+    print HTML, which the layout takes first, and the EPUB's files of a book that is not printed. A printed
+    book's EPUB gets the page numbers of its layout, so its files are made again then: they are not kept
+    through the layout, where the build's memory peaks."""
+    if str(book.target) != str(PRINT) and has_printed_output(edition_config(sources.config, edition)):
+        return
     sources.rendered[(edition.name, str(book.target))] = (book, documents)
 
 
