@@ -62,4 +62,42 @@ def test_the_table_gives_ratios_against_the_named_row():
     assert "| dense | 20 | idle | bookbuild pdf, cold | 6.00 | 300 | 169 | 0.60× WeasyPrint path | 1.50× |" in table
     assert "| dense | 60 | idle | bookbuild pdf, cold | 18.00 | 330 |  |  |  |" in table  # no baseline measured
     assert "| 0.12 | 20 |  | 0.020× cold pdf | 0.07× |" in table
-    assert run.scaling(rows) == ["dense, idle: 60 chapters against 20: time 3.00×, peak memory 1.10×"]
+    assert run.scaling(rows) == ["dense, idle: 60 chapters against 20: time 3.00× (at most 3.15×: met), "
+                                 "peak memory 1.10× (at most 2×: met)"]
+    rows.append(run.Row("dense", 200, "idle", "bookbuild pdf, cold", run.Measurement(66.0, 650.0)))
+    assert run.scaling(rows)[-1] == ("dense, idle: 200 chapters against 20: time 11.00× (at most 10.50×: not met), "
+                                     "peak memory 2.17× (at most 2×: not met)")
+
+
+def test_memory_counts_children_once_and_a_forked_copy_not_at_all():
+    import os
+    import subprocess
+    import sys
+    import time
+
+    run = _module("run")
+    # A parent holding 200 MB, with an exec'd child (its own program, counted) and a forked copy of itself
+    # that has not exec'd (its pages are the parent's: not counted again).
+    script = ("import os, subprocess, sys, time\n"
+              "ballast = bytearray(200 * 1024 * 1024)\n"
+              "ballast[::4096] = b'x' * len(ballast[::4096])\n"
+              "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+              "if os.fork() == 0:\n"
+              "    time.sleep(30)\n"
+              "    os._exit(0)\n"
+              "print('ready', flush=True)\n"
+              "time.sleep(30)\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        time.sleep(0.5)
+        with open(f"/proc/{process.pid}/status") as status:
+            own = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        total = run._tree_rss_kb(process.pid)
+        assert own > 200 * 1024
+        assert own < total < own + 100 * 1024  # the sleeping interpreter, not the forked copy's 200 MB
+    finally:
+        for child in open(f"/proc/{process.pid}/task/{process.pid}/children").read().split():
+            os.kill(int(child), 9)
+        process.kill()
+        process.wait()

@@ -57,6 +57,26 @@ def test_epub_cover_lines_are_balanced_and_never_end_with_a_short_word():
         assert all(30.0 * len(line) <= width for line in lines)
 
 
+def test_epub_cover_is_a_greyscale_png_with_the_title_drawn(tmp_path):
+    import io
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from bookbuild.writers.cover import HEIGHT, INK, WIDTH, cover_png
+
+    book = SimpleNamespace(config=SimpleNamespace(title="Hungary 1956", subtitle="", authors=["A. Teacher"]),
+                           edition=SimpleNamespace(label=""))
+    data = cover_png(book, tmp_path)  # type: ignore[arg-type]
+    image = Image.open(io.BytesIO(data))
+    assert (image.format, image.mode, image.size) == ("PNG", "L", (WIDTH, HEIGHT))
+    lo, hi = image.getextrema()
+    assert lo <= INK + 10 and hi == 255  # ink on paper, anti-aliased between
+    title_band = image.crop((0, 560, WIDTH, 760))  # where the title is drawn
+    assert title_band.getextrema()[0] < 128
+    assert cover_png(book, tmp_path) == data  # the same bytes again, from the cache
+
+
 def test_front_cover_title_and_subtitle_share_the_pages_axis(covers):
     pdf = next(path for name, path in covers.items() if name.endswith(".pdf") and "booklet" not in name)
     width = float(PdfReader(pdf).pages[0].mediabox[2])

@@ -3,13 +3,17 @@ And the build date does not force the pages to be laid out again."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 
 import pytest
 
 from bookbuild.errors import Report
 from bookbuild.layout import pool as pool_module
+from bookbuild.outputs import context as context_module
 from bookbuild.pipeline import LayoutSettings, build
+
+from .conftest import write_project
 
 BOOK = {
     "manuscript/01.md": "# One\n\nA first chapter.[^n]\n\n[^n]: A note.\n",
@@ -73,3 +77,84 @@ def test_another_build_time_on_the_same_day_lays_out_nothing_again(project, monk
     [again] = build(root, ("pdf",), None, None, Report(stream=None), settings=LayoutSettings(jobs=1))
     assert sent == []
     assert again == first
+
+
+
+@pytest.mark.parametrize(("outputs", "profiles"), [('["epub"]', ["epub"]),
+                                                   ('["pdf", "epub"]', ["epub", "epub", "print"])])
+def test_outputs_take_the_check_s_rendering_and_are_the_same_bytes(project, monkeypatch, outputs, profiles):
+    # The check renders each edition before the build; the print HTML, and the EPUB of a book that is not
+    # printed, are made from that rendering instead of rendering the book again (a printed book's EPUB is
+    # rendered again after the layout, for its page numbers). Without the sharing, the same bytes.
+    rendered: list = []
+    original = context_module.render_book
+
+    def counting(*args, **kwargs):
+        rendered.append(str(args[4]))  # the profile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "render_book", counting)
+    root = project({**BOOK, "manuscript/book.toml": TOML + f"\n[outputs]\nall = {outputs}\n"})
+
+    def made() -> dict[str, bytes]:
+        shutil.rmtree(root / "build", ignore_errors=True)
+        written = build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+        return {path.name: path.read_bytes() for path in written}
+
+    shared = made()
+    assert sorted(rendered) == profiles
+    rendered.clear()
+    monkeypatch.setattr(context_module, "keep_rendered", lambda *args: None)
+    assert made() == shared
+    assert sorted(rendered) == sorted([*dict.fromkeys(profiles)] * 2)  # by the check and again by the outputs
+
+
+def test_an_edition_that_hides_nothing_is_the_parsed_manuscript_and_builds_the_same_bytes(project, monkeypatch,
+                                                                                          tmp_path):
+    from bookbuild import editions
+    from bookbuild.editions import find_edition, select_edition
+    from bookbuild.pipeline import read_sources
+
+    # No teacher material in the book: the student edition removes nothing, so it is the manuscript as parsed,
+    # not a copy analysed again; with teacher material it is a copy without it.
+    root = project({**BOOK, "manuscript/book.toml": TOML + '\n[outputs]\nall = ["pdf", "epub"]\n'})
+    sources = read_sources(root, None, Report(stream=None))
+    student = find_edition(sources.config, "student")
+    assert select_edition(sources.manuscript, student, Report(stream=None)) is sources.manuscript
+    answer = "# Two\n\nA second.\n\n::: teacher\nAn answer.\n:::\n"
+    marked = write_project(tmp_path / "marked", {**BOOK, "manuscript/book.toml": TOML, "manuscript/02.md": answer})
+    marked_sources = read_sources(marked, None, Report(stream=None))
+    selected = select_edition(marked_sources.manuscript, student, Report(stream=None))
+    assert selected is not marked_sources.manuscript
+    assert "An answer" not in str([token.content for chapter in selected.chapters for token in chapter.tokens])
+
+    def made() -> dict[str, bytes]:
+        shutil.rmtree(root / "build", ignore_errors=True)
+        written = build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+        return {path.name: path.read_bytes() for path in written}
+
+    shortcut = made()
+    monkeypatch.setattr(editions, "_hides_material", lambda source, hidden: True)  # copy and analyse again
+    assert made() == shortcut
+
+
+def test_editions_that_are_the_same_manuscript_resolve_their_citations_once(project, monkeypatch, tmp_path):
+    # The handouts check the student and teacher editions; without teacher material both are the manuscript
+    # as parsed, and its citations are resolved once. With teacher material, once per edition.
+    resolved: list = []
+    original = context_module.resolve_citations
+
+    def counting(*args, **kwargs):
+        resolved.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "resolve_citations", counting)
+    toml = TOML + '\n[outputs]\nall = ["epub", "handouts"]\n'
+    root = project({**BOOK, "manuscript/book.toml": toml})
+    build(root, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert len(resolved) == 1
+    resolved.clear()
+    answer = "# Two\n\nA second.\n\n::: teacher\nAn answer.\n:::\n"
+    marked = write_project(tmp_path / "marked", {**BOOK, "manuscript/book.toml": toml, "manuscript/02.md": answer})
+    build(marked, ("all",), ["student"], None, Report(stream=None), settings=LayoutSettings(jobs=1))
+    assert len(resolved) == 2

@@ -374,8 +374,8 @@ def select_edition(manuscript: Manuscript, edition: Edition, report: Report,
     material) is added there instead of raised.
     """
     hidden = edition.hidden_classes
-    if not hidden:
-        return manuscript
+    if not hidden or not any(_hides_material(source, hidden) for source in manuscript.files):
+        return manuscript  # nothing to remove: the manuscript as parsed (not a copy analysed again)
     files = [
         replace(source, tokens=remove_hidden(source.tokens, hidden))
         for source in manuscript.files
@@ -407,6 +407,9 @@ def split_material(manuscript: Manuscript, edition: Edition) -> list[FileSplit]:
         if hidden and (source.front_matter.get("audience") in hidden or _title_hidden(source.tokens, hidden)):
             splits.append(FileSplit(source, (), tuple(source.tokens)))
             continue
+        if not _hides_material(source, hidden):
+            splits.append(FileSplit(source, tuple(source.tokens), ()))
+            continue
         taken: list[Token] = []
         kept = _without_hidden(copy_tokens(source.tokens), hidden, taken)
         orphaned = _orphaned_notes(kept, taken)
@@ -433,6 +436,13 @@ def _orphaned_notes(kept: Sequence[Token], taken: Sequence[Token]) -> list[Token
         elif current in orphaned:
             notes.append(token)
     return notes
+
+
+def _hides_material(source: SourceFile, hidden: frozenset[str]) -> bool:
+    """Whether an edition hiding *hidden* removes anything of *source*: the whole file (its ``audience``), or a
+    token :func:`_without_hidden` would take out (a block, heading, span or figure marked with a hidden class)."""
+    return (source.front_matter.get("audience") in hidden
+            or any(_is_hidden(token, hidden) for token, _ in _marked_tokens(source.tokens)))
 
 
 def _title_hidden(tokens: Sequence[Token], hidden: frozenset[str]) -> bool:

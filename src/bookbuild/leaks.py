@@ -73,6 +73,8 @@ def letters_of(text: str) -> str:
 def hidden_material(splits: Sequence[FileSplit], edition_name: str, also_shown: Iterable[str] = ()) -> HiddenMaterial:
     """The sentences an edition hides (*splits*: each file's shown and hidden tokens), less those it also
     shows elsewhere: in its own text, or in *also_shown* (the title, description and other settings)."""
+    if not any(split.removed for split in splits):
+        return HiddenMaterial(edition_name, ())  # nothing hidden: no need to read what is shown
     shown = letters_of(" ".join([run for split in splits for run, _ in _text_runs(split.kept)] + list(also_shown)))
     sentences: dict[str, HiddenSentence] = {}
     for split in splits:

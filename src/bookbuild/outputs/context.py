@@ -31,7 +31,7 @@ from ..manuscript import Manuscript
 from ..pagemap import PageMap, join_page_map
 from ..project import Project
 from ..render.book import BuildInfo, RenderedBook, documents_of, print_document, render_book
-from ..render.html import PRINT, RenderProfile
+from ..render.html import PRINT, RenderProfile, render_profile
 from ..writers import write_output
 
 if TYPE_CHECKING:
@@ -57,6 +57,11 @@ class Sources:
     citable: bool = True
     # Each edition's hidden material, for the leak check of its outputs.
     hidden: dict[str, HiddenMaterial] = field(default_factory=dict, compare=False, repr=False)
+    # Each edition rendered in a profile by the check before the build, with its documents (the print HTML,
+    # the EPUB's files without page numbers), keyed by (edition, profile): the outputs take them from here
+    # instead of rendering the same book again.
+    rendered: dict[tuple[str, str], tuple[RenderedBook, list]] = field(default_factory=dict, compare=False,
+                                                                        repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,12 @@ def collect(problems: Diagnostics, stage, *args):
 
 
 def cite_edition(manuscript: Manuscript, sources: Sources) -> CitationResult:
-    """One edition's cross-references (``@fig-map``) and citations, resolved."""
+    """One edition's cross-references (``@fig-map``) and citations, resolved; those of another edition when it
+    is the same manuscript (an edition that hides nothing of a book without material for other audiences)."""
     assert sources.style is not None, "cited only when the style could be loaded (sources.citable)"
+    for done, citations in sources.editions_done.values():
+        if done is manuscript:
+            return citations
     references, works = split_crossrefs(manuscript.citations, sources.bibliography)
     rendered_references = resolve_crossrefs(manuscript, references, sources.bibliography, sources.labels)
     return with_crossrefs(resolve_citations(works, sources.bibliography, sources.style,
@@ -135,7 +144,9 @@ def check_editions(sources: Sources, editions: Sequence[Edition], profiles: Sequ
             try:
                 book = render_book(manuscript, citations, edition_config(sources.config, edition), edition, profile,
                                    sources.build, labels=sources.labels)
-                documents_of(book, sources.project)
+                documents = documents_of(book, sources.project)
+                if sources.editions_done.get(edition.name, (None,))[0] is manuscript:  # what the outputs render
+                    keep_rendered(sources, edition, book, documents)
             except BookbuildError as error:
                 problems.extend(error)
 
@@ -160,8 +171,32 @@ def write_checked(sources: Sources, edition: Edition, path: Path, data: bytes, k
 def render(sources: Sources, edition: Edition, target: RenderProfile | str, report: Report) -> RenderedBook:
     """One edition rendered in the profile *target* (PRINT, EPUB or its name)."""
     manuscript, citations = edition_manuscript(sources, edition, report)
+    kept = sources.rendered.get((edition.name, str(render_profile(target))))
+    if kept is not None:
+        return kept[0]
     return render_book(manuscript, citations, edition_config(sources.config, edition), edition, target,
                        sources.build, labels=sources.labels)
+
+
+def keep_rendered(sources: Sources, edition: Edition, book: RenderedBook, documents: list) -> None:
+    """Keep the check's rendering of *edition* (*book* and its documents) for the outputs of the build: the
+    print HTML, which the layout takes first, and the EPUB's files of a book that is not printed. A printed
+    book's EPUB gets the page numbers of its layout, so its files are made again then: they are not kept
+    through the layout, where the build's memory peaks."""
+    if str(book.target) != str(PRINT) and has_printed_output(edition_config(sources.config, edition)):
+        return
+    sources.rendered[(edition.name, str(book.target))] = (book, documents)
+
+
+def rendered_documents(sources: Sources, edition: Edition, book: RenderedBook) -> list | None:
+    """The documents the check made of *book* (``documents_of``), if *book* is the one it rendered; each is
+    handed out once, and let go of then."""
+    key = (edition.name, str(book.target))
+    kept = sources.rendered.get(key)
+    if kept is None or kept[0] is not book:
+        return None
+    del sources.rendered[key]
+    return kept[1]
 
 
 def output_path(sources: Sources, edition: Edition, extension: str, kind: str = "") -> Path:
@@ -215,6 +250,17 @@ class OutputContext:
         """Whether an output of this build needs the printed book's PDF (not only its page map)."""
         return any(output.needs_pdf for output in self.outputs)
 
+    def epub_documents(self, book: RenderedBook, page_map: PageMap | None) -> list:
+        """The EPUB's documents of *book* (rendered in the EPUB profile), with the printed book's page numbers
+        when there is a *page_map* (without them, as the check made them before the build)."""
+        from ..render.book import epub_documents
+
+        assert self.edition is not None
+        documents = rendered_documents(self.sources, self.edition, book)
+        if page_map is None and documents is not None:
+            return documents
+        return epub_documents(book, self.sources.project, page_map)
+
     def print_html(self) -> tuple[RenderedBook, str]:
         """The edition rendered for print, and its whole HTML document (made once): with interleaved teacher
         pages, its student pages (the edition's label and settings, without the teacher material)."""
@@ -224,9 +270,11 @@ class OutputContext:
                 manuscript, citations = student_pages_manuscript(self.sources, self.edition, self.report)
                 book = render_book(manuscript, citations, self.config, self.edition, PRINT, self.sources.build,
                                    labels=self.sources.labels)
+                self._print_html = (book, print_document(book, self.sources.project))
             else:
                 book = self.render(PRINT)
-            self._print_html = (book, print_document(book, self.sources.project))
+                documents = rendered_documents(self.sources, self.edition, book)
+                self._print_html = (book, documents[0] if documents else print_document(book, self.sources.project))
         return self._print_html
 
     def lay_out(self, request: LayoutRequest, book: RenderedBook) -> BookLayout:
@@ -239,7 +287,8 @@ class OutputContext:
         from ..layout.teacher_pages import group_material, interleave, read_teacher_material, teacher_request
 
         edition_book = self.render(PRINT)
-        edition_html = print_document(edition_book, self.sources.project)
+        documents = rendered_documents(self.sources, self.edition, edition_book)
+        edition_html = documents[0] if documents else print_document(edition_book, self.sources.project)
         pages = join_page_map(laid_out.page_map, "").pages
         teacher_classes = self.edition.student_view.hidden_classes - self.edition.hidden_classes
         material = read_teacher_material(edition_html, frozenset(teacher_classes),

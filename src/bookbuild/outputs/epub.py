@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 def build(context: OutputContext) -> list[Path]:
     from ..accessibility import report_unbacked_claim
-    from ..render.book import epub_documents
     from ..render.html import EPUB
     from ..writers.epub import epub_bytes
 
@@ -27,7 +26,7 @@ def build(context: OutputContext) -> list[Path]:
     context.settings.progress.stage(f"making {path.name}")
     book = context.render(EPUB)
     report_unbacked_claim(book.config, context.report)
-    documents = epub_documents(book, context.sources.project, page_map)
+    documents = context.epub_documents(book, page_map)
     context.report.raise_if_strict()
     data = epub_bytes(documents, book, context.sources.project, page_map)
     return [context.write(path, data, "epub")]

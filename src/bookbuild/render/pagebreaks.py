@@ -184,24 +184,31 @@ def _excluded(element: Any) -> bool:
             or "noteref" in classes or "footnotes" in classes or _local(element) == "aside")
 
 
-def _units(element: Any) -> Iterator[tuple]:
+def _units(element: Any, anchor: Any = None, seen: list | None = None) -> Iterator[tuple]:
     """The counted units under *element* in document order, with ("enter", element) as each element opens.
 
     A unit is ("char", owner, "text" or "tail", index) for a letter or digit,
-    or ("image", element) for an image.
+    or ("image", element) for an image.  With an *anchor* element, the units
+    before it are left out (nothing is counted before the anchor): only the
+    elements entered on the way to it are given.
     """
+    seen = seen if seen is not None else [anchor is None]  # whether the anchor has been entered
+    if element is anchor:
+        seen[0] = True
     yield ("enter", element)
-    if _local(element) == "img":
+    if seen[0] and _local(element) == "img":
         yield ("image", element)
-    for index, character in enumerate(element.text or ""):
-        if character.isalnum():
-            yield ("char", element, "text", index)
+    if seen[0]:
+        for index, character in enumerate(element.text or ""):
+            if character.isalnum():
+                yield ("char", element, "text", index)
     for child in element:
         if not _excluded(child):
-            yield from _units(child)
-        for index, character in enumerate(child.tail or ""):
-            if character.isalnum():
-                yield ("char", child, "tail", index)
+            yield from _units(child, anchor, seen)
+        if seen[0]:
+            for index, character in enumerate(child.tail or ""):
+                if character.isalnum():
+                    yield ("char", child, "tail", index)
 
 
 def _part_root(root: Any, part: str) -> Any:
@@ -227,7 +234,7 @@ def insert_marker(root: Any, marker: PageMarker) -> None:
         anchor = next((e for e in part_root.iter() if (e.get("data-b") or "").endswith(f":{marker.block}")), None)
     started = anchor is None
     count = 0
-    for unit in _units(part_root):
+    for unit in _units(part_root, anchor):
         if unit[0] == "enter":
             started = started or unit[1] is anchor
             continue
