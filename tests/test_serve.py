@@ -353,3 +353,24 @@ def test_the_open_page_follows_each_save_without_a_reload(booklet, tmp_path):
         code = stop_server(server)
     assert code == 0, log.read_text()
     assert log.read_text().rstrip().endswith("bookbuild: stopped")
+
+
+def test_the_teacher_preview_has_the_student_pages_and_the_teacher_pages_after_them(booklet):
+    """The preview's PDF of the teacher edition is the one a build makes: student pages unchanged, the model
+    answers on a teacher page numbered after the student page they belong to."""
+    student = Preview(booklet, "student", settings=LayoutSettings(jobs=1))
+    assert student.refresh_html() and student.refresh_pdf()
+    teacher = Preview(booklet, "teacher", settings=LayoutSettings(jobs=1))
+    assert teacher.refresh_html() and teacher.refresh_pdf()
+    student_reader = PdfReader(io.BytesIO(student.pdf.data))
+    student_labels = list(student_reader.page_labels)
+    reader = PdfReader(io.BytesIO(teacher.pdf.data))
+    labels = list(reader.page_labels)
+    added = [label for label in labels if label not in student_labels]
+    assert added and all(re.fullmatch(r"[0-9ivx]+[a-z]", label) for label in added), labels
+    assert [label for label in labels if label in student_labels] == student_labels
+    kept = [page.extract_text() for page, label in zip(reader.pages, labels) if label in student_labels]
+    first_lines = [page.extract_text().strip().split("\n")[0] for page in student_reader.pages]
+    assert sum(text.strip().split("\n")[0] == line for text, line in zip(kept, first_lines)) >= len(kept) - 2
+    answers = [text for page, text in zip(labels, (page.extract_text() for page in reader.pages)) if page in added]
+    assert any("teacher notes" in text.lower() for text in answers)

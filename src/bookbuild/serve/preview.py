@@ -37,7 +37,7 @@ from ..layout.printed import (
     print_sheets,
 )
 from ..manuscript import Chapter
-from ..outputs.context import Sources, check_editions, output_path, render
+from ..outputs.context import BuildOptions, OutputContext, Sources, check_editions, output_path, render
 from ..pipeline import gather_sources, raise_problems
 from ..project import Project
 from ..render.book import RenderedBook, print_document
@@ -204,9 +204,7 @@ class Preview:
         try:
             check_output_folder(job.sources.project)  # the layout cache goes into build/, as in a build
             label = output_path(job.sources, job.edition, "pdf").name
-            laid_out = lay_out(print_request(job.book, job.html, job.sources.project, label, want_pdf=True,
-                                             check=False), self.settings, book_chunks(job.book))
-            printed = PrintedBook(job.book, job.html, laid_out)
+            printed = self._lay_out(job, label)
             page_map = printed.page_map(job.edition.label)
         except BookbuildError as error:
             self.pdf_problems = tuple(error.problems)
@@ -231,6 +229,18 @@ class Preview:
                                time.perf_counter() - started)
             self.pdf_problems = ()
         return True
+
+    def _lay_out(self, job: _PdfJob, label: str) -> PrintedBook:
+        """The edition's printed book as a build lays it out: the view's very HTML, or, for an edition with
+        interleaved teacher pages, its student pages with the teacher pages inserted after them."""
+        if not job.edition.interleaves_teacher_pages:
+            laid_out = lay_out(print_request(job.book, job.html, job.sources.project, label, want_pdf=True,
+                                             check=False), self.settings, book_chunks(job.book))
+            return PrintedBook(job.book, job.html, laid_out)
+        context = OutputContext(job.sources, job.edition, Report(), BuildOptions(settings=self.settings), ())
+        book, html = context.print_html()
+        request = print_request(book, html, job.sources.project, label, want_pdf=True, check=False)
+        return PrintedBook(book, html, context.lay_out(request, book))
 
     def warm_up(self) -> None:
         """Start the layout workers (they import WeasyPrint while the book is read and rendered)."""
