@@ -8,6 +8,8 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
+
 from bookbuild.layout.makeup import rearrange
 from bookbuild.layout_check import check_layout
 from bookbuild.render.book import edition_variant
@@ -98,16 +100,20 @@ def test_a_word_broken_at_the_page_turn_keeps_its_hyphen_and_a_move_without_a_sp
     assert [element.tag for element in moved[0]] == ["p", "figure"]
 
 
-def test_large_print_uses_each_figures_large_print_variant_whose_text_is_at_least_the_body_size():
+@pytest.mark.parametrize("figure", ["hungary-map.svg", "timeline-1956.svg"])
+def test_large_print_uses_each_figures_large_print_variant_whose_text_is_at_least_the_body_size(figure):
     images = SAMPLE / "manuscript" / "images"
-    assert edition_variant(images / "hungary-map.svg", "large-print") == images / "hungary-map.large-print.svg"
-    assert edition_variant(images / "hungary-map.svg", "student") == images / "hungary-map.svg"
-    svg = (images / "hungary-map.large-print.svg").read_text(encoding="utf-8")
-    view_width = float(re.search(r'viewBox="0 0 ([0-9.]+)', svg)[1])
+    variant = images / figure.replace(".svg", ".large-print.svg")
+    assert edition_variant(images / figure, "large-print") == variant
+    assert edition_variant(images / figure, "student") == images / figure
+    svg = variant.read_text(encoding="utf-8")
+    view_width, view_height = (float(n) for n in re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)', svg).groups())
     text_width_mm = 210 - 22 - 18  # A4 less the large print's inner and outer margins: the figure's width
+    # Not shrunk by the large print's largest figure height (225 mm, object-fit: contain).
+    assert view_height * text_width_mm / view_width <= 225, f"{figure}'s variant is too tall: it would be shrunk"
     smallest = min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', svg))
     smallest_pt = smallest * text_width_mm / view_width / 25.4 * 72
-    assert smallest_pt >= 18, f"the map's smallest label is {smallest_pt:.1f} pt"
+    assert smallest_pt >= 18, f"the smallest label of {figure}'s variant is {smallest_pt:.1f} pt"
 
 
 # -- facing pages ----------------------------------------------------------------------------------------------
