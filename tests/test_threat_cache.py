@@ -180,3 +180,19 @@ def test_cache_write_on_a_full_disk_leaves_no_temporary(tmp_path, monkeypatch):
     monkeypatch.setattr(module.os, "write", full)
     module.write_signed(tmp_path / "c" / "entry.json", b"x" * 1000)
     assert [path.name for path in (tmp_path / "c").iterdir()] == []
+
+
+def test_layout_keys_follow_bookbuild_code_not_only_its_version(tmp_path):
+    """A cache made by other code of the same version (an edited checkout) is not served: the code is in the key."""
+    import bookbuild
+    from bookbuild.cache import _code_fingerprint, code_fingerprint
+
+    package = tmp_path / "bookbuild"
+    shutil.copytree(Path(bookbuild.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert code_fingerprint(package) == _code_fingerprint()
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "stale.cpython-311.pyc").write_bytes(b"bytecode")
+    assert code_fingerprint(package) == _code_fingerprint()  # bytecode is not code that was written
+    module = package / "layout" / "makeup.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n# one more line\n", encoding="utf-8")
+    assert code_fingerprint(package) != _code_fingerprint()

@@ -2,7 +2,7 @@
 
 A chunk of the printed book (see ``layout/``) is laid out from its HTML,
 the stylesheets, the fonts and the pages and numbers around it.  The hash of
-all of these (with the versions of bookbuild and WeasyPrint) names what the
+all of these (with bookbuild's code and WeasyPrint's version) names what the
 layout gave: the chunk's page count, its anchors, its PDF, its piece of the
 page map.  A build looks each chunk up before laying it out, so a rebuild
 after a one-line fix lays out only the chapter that changed, and an EPUB
@@ -237,9 +237,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def content_key(*parts: object) -> str:
-    """The hash naming an entry: of *parts*, the cache's format and the versions of bookbuild and WeasyPrint."""
+    """The hash naming an entry: of *parts*, the cache's format, bookbuild's code and WeasyPrint's version."""
     digest = hashlib.sha256()
-    for part in (FORMAT, __version__, _weasyprint_version(), *parts):
+    for part in (FORMAT, __version__, _code_fingerprint(), _weasyprint_version(), *parts):
         data = part if isinstance(part, bytes) else str(part).encode("utf-8")
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
@@ -299,6 +299,28 @@ def _stored_key() -> bytes | None:
     finally:
         os.close(descriptor)
     return key if len(key) == KEY_BYTES else None
+
+
+def _code_fingerprint() -> str:
+    """The hash of bookbuild's code (see ``code_fingerprint``), once per process."""
+    if "code" not in _memo:
+        _memo["code"] = code_fingerprint(Path(__file__).resolve().parent)
+    return _memo["code"]
+
+
+def code_fingerprint(package: Path) -> str:
+    """The hash of the Python files of *package*: their names and contents.
+
+    The version alone would let a cache made by other code of the same version (an edited checkout, a
+    development build) serve layouts that code would not make.  The theme's stylesheets and the templates
+    are in each entry's key already, through the HTML and CSS laid out.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        if path.is_file():
+            digest.update(str(path.relative_to(package)).encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(len(path.read_bytes()).to_bytes(8, "big") + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _weasyprint_version() -> str:
