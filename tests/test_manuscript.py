@@ -107,7 +107,7 @@ def test_front_matter_mistakes(project):
                     "manuscript/02.md": "---\ntitle: [unclosed\n---\n\n# T\n"})
     assert problems_of(lambda: parse(root)) == [
         "manuscript/01.md:2: error: 'kind' must be one of front, chapter, back, not 'preface'",
-        "manuscript/01.md:3: error: unknown front matter key 'autor'\n"
+        "manuscript/01.md:3: error: unknown front matter key 'autor'; did you mean 'author'?\n"
         "  hint: known keys: title, short-title, id, kind, audience, handout; and Pandoc's metadata "
         "(title, subtitle, author, date, lang, abstract, bibliography, csl, …)",
         "manuscript/02.md:2: error: a list in brackets is never closed, or lacks a comma between its items\n"

@@ -34,8 +34,9 @@ from .metadata import (
     IGNORED_KEYS,
     is_book_metadata,
     title_block,
-    with_yaml_end_as_dashes,
     without_title_block,
+    without_yaml_block,
+    yaml_block,
 )
 from .project import Project
 from .remote import RemoteImageError, fetch_remote_image
@@ -200,7 +201,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report,
         except BookbuildError as error:
             diagnostics.extend(error)
             continue
-        parsed.append(_parse_file(index, path, source, project, config, diagnostics, examples))
+        parsed.append(_parse_file(index, path, source, project, config, diagnostics, report, examples))
     if len(parsed) < len(config.chapters):
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
@@ -224,16 +225,17 @@ class SourceFile:
 
 
 def _parse_file(index: int, path: Path, source: str, project: Project, config: BookConfig,
-                diagnostics: Diagnostics, examples: dict | None = None) -> SourceFile:
+                diagnostics: Diagnostics, report: Report, examples: dict | None = None) -> SourceFile:
     location = project.location(path)
     env: dict = {"examples": examples if examples is not None else {"count": 0, "labels": {}}}
     block = title_block(source)
-    text = with_yaml_end_as_dashes(without_title_block(source))
-    tokens = make_parser(config.language).parse(text, env)
-    front_matter: dict[str, Any] = {}
-    if tokens and tokens[0].type == "front_matter":
-        front_matter = _read_front_matter(tokens[0], location, diagnostics)
-        tokens = tokens[1:]
+    text = without_title_block(source)
+    found = yaml_block(text)
+    from .editions import DEFAULT_AUDIENCES  # editions builds on this module
+
+    audiences = frozenset(DEFAULT_AUDIENCES) | frozenset(config.audiences)
+    front_matter = _read_front_matter(found[0], found[1], location, diagnostics, report, audiences) if found else {}
+    tokens = make_parser(config.language).parse(without_yaml_block(text), env)
     if block is not None or is_book_metadata(front_matter):
         # Pandoc's document metadata: its title is the book's (see metadata.py), not this chapter's.
         front_matter = {key: value for key, value in front_matter.items() if key != "title"}
@@ -242,18 +244,19 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
     return SourceFile(index, path, location, source, front_matter, tokens, env)
 
 
-def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diagnostics) -> dict[str, Any]:
-    first_line = (token.map[0] if token.map else 0) + 2  # the line after '---', 1-based
+def _read_front_matter(content: str, first_line: int, location: SourceLocation, diagnostics: Diagnostics,
+                       report: Report, audiences: frozenset[str]) -> dict[str, Any]:
+    """The chapter's YAML block, whose text starts on *first_line* (1-based), checked key by key."""
     try:
-        data = yaml.load(token.content, Loader=_FrontMatterLoader) if token.content.strip() else {}  # noqa: S506
+        data = yaml.load(content, Loader=_FrontMatterLoader) if content.strip() else {}  # noqa: S506
     except RecursionError:
         diagnostics.error(replace(location, line=first_line), "invalid YAML front matter: nested too deeply")
         return {}
     except yaml.YAMLError as error:
-        line, message, hint = explain_yaml_error(token.content, error)
+        line, message, hint = explain_yaml_error(content, error)
         diagnostics.error(replace(location, line=first_line + line), message, hint=hint)
         return {}
-    for line, key, first in repeated_yaml_keys(token.content):
+    for line, key, first in repeated_yaml_keys(content):
         diagnostics.error(replace(location, line=first_line + line),
                           f"front matter key '{key}' is set twice (first on line {first_line + first})",
                           hint="keep one of the two lines and delete the other")
@@ -264,16 +267,14 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
         diagnostics.error(replace(location, line=first_line), "invalid YAML front matter: it holds a lone "
                           "surrogate (an escape such as \\ud800), which is not a character")
         return {}
-    lines = token.content.split("\n")
+    lines = content.split("\n")
     for key, value in data.items():
         line = next((first_line + n for n, text in enumerate(lines) if text.startswith(f"{key}:")), first_line)
         where = replace(location, line=line)
         if key in BOOK_KEYS or key in IGNORED_KEYS:
             continue  # Pandoc's metadata: read as the book's settings, or reported as ignored (metadata.py)
         if key not in FRONT_MATTER_KEYS:
-            diagnostics.error(where, f"unknown front matter key '{key}'",
-                              hint="known keys: " + ", ".join(FRONT_MATTER_KEYS) + "; and Pandoc's metadata "
-                              "(title, subtitle, author, date, lang, abstract, bibliography, csl, …)")
+            _unknown_front_matter_key(str(key), value, where, diagnostics, report, audiences)
         elif key == "kind" and value not in CHAPTER_KINDS:
             diagnostics.error(where, f"'kind' must be one of {', '.join(CHAPTER_KINDS)}, not '{value}'")
         elif key == "handout" and not isinstance(value, bool):
@@ -281,6 +282,56 @@ def _read_front_matter(token: Token, location: SourceLocation, diagnostics: Diag
         elif key in ("title", "short-title", "id", "audience") and not isinstance(value, str):
             diagnostics.error(where, f"'{key}' must be a string")
     return data
+
+
+_COMMENT_ONLY = re.compile(r"\s*(?:<!--.*?-->\s*)+", re.DOTALL)
+
+
+def _after_comments(tokens: list[Token]) -> int:
+    """The index of the first token that is not an HTML block holding comments alone."""
+    index = 0
+    while index < len(tokens) and tokens[index].type == "html_block" and _COMMENT_ONLY.fullmatch(tokens[index].content):
+        index += 1
+    return index
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest letters inserted, deleted or changed to turn *a* into *b*."""
+    previous = list(range(len(b) + 1))
+    for i, letter in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other)))
+        previous = current
+    return previous[-1]
+
+
+_KNOWN_KEYS_HINT = ("known keys: " + ", ".join(FRONT_MATTER_KEYS) + "; and Pandoc's metadata "
+                    "(title, subtitle, author, date, lang, abstract, bibliography, csl, …)")
+
+
+def _unknown_front_matter_key(key: str, value: Any, where: SourceLocation, diagnostics: Diagnostics,
+                              report: Report, audiences: frozenset[str]) -> None:
+    """A key bookbuild does not know: an error when it looks like a slip, else a warning that it is ignored.
+
+    A misspelt key ('autor', 'audiance') or one whose value names an audience ('for: teacher') may have been
+    meant to mark the chapter, and teacher material must never print because of a slip; any other key is
+    a Pandoc template variable or a website's setting (such as 'prev-url'), which has no meaning in a book.
+    """
+    near = closest(key, [*FRONT_MATTER_KEYS, *BOOK_KEYS])
+    if near is not None and _edit_distance(key.lower(), near.lower()) > max(1, min(2, len(near) // 4)):
+        near = None  # 'meta-description' is a website's key of its own, not a slip for 'description'
+    values = value if isinstance(value, list) else [value]
+    named = sorted({item for item in values if isinstance(item, str) and item.strip().lower() in audiences})
+    if near is not None and near != key:
+        diagnostics.error(where, f"unknown front matter key '{key}'; did you mean '{near}'?", hint=_KNOWN_KEYS_HINT)
+    elif named:
+        diagnostics.error(where, f"unknown front matter key '{key}' names the audience '{named[0]}'",
+                          hint="to mark the whole file for one audience write 'audience: " + named[0] + "'; "
+                          + _KNOWN_KEYS_HINT)
+    else:
+        report.warn(where, f"front matter key '{key}' has no meaning in bookbuild and is ignored",
+                    hint=_KNOWN_KEYS_HINT)
 
 
 # ---------------------------------------------------------------------------
@@ -368,14 +419,15 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     explicit_id = parsed.front_matter.get("id")
     title_location = location
     body = tokens
-    if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
-        heading = tokens[0]
-        title_tokens = tokens[1].children or []
+    first = _after_comments(tokens)  # a licence comment may come before the title, as in many Pandoc books
+    if len(tokens) >= first + 3 and tokens[first].type == "heading_open" and tokens[first].tag == "h1":
+        heading = tokens[first]
+        title_tokens = tokens[first + 1].children or []
         title = title or _plain_text(title_tokens)
         explicit_id = explicit_id or heading.attrGet("id")
         title_classes = tuple(str(heading.attrGet("class") or "").split())
         title_location = replace(location, line=heading.map[0] + 1 if heading.map else None)
-        body = tokens[3:]
+        body = tokens[:first] + tokens[first + 3:]
     elif not title:
         title = Path(parsed.path).stem.lstrip("0123456789-_ ").replace("-", " ").strip().capitalize() or "Untitled"
         report.warn(location, "chapter has no title", hint="start the file with a level-1 heading: '# Title'")
@@ -384,7 +436,7 @@ def _analyse_chapter(parsed: SourceFile, number: int | None, kind: str, used_ids
     ids = {chapter_id}
 
     headings: list[Heading] = [Heading(1, chapter_id, title, title_location,
-                                       tokens[1].content if title_tokens else title)]
+                                       tokens[first + 1].content if title_tokens else title)]
     for index, token in enumerate(body):
         explicit = token.attrGet("id")
         token_location = replace(location, line=token.map[0] + 1) if token.map else location

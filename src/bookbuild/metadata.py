@@ -122,30 +122,56 @@ def without_title_block(source: str) -> str:
     return "\n".join([""] * block.lines + lines[block.lines:])
 
 
-def yaml_block(source: str) -> tuple[str, int] | None:
-    """The text of the YAML block at the start of a chapter and its first line (1-based), or None.
+_YAML_MAPPING_START = re.compile(r"[ \t]*(?:[^\s:#][^:]*:(?:[ \t]|$)|\{)")
 
-    Pandoc ends a block with ``---`` or ``...``.
+
+def _comments_end(lines: list[str]) -> int:
+    """The index of the first line after the blank lines and HTML comments that open a chapter.
+
+    Pandoc reads a YAML block there too: books often open each chapter with a licence comment.
+    """
+    index = 0
+    while index < len(lines):
+        if not lines[index].strip():
+            index += 1
+            continue
+        if not lines[index].lstrip().startswith("<!--"):
+            break
+        end = next((n for n in range(index, len(lines)) if "-->" in lines[n]), None)
+        if end is None or lines[end].split("-->", 1)[1].strip():
+            break  # an unclosed comment, or text after it on its last line: not a comment block alone
+        index = end + 1
+    return index
+
+
+def yaml_block(source: str) -> tuple[str, int] | None:
+    """The text of the YAML block that opens a chapter and its first line (1-based), or None.
+
+    The block is the file's first line, or follows the blank lines and HTML comments that open the
+    file; there, as Pandoc requires for a block not at the start, its ``---`` is not followed by a
+    blank line.  Pandoc ends a block with ``---`` or ``...``.
     """
     lines = source.removeprefix("\ufeff").split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    start = 0 if lines and lines[0].rstrip() == "---" else _comments_end(lines)
+    if start >= len(lines) - 1 or lines[start].rstrip() != "---":
         return None
-    for number, line in enumerate(lines[1:], start=1):
+    if start and not _YAML_MAPPING_START.match(lines[start + 1]):
+        return None  # after comments, a block is read only when it is a YAML object, as Pandoc requires
+    for number, line in enumerate(lines[start + 1:], start=start + 1):
         if line.rstrip() in ("---", "..."):
-            return "\n".join(lines[1:number]), 2
+            return "\n".join(lines[start + 1:number]), start + 2
     return None
 
 
-def with_yaml_end_as_dashes(source: str) -> str:
-    """A YAML block ended by Pandoc's ``...`` ended by ``---`` instead, as the parser expects."""
+def without_yaml_block(source: str) -> str:
+    """The chapter's text with its YAML block made blank lines (so that line numbers stay right)."""
     found = yaml_block(source)
     if found is None:
         return source
     lines = source.split("\n")
-    end = found[0].count("\n") + 2 if found[0] else 1
-    if lines[end].rstrip() == "...":
-        lines[end] = "---"
-    return "\n".join(lines)
+    start = found[1] - 2
+    end = next(n for n in range(start + 1, len(lines)) if lines[n].rstrip() in ("---", "..."))
+    return "\n".join(lines[:start] + [""] * (end + 1 - start) + lines[end + 1:])
 
 
 def is_book_metadata(front_matter: dict[str, Any]) -> bool:

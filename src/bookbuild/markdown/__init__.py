@@ -1,11 +1,12 @@
 """Turn Markdown text into markdown-it tokens, with the extensions a book needs.
 
-CommonMark plus: YAML front matter, tables, strikethrough, footnotes,
+CommonMark plus: tables, strikethrough, footnotes,
 definition lists, heading attributes (``{#id .class}``), inline attributes and
 bracketed spans (``[answer]{.teacher}``), fenced divs (``::: note``), figures,
 smart typography and Pandoc citations; Pandoc's superscript, subscript
 and task lists (``pandoc_inline``); fancy and example lists (``fancy_lists``);
-implicit header references (``header_references``).
+implicit header references (``header_references``).  A chapter's YAML block is read,
+and blanked, before parsing (``metadata.yaml_block``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..citations.locale import quotation_marks
 from .attribute_values import attribute_values_plugin
@@ -48,7 +48,6 @@ def make_parser(language: str = "en") -> MarkdownIt:
         {"typographer": True, "quotes": list(quotation_marks(language)), "html": True},
     )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
-    md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(fenced_div_plugin)

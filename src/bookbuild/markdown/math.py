@@ -65,6 +65,28 @@ def _check_mathml(mathml: str) -> str:
     return ""
 
 
+# amsmath's alignment environments, which latex2mathml does not know: set as an array whose columns
+# alternate right and left, as amsmath aligns them ('gather' centres its one column).
+_ALIGNMENT_RE = re.compile(r"\\begin\{(aligned|align\*?|split|gathered|gather\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
+# Operators of amsmath that latex2mathml passes through as text.
+_OPERATORS_RE = re.compile(r"\\(arg)(?![A-Za-z])")
+
+
+def _as_array(match: re.Match) -> str:
+    name, body = match[1], match[2]
+    if name.startswith("gather"):
+        return "\\begin{array}{c}" + body + "\\end{array}"
+    columns = max((row.count("&") for row in re.split(r"\\\\", body)), default=0) + 1
+    # '{}' opens each aligned cell, so that '&= b' sets '=' as a relation between two sides, as TeX does.
+    return "\\begin{array}{" + "rl" * ((columns + 1) // 2) + "}" + body.replace("&", "&{}") + "\\end{array}"
+
+
+def latex2mathml_tex(tex: str) -> str:
+    """The formula in the TeX latex2mathml reads: amsmath's alignments and operators it lacks rewritten."""
+    tex = _OPERATORS_RE.sub(r"\\operatorname{\1}", tex)
+    return _ALIGNMENT_RE.sub(_as_array, tex)
+
+
 @lru_cache(maxsize=4096)
 def render_math(tex: str, display: bool) -> MathRendering:
     """Convert one formula to MathML (the result is kept for the other outputs of the same build)."""
@@ -73,7 +95,7 @@ def render_math(tex: str, display: bool) -> MathRendering:
     if len(tex) > MAX_FORMULA:
         return MathRendering(tex, display, problem=f"is longer than {MAX_FORMULA} characters")
     try:
-        mathml = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+        mathml = latex2mathml.converter.convert(latex2mathml_tex(tex), display="block" if display else "inline")
         problem = _check_mathml(mathml)
     except Exception as error:  # noqa: BLE001 - latex2mathml raises many kinds of errors for malformed TeX
         return MathRendering(tex, display, problem=f"cannot be read ({type(error).__name__})")
