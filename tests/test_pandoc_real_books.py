@@ -67,7 +67,8 @@ def _read(project_dir, report):
 
 
 def test_a_yaml_block_after_a_licence_comment_is_metadata_as_in_pandoc(project, report):
-    manuscript = _read(project({"manuscript/02-rewards.md": LICENSED_CHAPTER}), report)
+    manuscript = _read(project({"manuscript/02-rewards.md": LICENSED_CHAPTER,
+                                "manuscript/03-more.md": LICENSED_CHAPTER.replace("Reward models", "More")}), report)
     chapter = manuscript.chapters[0]
     assert chapter.title == "Reward models"  # the heading after the block is the chapter's title
     assert chapter.front_matter["page-title"] == "Rewards"
@@ -77,7 +78,7 @@ def test_a_yaml_block_after_a_licence_comment_is_metadata_as_in_pandoc(project, 
     warnings = [warning.format().split("\n")[0] for warning in report.warnings]
     assert warnings == [
         f"manuscript/02-rewards.md:{line}: warning: front matter key '{key}' has no meaning in bookbuild and is ignored"
-        for line, key in ((6, "page-title"), (7, "prev-url"), (8, "lectures"))]
+        " (also in 1 other file)" for line, key in ((6, "page-title"), (7, "prev-url"), (8, "lectures"))]
     # Pandoc, the reference, reads the same block as metadata and prints none of it.
     html = pypandoc.convert_text(LICENSED_CHAPTER, "html", format="markdown")
     assert "prev-url" not in html and "Lecture 1" not in html and 'id="reward-models"' in html

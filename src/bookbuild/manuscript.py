@@ -194,6 +194,7 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report,
     diagnostics = Diagnostics() if problems is None else problems
     parsed: list[SourceFile] = []
     examples: dict = {"count": 0, "labels": {}}  # Pandoc's example lists are numbered through the book
+    ignored: dict[str, list[SourceLocation]] = {}  # front matter keys without meaning, and where they are
     for index, name in enumerate(config.chapters):
         path = project.manuscript_dir / name
         try:
@@ -201,10 +202,11 @@ def parse_manuscript(project: Project, config: BookConfig, report: Report,
         except BookbuildError as error:
             diagnostics.extend(error)
             continue
-        parsed.append(_parse_file(index, path, source, project, config, diagnostics, report, examples))
+        parsed.append(_parse_file(index, path, source, project, config, diagnostics, ignored, examples))
     if len(parsed) < len(config.chapters):
         # A file that cannot be read would make links into it look broken: stop here.
         diagnostics.raise_if_any()
+    _warn_ignored_keys(ignored, report)
     manuscript = analyse(parsed, project, diagnostics, report, config.remote_resources)
     if problems is None:
         diagnostics.raise_if_any()
@@ -225,7 +227,8 @@ class SourceFile:
 
 
 def _parse_file(index: int, path: Path, source: str, project: Project, config: BookConfig,
-                diagnostics: Diagnostics, report: Report, examples: dict | None = None) -> SourceFile:
+                diagnostics: Diagnostics, ignored: dict[str, list[SourceLocation]],
+                examples: dict | None = None) -> SourceFile:
     location = project.location(path)
     env: dict = {"examples": examples if examples is not None else {"count": 0, "labels": {}}}
     block = title_block(source)
@@ -234,7 +237,7 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
     from .editions import DEFAULT_AUDIENCES  # editions builds on this module
 
     audiences = frozenset(DEFAULT_AUDIENCES) | frozenset(config.audiences)
-    front_matter = _read_front_matter(found[0], found[1], location, diagnostics, report, audiences) if found else {}
+    front_matter = _read_front_matter(found[0], found[1], location, diagnostics, ignored, audiences) if found else {}
     tokens = make_parser(config.language).parse(without_yaml_block(text), env)
     if block is not None or is_book_metadata(front_matter):
         # Pandoc's document metadata: its title is the book's (see metadata.py), not this chapter's.
@@ -245,7 +248,7 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
 
 
 def _read_front_matter(content: str, first_line: int, location: SourceLocation, diagnostics: Diagnostics,
-                       report: Report, audiences: frozenset[str]) -> dict[str, Any]:
+                       ignored: dict[str, list[SourceLocation]], audiences: frozenset[str]) -> dict[str, Any]:
     """The chapter's YAML block, whose text starts on *first_line* (1-based), checked key by key."""
     try:
         data = yaml.load(content, Loader=_FrontMatterLoader) if content.strip() else {}  # noqa: S506
@@ -274,7 +277,7 @@ def _read_front_matter(content: str, first_line: int, location: SourceLocation, 
         if key in BOOK_KEYS or key in IGNORED_KEYS:
             continue  # Pandoc's metadata: read as the book's settings, or reported as ignored (metadata.py)
         if key not in FRONT_MATTER_KEYS:
-            _unknown_front_matter_key(str(key), value, where, diagnostics, report, audiences)
+            _unknown_front_matter_key(str(key), value, where, diagnostics, ignored, audiences)
         elif key == "kind" and value not in CHAPTER_KINDS:
             diagnostics.error(where, f"'kind' must be one of {', '.join(CHAPTER_KINDS)}, not '{value}'")
         elif key == "handout" and not isinstance(value, bool):
@@ -311,7 +314,7 @@ _KNOWN_KEYS_HINT = ("known keys: " + ", ".join(FRONT_MATTER_KEYS) + "; and Pando
 
 
 def _unknown_front_matter_key(key: str, value: Any, where: SourceLocation, diagnostics: Diagnostics,
-                              report: Report, audiences: frozenset[str]) -> None:
+                              ignored: dict[str, list[SourceLocation]], audiences: frozenset[str]) -> None:
     """A key bookbuild does not know: an error when it looks like a slip, else a warning that it is ignored.
 
     A misspelt key ('autor', 'audiance') or one whose value names an audience ('for: teacher') may have been
@@ -330,7 +333,15 @@ def _unknown_front_matter_key(key: str, value: Any, where: SourceLocation, diagn
                           hint="to mark the whole file for one audience write 'audience: " + named[0] + "'; "
                           + _KNOWN_KEYS_HINT)
     else:
-        report.warn(where, f"front matter key '{key}' has no meaning in bookbuild and is ignored",
+        ignored.setdefault(key, []).append(where)
+
+
+def _warn_ignored_keys(ignored: dict[str, list[SourceLocation]], report: Report) -> None:
+    """One warning per ignored key, at its first place: a book's chapters often share their website's keys."""
+    for key, places in ignored.items():
+        others = len({place.path for place in places[1:]} - {places[0].path})
+        also = f" (also in {others} other file{'s' if others > 1 else ''})" if others else ""
+        report.warn(places[0], f"front matter key '{key}' has no meaning in bookbuild and is ignored{also}",
                     hint=_KNOWN_KEYS_HINT)
 
 
