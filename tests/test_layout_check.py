@@ -190,3 +190,49 @@ def test_interleaved_teacher_pages_neither_interrupt_the_student_pages_nor_leave
             labelled(4, "2", column(4, 30))]
     assert [fault.message() for fault in find_faults(runt, {1})] == [
         "page 1a (PDF page 2): a runt page: the chapter ends with one or two lines here: “line 0 of page 2”"]
+
+
+def test_a_figure_at_the_foot_of_a_page_is_not_a_hole_and_a_real_hole_still_is(tmp_path):
+    # A figure holds no text: read as text alone, a page with a picture and a small caption at its foot
+    # looks short. The space is drawn and looked at, so only the page left really empty is reported.
+    picture = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='300' height='200'>"
+               "<rect width='300' height='200' fill='%23555'/></svg>")
+    html = (f"<html lang='en'>{PAGE_CSS}<body><h1>One</h1><p>{PARAGRAPH * 2}</p>"
+            f"<p style='break-before: page'>{PARAGRAPH * 2}</p>"
+            f"<figure style='margin: 4mm 0 0'><img src=\"{picture}\" style='width: 90mm; height: 60mm'>"
+            f"<figcaption style='font-size: 8pt; line-height: 10pt'>A figure and its caption.</figcaption></figure>"
+            f"<p style='break-before: page'>{PARAGRAPH * 2}</p>"
+            f"<p style='break-before: page'>{PARAGRAPH * 9}</p>"
+            f"<h1 style='break-before: page'>Two</h1><p>{PARAGRAPH}</p></body></html>")
+    path = _pdf(tmp_path, html)
+    # The text alone says pages 2 and 3 are short...
+    by_text = [fault.page.number for fault in find_faults(read_pages(path), {1, 5}) if "empty" in fault.kind]
+    assert 2 in by_text and 3 in by_text
+    # ...and the drawn page shows the figure fills page 2: only page 3 is a hole.
+    holes = [fault.page.number for fault in check_layout(path) if "empty" in fault.kind]
+    assert 2 not in holes and 3 in holes
+
+
+def test_a_long_listing_runs_on_across_the_page_turn_and_a_short_one_is_kept_whole(tmp_path):
+    from bookbuild.render.html import LONG_CODE_LINES
+
+    root = tmp_path / "book"
+    (root / "manuscript").mkdir(parents=True)
+    long = "\n".join(f"step_{n} = compute(step_{n - 1})" for n in range(1, 41))
+    short = "\n".join(f"x{n} = {n}" for n in range(LONG_CODE_LINES - 2))
+    (root / "manuscript" / "01.md").write_text(
+        "# One\n\n" + (PARAGRAPH * 3 + "\n\n") * 3 + "The loop runs as follows:\n\n```python\n" + long
+        + "\n```\n\nAfter it, more text.\n\n```\n" + short + "\n```\n\n" + PARAGRAPH + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bookbuild", "build", "pdf", "--project", str(root), "-q"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    pdf = next((root / "build").glob("*.pdf"))
+    pages = read_pages(pdf)
+    lead_in = next(page.number for page in pages if any("runs as follows" in line.text for line in page.lines))
+    first = next(page.number for page in pages if any("step_1 = " in line.text for line in page.lines))
+    last = next(page.number for page in pages if any("step_40 = " in line.text for line in page.lines))
+    assert first == lead_in and last > first  # the listing starts under its lead-in and runs on
+    assert not [fault for fault in check_layout(pdf) if "empty" in fault.kind and fault.page.number == lead_in]
+    short_pages = {page.number for page in pages for line in page.lines if line.text.startswith("x")
+                   and " = " in line.text}
+    assert len(short_pages) == 1

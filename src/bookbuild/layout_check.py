@@ -8,7 +8,9 @@ measures what can be measured:
   hyphenation with U+2010, so a hyphen the author wrote is not counted);
 * a hyphenated word split across a page turn;
 * a page left short — more than a few lines empty at its foot — when it does
-  not end a chapter (the next page does not open one);
+  not end a chapter (the next page does not open one); a figure has no text
+  to read, so the space a short page seems to leave is looked at, drawn at
+  low resolution with ``pdftoppm``, and what is inked there is not empty;
 * a loose line: a justified line whose word spaces are far wider than the
   book's usual space;
 * a runt page: a chapter's last page holding one or two lines;
@@ -84,6 +86,10 @@ class Fault:
     page: Page
     kind: str
     text: str
+    # For a short page: the band that reads as empty (top and bottom, in points from the page's top), and the
+    # book's line step, so that a figure found there can be taken off.
+    band: tuple[float, float] | None = None
+    step: float = 0.0
 
     def message(self) -> str:
         where = f"page {self.page.label}" if self.page.label == str(self.page.number) else \
@@ -94,7 +100,7 @@ class Fault:
 def check_layout(pdf: Path, labels: Sequence[str] | None = None) -> list[Fault]:
     """The layout faults of the PDF at *pdf*, page by page; *labels* are its printed page numbers."""
     pages = read_pages(pdf, labels)
-    return find_faults(pages, chapter_openers(pdf))
+    return _inked_holes_taken_off(pdf, find_faults(pages, chapter_openers(pdf)))
 
 
 def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]:
@@ -135,8 +141,8 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
                 floor = notes[0].top - NOTE_SEPARATION * step if notes else foot
                 empty = floor - max(line.bottom for line in text)
                 if empty > SHORT_PAGE_LINES * step:
-                    faults.append(Fault(page, f"about {round(empty / step)} lines left empty at the foot of the "
-                                        "text", text[-1].text))
+                    faults.append(Fault(page, _short_page(empty, step), text[-1].text,
+                                        band=(max(line.bottom for line in text), floor), step=step))
         if ends_chapter and 0 < len(page.lines) <= RUNT_LINES and page.number not in openers | covers and \
                 page.number >= first:
             faults.append(Fault(page, "a runt page: the chapter ends with one or two lines here",
@@ -147,6 +153,58 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
             faults.append(Fault(page, "a heading at the foot of the page", last.text))
     faults += _unequal_spreads(pages, openers | covers, step)
     return sorted(faults, key=lambda fault: fault.page.number)
+
+
+def _short_page(empty: float, step: float) -> str:
+    return f"about {round(empty / step)} lines left empty at the foot of the text"
+
+
+INK_DPI = 36  # enough to see a figure; a page is drawn in a few milliseconds
+INK_LEVEL = 200  # a grey darker than this (of 255) is ink
+
+
+def _inked_holes_taken_off(pdf: Path, faults: list[Fault]) -> list[Fault]:
+    """The faults, with each short page's empty band measured again below whatever is drawn in it.
+
+    A figure, a rule or a table's lines hold no text, so the text alone makes a page with a figure at its
+    foot look short.  Only the short pages are drawn.
+    """
+    tool = shutil.which("pdftoppm")
+    if tool is None or not any(fault.band for fault in faults):
+        return faults
+    kept = []
+    for fault in faults:
+        if fault.band is None:
+            kept.append(fault)
+            continue
+        ink = _lowest_ink(tool, pdf, fault.page, *fault.band)
+        top, floor = fault.band
+        empty = floor - max(top, ink) if ink is not None else floor - top
+        if empty > SHORT_PAGE_LINES * fault.step:
+            kept.append(Fault(fault.page, _short_page(empty, fault.step), fault.text, (max(top, ink or top), floor),
+                              fault.step))
+    return kept
+
+
+def _lowest_ink(tool: str, pdf: Path, page: Page, top: float, floor: float) -> float | None:
+    """The lowest point (in points from the top) between *top* and *floor* where the page is inked, or None."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    result = subprocess.run([tool, "-gray", "-r", str(INK_DPI), "-f", str(page.number), "-l", str(page.number),
+                             "-singlefile", str(pdf)], capture_output=True, timeout=120)  # the image on stdout
+    if result.returncode != 0 or not result.stdout:
+        return None
+    image = Image.open(BytesIO(result.stdout)).convert("L")
+    scale = image.height / page.height
+    left = int(min((line.left for line in page.lines), default=0) * scale)
+    right = int(max((line.right for line in page.lines), default=page.width) * scale) + 1
+    pixels = image.load()
+    for row in range(min(int(floor * scale), image.height - 1), int(top * scale), -1):
+        if any(pixels[column, row] < INK_LEVEL for column in range(max(left, 0), min(right, image.width))):
+            return (row + 1) / scale
+    return None
 
 
 def read_pages(pdf: Path, labels: Sequence[str] | None = None) -> list[Page]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pygments
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
@@ -91,6 +92,8 @@ def render_profile(target: RenderProfile | str) -> RenderProfile:
 
 # The env markdown-it hands to every render rule; ours holds the RenderContext under "context".
 Env = MutableMapping[str, Any]
+
+LONG_CODE_LINES = 12  # a code block of more lines may break across pages
 
 _OPTIONS = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": None,
                         "html": True, "linkify": False, "typographer": True, "quotes": "“”‘’",
@@ -367,16 +370,25 @@ class BookRenderer(RendererHTML):
 
     # -- code ----------------------------------------------------------------
 
+    def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
+        """An indented code block: as a fenced one without a language."""
+        content = tokens[idx].content
+        pre = ' class="long"' if content.count("\n") > LONG_CODE_LINES else ""
+        return f"<pre{pre}><code>{escapeHtml(content)}</code></pre>\n"
+
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A code block; with a language Pygments knows, highlighted (classes styled by the theme's CSS)."""
         token = tokens[idx]
         language = code_language(token.info)
         lexer = _lexer(language) if language else None
+        # A long listing may run on to the next page (print.css); a short one is kept whole.
+        long = " long" if token.content.count("\n") > LONG_CODE_LINES else ""
         if lexer is None:
             css = f' class="language-{html.escape(language)}"' if language else ""
-            return f"<pre><code{css}>{html.escape(token.content)}</code></pre>\n"
+            pre = f' class="{long.strip()}"' if long else ""
+            return f"<pre{pre}><code{css}>{html.escape(token.content)}</code></pre>\n"
         highlighted = pygments.highlight(token.content, lexer, _FORMATTER)
-        return (f'<pre class="highlight"><code class="language-{html.escape(language)}">'
+        return (f'<pre class="highlight{long}"><code class="language-{html.escape(language)}">'
                 f"{highlighted}</code></pre>\n")
 
     # -- math ----------------------------------------------------------------
