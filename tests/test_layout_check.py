@@ -236,3 +236,18 @@ def test_a_long_listing_runs_on_across_the_page_turn_and_a_short_one_is_kept_who
     short_pages = {page.number for page in pages for line in page.lines if line.text.startswith("x")
                    and " = " in line.text}
     assert len(short_pages) == 1
+
+
+def test_facing_pages_are_measured_to_a_figure_that_ends_one_of_them(tmp_path):
+    picture = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='300' height='200'>"
+               "<rect width='300' height='200' fill='%23555'/></svg>")
+    html = (f"<html lang='en'>{PAGE_CSS}<body><h1>One</h1><p>{PARAGRAPH * 2}</p>"
+            f"<p style='break-before: page'>{PARAGRAPH * 2}</p><img src=\"{picture}\" style='display: block; "
+            f"width: 90mm; height: 75mm; margin-top: 2mm'>"
+            f"<p style='break-before: page'>{PARAGRAPH * 9}</p>"
+            f"<p style='break-before: page'>{PARAGRAPH * 9}</p>"
+            f"<h1 style='break-before: page'>Two</h1><p>{PARAGRAPH}</p></body></html>")
+    path = _pdf(tmp_path, html)
+    by_text = [fault.kind for fault in find_faults(read_pages(path), {1, 5}) if fault.kind.startswith("facing")]
+    assert by_text and "(pages 2 and 3)" in by_text[0]  # the text of page 2 ends high, above its picture
+    assert not [fault for fault in check_layout(path) if "(pages 2 and 3)" in fault.kind]

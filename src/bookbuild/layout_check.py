@@ -23,6 +23,7 @@ warning; the check never changes a file.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import statistics
 import subprocess
@@ -86,10 +87,15 @@ class Fault:
     page: Page
     kind: str
     text: str
-    # For a short page: the band that reads as empty (top and bottom, in points from the page's top), and the
-    # book's line step, so that a figure found there can be taken off.
+    # For a fault measured from where the text ends (a short page, unequal facing pages): the band that reads
+    # as empty (top and bottom, in points from the top of *inked*, the page it is on), the book's line step,
+    # the lines it may measure without being a fault, and the kind with '{lines}' for the count; so that a
+    # figure found there can be taken off.
     band: tuple[float, float] | None = None
     step: float = 0.0
+    inked: Page | None = None
+    limit: float = 0.0
+    template: str = ""
 
     def message(self) -> str:
         where = f"page {self.page.label}" if self.page.label == str(self.page.number) else \
@@ -141,8 +147,10 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
                 floor = notes[0].top - NOTE_SEPARATION * step if notes else foot
                 empty = floor - max(line.bottom for line in text)
                 if empty > SHORT_PAGE_LINES * step:
-                    faults.append(Fault(page, _short_page(empty, step), text[-1].text,
-                                        band=(max(line.bottom for line in text), floor), step=step))
+                    template = "about {lines} lines left empty at the foot of the text"
+                    faults.append(Fault(page, template.format(lines=round(empty / step)), text[-1].text,
+                                        band=(max(line.bottom for line in text), floor), step=step, inked=page,
+                                        limit=SHORT_PAGE_LINES, template=template))
         if ends_chapter and 0 < len(page.lines) <= RUNT_LINES and page.number not in openers | covers and \
                 page.number >= first:
             faults.append(Fault(page, "a runt page: the chapter ends with one or two lines here",
@@ -153,10 +161,6 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
             faults.append(Fault(page, "a heading at the foot of the page", last.text))
     faults += _unequal_spreads(pages, openers | covers, step)
     return sorted(faults, key=lambda fault: fault.page.number)
-
-
-def _short_page(empty: float, step: float) -> str:
-    return f"about {round(empty / step)} lines left empty at the foot of the text"
 
 
 INK_DPI = 36  # enough to see a figure; a page is drawn in a few milliseconds
@@ -174,15 +178,15 @@ def _inked_holes_taken_off(pdf: Path, faults: list[Fault]) -> list[Fault]:
         return faults
     kept = []
     for fault in faults:
-        if fault.band is None:
+        if fault.band is None or fault.inked is None:
             kept.append(fault)
             continue
-        ink = _lowest_ink(tool, pdf, fault.page, *fault.band)
         top, floor = fault.band
-        empty = floor - max(top, ink) if ink is not None else floor - top
-        if empty > SHORT_PAGE_LINES * fault.step:
-            kept.append(Fault(fault.page, _short_page(empty, fault.step), fault.text, (max(top, ink or top), floor),
-                              fault.step))
+        ink = _lowest_ink(tool, pdf, fault.inked, top, floor)
+        top = max(top, ink) if ink is not None else top
+        if floor - top > fault.limit * fault.step:
+            kept.append(dataclasses.replace(fault, kind=fault.template.format(lines=round((floor - top) / fault.step)),
+                                            band=(top, floor)))
     return kept
 
 
@@ -364,8 +368,11 @@ def _unequal_spreads(pages: Sequence[Page], openers: set[int], step: float) -> l
         if not after.lines:
             continue  # a blank page follows: the right-hand page ends its chapter
         if abs(left.bottom - right.bottom) > UNEQUAL_FACING_LINES * step:
-            faults.append(Fault(left, f"facing pages end {abs(left.bottom - right.bottom) / step:.0f} lines apart "
-                                f"(pages {left.label} and {right.label})", left.lines[-1].text))
+            template = "facing pages end {lines} lines apart " + f"(pages {left.label} and {right.label})"
+            shorter, longer = sorted((left, right), key=lambda page: page.bottom)
+            faults.append(Fault(left, template.format(lines=round(abs(left.bottom - right.bottom) / step)),
+                                left.lines[-1].text, band=(shorter.bottom, longer.bottom), step=step, inked=shorter,
+                                limit=UNEQUAL_FACING_LINES, template=template))
     return faults
 
 
