@@ -204,9 +204,10 @@ def _lowest_ink(tool: str, pdf: Path, page: Page, top: float, floor: float) -> f
     scale = image.height / page.height
     left = int(min((line.left for line in page.lines), default=0) * scale)
     right = int(max((line.right for line in page.lines), default=page.width) * scale) + 1
-    pixels = image.load()
+    grey = image.tobytes()  # one byte a pixel, row after row
+    first, last = max(left, 0), min(right, image.width)
     for row in range(min(int(floor * scale), image.height - 1), int(top * scale), -1):
-        if any(pixels[column, row] < INK_LEVEL for column in range(max(left, 0), min(right, image.width))):
+        if min(grey[row * image.width + first:row * image.width + last], default=255) < INK_LEVEL:
             return (row + 1) / scale
     return None
 
