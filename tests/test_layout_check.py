@@ -251,3 +251,13 @@ def test_facing_pages_are_measured_to_a_figure_that_ends_one_of_them(tmp_path):
     by_text = [fault.kind for fault in find_faults(read_pages(path), {1, 5}) if fault.kind.startswith("facing")]
     assert by_text and "(pages 2 and 3)" in by_text[0]  # the text of page 2 ends high, above its picture
     assert not [fault for fault in check_layout(path) if "(pages 2 and 3)" in fault.kind]
+
+
+def test_a_title_page_whose_title_ends_low_is_not_a_heading_at_the_foot():
+    title = page(1, [line("Post-training, two", 400, height=24.0), line("chapters", 430, height=24.0)])
+    chapter = [page(n, column(n, 30)) for n in range(2, 5)]
+    assert not [fault for fault in find_faults([title, *chapter], {2}) if "heading" in fault.kind]
+    # The same lines at the foot of a page of running text are a heading left there.
+    running = page(3, column(3, 20) + [line("A section", 60 + 20 * 14.0, height=24.0)])
+    faults = find_faults([chapter[0], running, chapter[2]], {2})
+    assert [fault.page.number for fault in faults if "heading" in fault.kind] == [3]
