@@ -52,10 +52,7 @@ def deferrals(document, done: str) -> str:
 
 
 def _deferral(page, following, after_that) -> str | None:
-    body = _flow_root(following)
-    if body is None:
-        return None
-    first = _first_flow_block(body)
+    first = _opening_block(following)
     if first is None:
         return None
     figure_box, container = first
@@ -89,8 +86,7 @@ def _deferral(page, following, after_that) -> str | None:
         if box is None and not turned and after_that is not None:
             # The text after the figure did not fit under it: it starts the page after, measured there.
             turned = True
-            root = _flow_root(after_that)
-            start = _first_flow_block(root) if root is not None else None
+            start = _opening_block(after_that)
             if start is not None and start[0].element is element:
                 boxes_after = {id(child.element): child for child in start[1].children if child.element is not None}
                 box = boxes_after.get(id(element))
@@ -134,6 +130,13 @@ def _keep_two(fitting: int, on_page: int) -> int:
 def _flow_root(page) -> Any:
     root = page_box(page).children[0] if page_box(page).children else None
     return root
+
+
+def _opening_block(page) -> tuple[Any, Any] | None:
+    """The first block of the main text on *page* and the box of the part (chapter) it belongs to, or None
+    (a page without a chapter's text)."""
+    root = _flow_root(page)
+    return _first_flow_block(root) if root is not None else None
 
 
 def _first_flow_block(root) -> tuple[Any, Any] | None:
@@ -393,6 +396,7 @@ NOTE_LINES_KEPT = 2  # lines of a note left under its call, at least, when the r
 HOLE_FAULT_LINES = 4  # ... or one line, rather than leave more lines than this empty (check --layout's limit)
 NOTE_SLACK_LINES = 0.25  # the room left unused (a part of a line of text), whatever the rounding
 CONTINUED = "note-continued"  # the class of a note's part continued on the next page (print.css)
+_HYPHENS = ("-", "\u2010", "\u00ad", "\u2011")  # a line ending with one of these breaks a word (or a compound)
 _SENTENCE_END = re.compile(r"[.?!:;][\"'\u2019\u201d)\]]*\s*$")
 
 
@@ -514,6 +518,8 @@ def _note_continuation(pages: list, number: int, done: str, pushed: bool) -> str
     if not fitting:
         return None
     kept = _best_break(fitting, note_lines)
+    if kept is None:
+        return None
     anchor = _anchor(lines[moved:], parents, root)
     if anchor is None:
         return None
@@ -616,12 +622,14 @@ def _pixels(value) -> float:
     return float(value.value) if getattr(value, "unit", None) == "px" else 0.0
 
 
-def _best_break(fitting: list[int], note_lines: list) -> int:
+def _best_break(fitting: list[int], note_lines: list) -> int | None:
     """The number of the note's lines to keep: as many as fit, in the middle of a sentence (so that the
-    reader knows to turn the page, as Chicago asks), at least two going on if that costs no more."""
+    reader knows to turn the page, as Chicago asks), at least two going on if that costs no more; never
+    after a line ending with a hyphen (a word broken across the page turn): None when no line will do."""
     def ends_sentence(kept: int) -> bool:
         return bool(_SENTENCE_END.search(_line_text(note_lines[kept - 1])))
 
+    fitting = [kept for kept in fitting if not _line_text(note_lines[kept - 1]).rstrip().endswith(_HYPHENS)]
     total = len(note_lines)
     for test in (lambda kept: not ends_sentence(kept) and total - kept >= 2,
                  lambda kept: not ends_sentence(kept),
@@ -629,7 +637,7 @@ def _best_break(fitting: list[int], note_lines: list) -> int:
         chosen = [kept for kept in fitting if test(kept)]
         if chosen:
             return max(chosen)
-    return max(fitting)
+    return max(fitting, default=None)
 
 
 def _anchor(lines: list, parents: dict, root) -> tuple[Any, Any, int] | None:
@@ -737,8 +745,7 @@ def headings_pulled_up(document, done: str) -> str:
     pages = list(document.pages)
     rules = []
     for page, following in zip(pages, pages[1:]):
-        root = _flow_root(following)
-        first = _first_flow_block(root) if root is not None else None
+        first = _opening_block(following)
         if first is None:
             continue
         heading, section = first
@@ -778,8 +785,7 @@ def feathered(document, done: str) -> str:
     pages = list(document.pages)
     rules = []
     for page, following in zip(pages, pages[1:]):
-        root = _flow_root(page)
-        first = _first_flow_block(root) if root is not None else None
+        first = _opening_block(page)
         if first is None:
             continue
         section = first[1]
