@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from bookbuild.config import load_config
 from bookbuild.editions import load_editions
 from bookbuild.errors import Report
-from bookbuild.labels import interleaved_parts
+from bookbuild.labels import interleaved_label, interleaved_parts
 from bookbuild.layout.teacher_pages import TeacherBlock, TeacherMaterial, anchor_page, read_teacher_material
 from bookbuild.layout_check import read_pages
 from bookbuild.pagemap import PageStart, prefixed_label_ranges
@@ -228,10 +228,15 @@ def test_a_block_goes_to_the_page_where_the_block_before_it_ends():
 
 
 def test_interleaved_labels_are_written_as_pdf_page_labels_with_a_prefix():
-    assert interleaved_parts("15a") == ("15", 1) and interleaved_parts("vib") == ("vi", 2)
+    assert interleaved_parts("15a") == ("15", 1) and interleaved_parts("vi-b") == ("vi", 2)
     assert interleaved_parts("15") is None and interleaved_parts("vi") is None and interleaved_parts("xi") is None
+    assert interleaved_parts("via") is None  # a word, not "vi" and "a"
+    # After a roman numeral the letter is set off by a hyphen: "vi-a", never "via" (or "ia", "xa").
+    assert interleaved_label("15", 1) == "15a" and interleaved_label("vi", 1) == "vi-a"
+    assert interleaved_label("x", 2) == "x-b" and interleaved_parts(interleaved_label("i", 1)) == ("i", 1)
     assert prefixed_label_ranges(["i", "ii", "1", "2", "2a", "2b", "3"]) == (
         (0, "r", 1, ""), (2, "D", 1, ""), (4, "a", 1, "2"), (6, "D", 3, ""))
+    assert prefixed_label_ranges(["v", "vi", "vi-a", "vii"]) == ((0, "r", 5, ""), (2, "a", 1, "vi-"), (3, "r", 7, ""))
 
 
 def test_the_structure_tree_reads_the_teacher_pages_after_their_student_page(books):
