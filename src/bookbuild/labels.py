@@ -196,8 +196,12 @@ _INTERLEAVED = re.compile(r"^(?:(\d+)|([ivxlcdm]+|[IVXLCDM]+)-)([a-z])$")
 def interleaved_label(label: str, number: int) -> str:
     """The label of the *number*-th (from 1) teacher page after the page labelled *label*: "15a", "15b"; after
     a roman numeral with a hyphen, "vi-a", "vi-b" (not "via", which reads as a word or as another numeral)."""
-    letter = "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
-    return f"{label}-{letter}" if _ROMAN_NUMERAL.match(label.lower()) else label + letter
+    return interleaved_prefix(label) + "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
+
+
+def interleaved_prefix(label: str) -> str:
+    """What the labels of the teacher pages after the page labelled *label* start with: "15", "vi-"."""
+    return f"{label}-" if _ROMAN_NUMERAL.match(label.lower()) else label
 
 
 def interleaved_parts(label: str) -> tuple[str, int] | None:

@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..labels import fill_label
+from ..labels import fill_label, interleaved_prefix
 from ..pagemap import PageMapPart, PageStart, counted_characters, interleaved_label, join_page_map, part_key
 from .assemble import Bookmark, ChunkPdf, assemble_pdf
 from .book import BookLayout, LayoutRequest
@@ -47,7 +47,7 @@ _INLINE_TAGS = frozenset({"span", "a", "em", "strong", "i", "b", "code", "small"
 _HEADING = re.compile(r"^h([1-6])$")
 _EXCLUDED = frozenset({"footnote", "note-again"})  # not counted in the page map's places
 
-# The teacher pages' own page style: a head naming the student page, and the folio "15a" (the group's string
+# The teacher pages' own page style: a head naming the student page, and the folio "15a", "vi-a" (the group's string
 # and a letter counted from the group's first page).  Nothing else of the book's running heads.
 TEACHER_PAGES_CSS = """
 @page teacher-notes { @top-left { content: none; } @top-right { content: none; }
@@ -63,7 +63,7 @@ TEACHER_PAGES_CSS = """
 .teacher-group p, .teacher-group li, .teacher-group dd { widows: 3; orphans: 3; }
 .teacher-group.start-left { break-before: left; }
 .teacher-group.start-right { break-before: right; }
-.teacher-group-head { string-set: teacherhead content(), teacherpage attr(data-page); bookmark-level: 2;
+.teacher-group-head { string-set: teacherhead content(), teacherpage attr(data-folio); bookmark-level: 2;
   bookmark-label: content(); font-family: "Andika", "DejaVu Sans", sans-serif; font-size: 8pt;
   letter-spacing: 0.04em; color: #2b4c7e; border-bottom: 0.5pt solid #2b4c7e; padding-bottom: 1mm;
   margin: 0 0 4mm; text-indent: 0; }
@@ -286,7 +286,8 @@ def teacher_document(edition_html: str, groups: Sequence[TeacherGroup], labels: 
         sections.append(
             f'<section class="teacher-group start-{group.start_side}" id="teacher-group-{number}" '
             f'aria-label="{html.escape(title)}">\n'
-            f'<p class="teacher-group-head" data-page="{html.escape(group.label)}">{html.escape(title)}</p>\n'
+            f'<p class="teacher-group-head" data-page="{html.escape(group.label)}" '
+            f'data-folio="{html.escape(interleaved_prefix(group.label))}">{html.escape(title)}</p>\n'
             + "\n".join(block.html for block in group.blocks)
             + f'\n<div class="teacher-group-end" id="teacher-group-{number}-end"></div>\n</section>')
     return head + (body_tag.group(0) if body_tag else "<body>") + "\n" + "\n".join(sections) + "\n</body>\n</html>\n"
