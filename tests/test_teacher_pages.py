@@ -14,7 +14,14 @@ from bookbuild.config import load_config
 from bookbuild.editions import load_editions
 from bookbuild.errors import Report
 from bookbuild.labels import interleaved_label, interleaved_parts
-from bookbuild.layout.teacher_pages import TeacherBlock, TeacherMaterial, anchor_page, read_teacher_material
+from bookbuild.layout.teacher_pages import (
+    TeacherBlock,
+    TeacherGroup,
+    TeacherMaterial,
+    anchor_page,
+    read_teacher_material,
+    teacher_document,
+)
 from bookbuild.layout_check import read_pages
 from bookbuild.pagemap import PageStart, prefixed_label_ranges
 from bookbuild.pipeline import build
@@ -237,6 +244,11 @@ def test_interleaved_labels_are_written_as_pdf_page_labels_with_a_prefix():
     assert prefixed_label_ranges(["i", "ii", "1", "2", "2a", "2b", "3"]) == (
         (0, "r", 1, ""), (2, "D", 1, ""), (4, "a", 1, "2"), (6, "D", 3, ""))
     assert prefixed_label_ranges(["v", "vi", "vi-a", "vii"]) == ((0, "r", 5, ""), (2, "a", 1, "vi-"), (3, "r", 7, ""))
+    # The folio printed on the teacher pages starts the same way (the page counter adds the letter).
+    document = teacher_document("<html><head></head><body></body></html>",
+                                [TeacherGroup(5, "vi", (TeacherBlock("#one", 1, 0, "<p>A.</p>"),)),
+                                 TeacherGroup(20, "15", (TeacherBlock("#one", 2, 0, "<p>B.</p>"),))], {})
+    assert 'data-page="vi" data-folio="vi-"' in document and 'data-page="15" data-folio="15"' in document
 
 
 def test_the_structure_tree_reads_the_teacher_pages_after_their_student_page(books):
