@@ -1,4 +1,4 @@
-"""Turn a laid-out chunk into the moves that keep a figure from leaving a hole (page makeup).
+"""Turn a laid-out chunk into the moves that keep a figure or a long note from leaving a hole (page makeup).
 
 WeasyPrint has no page floats: a figure (or a table, a box, a listing kept
 whole) that does not fit at the foot of a page goes to the next one and leaves
@@ -10,8 +10,14 @@ in two there (its second part ``class="continued"``: no indent, no space
 above).  A figure is never carried past the next heading or the end of its
 chapter, and keeps its number (numbers are given when the book is rendered).
 
+A footnote too long to stay whole under the line that calls it is
+continued at the head of the next page's notes (``notes_continued``): it is
+cut at the end of one of its lines, and the rest, a note without call or
+number (``class="note-continued"``), is called from the first line the next
+page starts with.
+
 The moves are written into the layout's corrections as CSS comments
-(``/* defer … */``), so that they are kept in the layout cache with the CSS
+(``/* defer … */``, ``/* continue-note … */``), so that they are kept in the layout cache with the CSS
 rules and applied again, before every layout of the chunk, to a freshly parsed
 document (``rearrange``): the result does not depend on the process, the
 number of workers or the cache.
