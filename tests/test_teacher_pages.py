@@ -27,7 +27,7 @@ from bookbuild.pagemap import PageStart, prefixed_label_ranges
 from bookbuild.pipeline import build
 from bookbuild.project import locate_project
 
-from .conftest import problems_of, write_project
+from .conftest import SAMPLE, problems_of, write_project
 
 ANSWER = "ZEBRAFINCH"  # a word of the model answer only
 NOTE = "OKAPIWORD"  # a word of the teaching notes only
@@ -271,3 +271,14 @@ def test_the_structure_tree_reads_the_teacher_pages_after_their_student_page(boo
         starts = [page for page in map(first_page, pdf.Root.StructTreeRoot.K[0].K) if page is not None]
     assert starts == sorted(starts)
     assert any(interleaved_parts(labels[page]) for page in starts)  # the teacher pages are tagged too
+
+
+def test_a_group_running_over_by_a_few_lines_is_set_closer_to_save_the_sheet(tmp_path):
+    # The sample's teaching notes for page 25 take two pages and three lines: set as the other groups are,
+    # they would take a third page (25c) and a blank one (25d) to keep the student pages on their sides.
+    [pdf] = build(SAMPLE, ("pdf",), ["teacher"], tmp_path, Report(stream=None))
+    labels = _labels(pdf)
+    assert [label for label in labels if label.startswith("25")] == ["25", "25a", "25b"]
+    texts = _texts(pdf)
+    assert "one-sided" in " ".join(texts[labels.index("25b")].split())
+    assert len(labels) % 2 == 0
