@@ -163,3 +163,56 @@ def test_a_page_left_short_is_filled_out_without_moving_a_line():
 
 def test_the_sample_student_booklet_has_no_layout_fault(sample_build):
     assert [fault.message() for fault in check_layout(sample_build["pdf"])] == []
+
+
+# -- a footnote too long for the foot of its call's page --------------------------------------------------------
+
+NOTE = ("The minutes of the council were kept by the schoolmaster, who wrote them in a blue exercise book that is "
+        "now in the county archive; they record every vote, the names of those who spoke, the price of grain that "
+        "week and, now and then, a complaint about the state of the road to the mill, which flooded every spring "
+        "and cut the village off from the market for days at a time. ")
+
+
+def test_a_long_note_that_does_not_fit_under_its_call_is_continued_on_the_next_page(project):
+    before = "".join(f"{TEXT * 2}\n\n" for _ in range(3))
+    words = " ".join(["word"] * 36)
+    after = "".join(f"Paragraph {n} after. {TEXT * 2}\n\n" for n in range(1, 5))
+    root = project({
+        "manuscript/book.toml": 'title = "Deferred"\npublisher = "A School"\npaper-size = "A5"\n',
+        "manuscript/01.md": (f"# One\n\n{before}{words} {TEXT}The call is here.[^long] {TEXT * 3}\n\n{after}"
+                             f"The last paragraph calls another note.[^short]\n\n"
+                             f"[^long]: {NOTE}And then some more: {NOTE}The end of the long note.\n\n"
+                             f"[^short]: A short note.\n"),
+    })
+    pdf = _build(root)
+    pages = _pages(pdf)
+    [call_page] = [index for index, page in enumerate(pages) if "The call is here.1" in page]
+    here, following = pages[call_page], pages[call_page + 1]
+    # The call's line stays where it falls, with the first lines of its note under it ...
+    assert "1. The minutes of the council" in here
+    assert "The end of the long note." not in here
+    # ... and the rest heads the next page's notes, without a number: one note, numbered once.
+    notes = following[following.index("Paragraph 1 after"):]
+    assert "The end of the long note." in notes
+    assert not re.search(r"^\s*\d+\. ", following, re.MULTILINE)
+    text = " ".join(" ".join(pages).split())
+    assert "2. A short note." in text and "3. " not in text
+    # No page is left short.
+    assert check_layout(pdf) == []
+
+
+def test_a_continued_note_is_cut_where_its_line_ended_and_the_rest_called_from_the_next_page():
+    root = ElementTree.fromstring(
+        '<body><section class="chapter"><p data-b="c:1">One two.<span class="footnote" id="n1">A long note '
+        '<em>that goes on</em> and on.</span> Three.</p><p data-b="c:2">Four five six.</p></section></body>')
+    rearrange(root, "/* continue-note n1 at 13 in c:2 4 */\n")  # "A long note that" / "goes on and on."
+    first, second = list(root[0])
+    [note] = first.findall(".//span[@id='n1']")
+    assert "".join(note.itertext()) == "A long note that "
+    [rest] = second.findall("span")
+    assert rest.get("class") == "footnote note-continued" and rest.get("data-note-continues") == "n1"
+    assert rest.get("id") is None and "".join(rest.itertext()) == "goes on and on."
+    assert second.text == "Four" and rest.tail == " five six."  # called after the line's first word
+    undone = ElementTree.fromstring(ElementTree.tostring(_chapter()))
+    rearrange(undone, "/* continue-note n1 at 3 in c:1 2 */\n/* continue-note n1 off */\n")
+    assert ElementTree.tostring(undone) == ElementTree.tostring(_chapter())

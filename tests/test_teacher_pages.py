@@ -13,14 +13,21 @@ from pypdf import PdfReader
 from bookbuild.config import load_config
 from bookbuild.editions import load_editions
 from bookbuild.errors import Report
-from bookbuild.labels import interleaved_parts
-from bookbuild.layout.teacher_pages import TeacherBlock, TeacherMaterial, anchor_page, read_teacher_material
+from bookbuild.labels import interleaved_label, interleaved_parts
+from bookbuild.layout.teacher_pages import (
+    TeacherBlock,
+    TeacherGroup,
+    TeacherMaterial,
+    anchor_page,
+    read_teacher_material,
+    teacher_document,
+)
 from bookbuild.layout_check import read_pages
 from bookbuild.pagemap import PageStart, prefixed_label_ranges
 from bookbuild.pipeline import build
 from bookbuild.project import locate_project
 
-from .conftest import problems_of, write_project
+from .conftest import SAMPLE, problems_of, write_project
 
 ANSWER = "ZEBRAFINCH"  # a word of the model answer only
 NOTE = "OKAPIWORD"  # a word of the teaching notes only
@@ -228,10 +235,20 @@ def test_a_block_goes_to_the_page_where_the_block_before_it_ends():
 
 
 def test_interleaved_labels_are_written_as_pdf_page_labels_with_a_prefix():
-    assert interleaved_parts("15a") == ("15", 1) and interleaved_parts("vib") == ("vi", 2)
+    assert interleaved_parts("15a") == ("15", 1) and interleaved_parts("vi-b") == ("vi", 2)
     assert interleaved_parts("15") is None and interleaved_parts("vi") is None and interleaved_parts("xi") is None
+    assert interleaved_parts("via") is None  # a word, not "vi" and "a"
+    # After a roman numeral the letter is set off by a hyphen: "vi-a", never "via" (or "ia", "xa").
+    assert interleaved_label("15", 1) == "15a" and interleaved_label("vi", 1) == "vi-a"
+    assert interleaved_label("x", 2) == "x-b" and interleaved_parts(interleaved_label("i", 1)) == ("i", 1)
     assert prefixed_label_ranges(["i", "ii", "1", "2", "2a", "2b", "3"]) == (
         (0, "r", 1, ""), (2, "D", 1, ""), (4, "a", 1, "2"), (6, "D", 3, ""))
+    assert prefixed_label_ranges(["v", "vi", "vi-a", "vii"]) == ((0, "r", 5, ""), (2, "a", 1, "vi-"), (3, "r", 7, ""))
+    # The folio printed on the teacher pages starts the same way (the page counter adds the letter).
+    document = teacher_document("<html><head></head><body></body></html>",
+                                [TeacherGroup(5, "vi", (TeacherBlock("#one", 1, 0, "<p>A.</p>"),)),
+                                 TeacherGroup(20, "15", (TeacherBlock("#one", 2, 0, "<p>B.</p>"),))], {})
+    assert 'data-page="vi" data-folio="vi-"' in document and 'data-page="15" data-folio="15"' in document
 
 
 def test_the_structure_tree_reads_the_teacher_pages_after_their_student_page(books):
@@ -254,3 +271,14 @@ def test_the_structure_tree_reads_the_teacher_pages_after_their_student_page(boo
         starts = [page for page in map(first_page, pdf.Root.StructTreeRoot.K[0].K) if page is not None]
     assert starts == sorted(starts)
     assert any(interleaved_parts(labels[page]) for page in starts)  # the teacher pages are tagged too
+
+
+def test_a_group_running_over_by_a_few_lines_is_set_closer_to_save_the_sheet(tmp_path):
+    # The sample's teaching notes for page 25 take two pages and three lines: set as the other groups are,
+    # they would take a third page (25c) and a blank one (25d) to keep the student pages on their sides.
+    [pdf] = build(SAMPLE, ("pdf",), ["teacher"], tmp_path, Report(stream=None))
+    labels = _labels(pdf)
+    assert [label for label in labels if label.startswith("25")] == ["25", "25a", "25b"]
+    texts = _texts(pdf)
+    assert "one-sided" in " ".join(texts[labels.index("25b")].split())
+    assert len(labels) % 2 == 0

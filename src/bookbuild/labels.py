@@ -190,17 +190,24 @@ def roman_numeral(number: int) -> str:
 
 
 _ROMAN_NUMERAL = re.compile(r"^(?=[ivxlcdm]+$)m*(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
-_INTERLEAVED = re.compile(r"^(\d+|[ivxlcdm]+|[IVXLCDM]+)([a-z])$")
+_INTERLEAVED = re.compile(r"^(?:(\d+)|([ivxlcdm]+|[IVXLCDM]+)-)([a-z])$")
 
 
 def interleaved_label(label: str, number: int) -> str:
-    """The label of the *number*-th (from 1) teacher page after the page labelled *label*: "15a", "15b"."""
-    return label + "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
+    """The label of the *number*-th (from 1) teacher page after the page labelled *label*: "15a", "15b"; after
+    a roman numeral with a hyphen, "vi-a", "vi-b" (not "via", which reads as a word or as another numeral)."""
+    return interleaved_prefix(label) + "abcdefghijklmnopqrstuvwxyz"[min(number, 26) - 1]
+
+
+def interleaved_prefix(label: str) -> str:
+    """What the labels of the teacher pages after the page labelled *label* start with: "15", "vi-"."""
+    return f"{label}-" if _ROMAN_NUMERAL.match(label.lower()) else label
 
 
 def interleaved_parts(label: str) -> tuple[str, int] | None:
-    """("15", 2) for "15b", the label of an interleaved teacher page; None for any other label."""
+    """("15", 2) for "15b", ("vi", 2) for "vi-b": the label of an interleaved teacher page; None for any other
+    label."""
     match = _INTERLEAVED.match(label)
-    if match is None or _ROMAN_NUMERAL.match(label.lower()):
+    if match is None:
         return None
-    return match.group(1), ord(match.group(2)) - ord("a") + 1
+    return match.group(1) or match.group(2), ord(match.group(3)) - ord("a") + 1

@@ -159,13 +159,14 @@ def infer_labels(folios: list[str | None]) -> list[str]:
 
 def prefixed_label_ranges(labels: Sequence[str]) -> tuple[tuple[int, str, int, str], ...]:
     """Page labels as a PDF writes them, with a prefix where a label has one: (first page, style, first number,
-    prefix); an interleaved teacher page "15b" is the prefix "15" and the letter "b" (style "a")."""
+    prefix); an interleaved teacher page "15b" is the prefix "15" and the letter "b" (style "a"), "vi-b" the
+    prefix "vi-" and the letter "b"."""
     ranges: list[tuple[int, str, int, str]] = []
     previous: tuple[str, str, int] | None = None  # (prefix, style, value)
     for index, label in enumerate(labels):
         teacher = interleaved_parts(label)
         if teacher is not None:
-            prefix, value = teacher
+            prefix, value = label[:-1], teacher[1]
             style = "a"
         else:
             prefix = ""

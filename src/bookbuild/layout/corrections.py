@@ -2,8 +2,9 @@
 
 The book laid out whole and each chunk laid out in a worker (``worker.py``)
 are mended alike, pass after pass (at most ``MAX_NOTE_CORRECTIONS``): a
-block that pushed footnotes off the page of their call, or a heading left at
-the foot of a page, starts the next page; a block holding a line broken too
+long footnote that does not fit under its call is continued on the next
+page; a block that pushed footnotes off the page of their call, or a heading
+left at the foot of a page, starts the next page; a block holding a line broken too
 early is set with its words a hair closer.  The handouts use the same test
 for lines broken too early.
 """
@@ -11,7 +12,7 @@ for lines broken too early.
 from __future__ import annotations
 
 from ..pagemap import walk_boxes
-from .makeup import deferrals, feathered, headings_pulled_up
+from .makeup import continuations_gone_wrong, deferrals, feathered, headings_pulled_up, notes_continued
 from .weasy import page_box
 
 MAX_NOTE_CORRECTIONS = 4  # layout passes spent keeping footnotes on the page of their call
@@ -27,11 +28,15 @@ def layout_corrections(document, tightened: set[str], done: str = "") -> str:
     block with a line broken too early, and not *tightened* before, gets
     tighter word spacing and joins *tightened*; a figure that left a hole at
     the foot of the page before it moves down the text, so that the text fills
-    the hole (``makeup.py``: a move written as a CSS comment, not made twice,
-    *done* being the corrections so far).  The whole book laid out in one
-    process and each chunk laid out in a worker are mended alike.
+    the hole, and a footnote too long for the foot of its call's page is
+    continued on the next page (``makeup.py``: a move written as a CSS
+    comment, not made twice, *done* being the corrections so far; a note
+    continued that did not come out as meant is set whole again).  The whole
+    book laid out in one process and each chunk laid out in a worker are
+    mended alike.
     """
-    moves = deferrals(document, done)
+    moves = (deferrals(document, done) or continuations_gone_wrong(document, done)
+             or notes_continued(document, done, pushed=True))
     if moves:
         return moves  # the rest is looked at again in the rearranged layout
     blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
@@ -42,7 +47,9 @@ def layout_corrections(document, tightened: set[str], done: str = "") -> str:
               + "".join(f'[data-b="{block}"] {{ word-spacing: {TIGHTER_WORD_SPACING}; }}\n' for block in tight))
     if mended:
         return mended
-    return feathered(document, done)  # the last step: pages left short are filled out
+    # Then a long footnote that took its line to the next page is continued there; the last step: pages
+    # left short are filled out.
+    return notes_continued(document, done) or feathered(document, done)
 
 
 def blocks_pushing_notes_away(document) -> list[str]:

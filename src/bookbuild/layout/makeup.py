@@ -1,4 +1,4 @@
-"""Turn a laid-out chunk into the moves that keep a figure from leaving a hole (page makeup).
+"""Turn a laid-out chunk into the moves that keep a figure or a long note from leaving a hole (page makeup).
 
 WeasyPrint has no page floats: a figure (or a table, a box, a listing kept
 whole) that does not fit at the foot of a page goes to the next one and leaves
@@ -10,8 +10,14 @@ in two there (its second part ``class="continued"``: no indent, no space
 above).  A figure is never carried past the next heading or the end of its
 chapter, and keeps its number (numbers are given when the book is rendered).
 
+A footnote too long to stay whole under the line that calls it is
+continued at the head of the next page's notes (``notes_continued``): it is
+cut at the end of one of its lines, and the rest, a note without call or
+number (``class="note-continued"``), is called from the first line the next
+page starts with.
+
 The moves are written into the layout's corrections as CSS comments
-(``/* defer … */``), so that they are kept in the layout cache with the CSS
+(``/* defer … */``, ``/* continue-note … */``), so that they are kept in the layout cache with the CSS
 rules and applied again, before every layout of the chunk, to a freshly parsed
 document (``rearrange``): the result does not depend on the process, the
 number of workers or the cache.
@@ -34,6 +40,8 @@ WHOLE_TAGS = ("figure", "table", "pre")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6", "header")
 _INVISIBLE = "\u00ad\u200b\u2060\u2010"  # soft hyphen, zero-width space, word joiner, the hyphen a line break adds
 _MOVE = re.compile(r"/\* defer (\S+) (before|after|into|split) (\S+)(?: at (\d+))?( justify)? \*/")
+_CONTINUE = re.compile(r"/\* continue-note (\S+) (?:at (\d+) in (\S+) (\d+)|off) \*/")
+_STEP = re.compile(r"/\* (?:defer|continue-note) [^*]*\*/")
 
 
 def deferrals(document, done: str) -> str:
@@ -50,10 +58,7 @@ def deferrals(document, done: str) -> str:
 
 
 def _deferral(page, following, after_that) -> str | None:
-    body = _flow_root(following)
-    if body is None:
-        return None
-    first = _first_flow_block(body)
+    first = _opening_block(following)
     if first is None:
         return None
     figure_box, container = first
@@ -87,8 +92,7 @@ def _deferral(page, following, after_that) -> str | None:
         if box is None and not turned and after_that is not None:
             # The text after the figure did not fit under it: it starts the page after, measured there.
             turned = True
-            root = _flow_root(after_that)
-            start = _first_flow_block(root) if root is not None else None
+            start = _opening_block(after_that)
             if start is not None and start[0].element is element:
                 boxes_after = {id(child.element): child for child in start[1].children if child.element is not None}
                 box = boxes_after.get(id(element))
@@ -132,6 +136,13 @@ def _keep_two(fitting: int, on_page: int) -> int:
 def _flow_root(page) -> Any:
     root = page_box(page).children[0] if page_box(page).children else None
     return root
+
+
+def _opening_block(page) -> tuple[Any, Any] | None:
+    """The first block of the main text on *page* and the box of the part (chapter) it belongs to, or None
+    (a page without a chapter's text)."""
+    root = _flow_root(page)
+    return _first_flow_block(root) if root is not None else None
 
 
 def _first_flow_block(root) -> tuple[Any, Any] | None:
@@ -192,8 +203,8 @@ def _line_text(line) -> str:
     parts = []
 
     def walk(box) -> None:
-        if getattr(box, "pseudo_type", None):
-            return
+        if "::" in (getattr(box, "element_tag", None) or ""):
+            return  # generated content: a note's call or marker, a ::before
         if hasattr(box, "text") and type(box).__name__ == "TextBox":
             parts.append(box.text)
         for child in getattr(box, "children", ()):
@@ -215,12 +226,22 @@ def _visible_count(text: str) -> int:
 
 
 def has_moves(corrections: str) -> bool:
-    return "/* defer " in corrections
+    return "/* defer " in corrections or "/* continue-note " in corrections
 
 
 def rearrange(root, corrections: str) -> None:
-    """Make in the document at *root* (an ElementTree element) the moves written in *corrections*, in order."""
-    for match in _MOVE.finditer(corrections):
+    """Make in the document at *root* (an ElementTree element) the moves written in *corrections*, in order:
+    figures moved down the text, long notes continued on the next page (``continue-note``, unless undone)."""
+    undone = {match.group(1) for match in _CONTINUE.finditer(corrections) if match.group(2) is None}
+    for step in _STEP.finditer(corrections):
+        note = _CONTINUE.fullmatch(step.group(0))
+        if note is not None:
+            if note.group(1) not in undone and note.group(2) is not None:
+                _continue_note(root, note.group(1), int(note.group(2)), note.group(3), int(note.group(4)))
+            continue
+        match = _MOVE.fullmatch(step.group(0))
+        if match is None:
+            continue
         name, how, anchor, count, justify = match.groups()
         parents = {child: parent for parent in root.iter() for child in parent}
         numbered = {element.get("data-b"): element for element in root.iter() if element.get("data-b")}
@@ -375,6 +396,349 @@ def _move_after(element, rest, children: list) -> None:
         rest.append(child)
 
 
+# -- a note too long for the foot of its call's page: continued at the foot of the next one -----------------
+
+NOTE_LINES_KEPT = 2  # lines of a note left under its call, at least, when the rest goes on to the next page
+HOLE_FAULT_LINES = 4  # ... or one line, rather than leave more lines than this empty (check --layout's limit)
+NOTE_SLACK_LINES = 0.25  # the room left unused (a part of a line of text), whatever the rounding
+CONTINUED = "note-continued"  # the class of a note's part continued on the next page (print.css)
+_HYPHENS = ("-", "\u2010", "\u00ad", "\u2011")  # a line ending with one of these breaks a word (or a compound)
+_SENTENCE_END = re.compile(r"[.?!:;][\"'\u2019\u201d)\]]*\s*$")
+
+
+def notes_continued(document, done: str, pushed: bool = False) -> str:
+    """The moves (CSS comments) that continue a long footnote on the next page, as Chicago allows and LaTeX
+    does, where it would otherwise leave a hole: WeasyPrint sets a note whole, so a note that does not fit
+    under its call's line takes the line (``footnote-policy: line``) to the next page with it, leaving the
+    foot of the page empty.  The lines of the note that fit stay under their call; the rest, without a
+    call or a number, is anchored in the first line the next page will start with, so that it heads that
+    page's notes.  With *pushed*, the notes looked at are those WeasyPrint set whole on the page after
+    their call's instead (the line stayed): their first lines come back under it.  A note is continued
+    once (*done* holds the moves made before)."""
+    pages = list(document.pages)
+    moves = []
+    for number in range(len(pages) - 1):
+        move = _note_continuation(pages, number, done, pushed)
+        if move:
+            moves.append(move)
+    return "".join(moves)
+
+
+def continuations_gone_wrong(document, done: str) -> str:
+    """The moves that undo (``off``) each note continued in *done* that did not come out as meant: its call
+    and its first part on one page, the rest on the next."""
+    wrong = _continuations_gone_wrong(list(document.pages), done)
+    return "".join(f"/* continue-note {name} off */\n" for name in wrong)
+
+
+def _continuations_gone_wrong(pages: list, done: str) -> list[str]:
+    made = [match.group(1) for match in _CONTINUE.finditer(done) if match.group(2) is not None]
+    undone = {match.group(1) for match in _CONTINUE.finditer(done) if match.group(2) is None}
+    wanted = [name for name in dict.fromkeys(made) if name not in undone]
+    if not wanted:
+        return []
+    call: dict[str, int] = {}
+    body: dict[str, int] = {}
+    rest: dict[str, int] = {}
+    for number, page in enumerate(pages):
+        for box in walk_boxes(page_box(page)):
+            element = getattr(box, "element", None)
+            if element is None or not _is_note(element):
+                continue
+            kind = type(box).__name__
+            if element.get("data-note-continues") and kind == "BlockBox":
+                rest.setdefault(element.get("data-note-continues"), number)
+            elif element.get("id") and kind == "InlineBox":
+                call.setdefault(element.get("id"), number)
+            elif element.get("id") and kind == "BlockBox":
+                body.setdefault(element.get("id"), number)
+    return [name for name in wanted if name in call
+            and not (body.get(name) == call[name] and rest.get(name) == call[name] + 1)]
+
+
+def _note_continuation(pages: list, number: int, done: str, pushed: bool) -> str | None:
+    page, following = pages[number], pages[number + 1]
+    area = _footnote_area(following)
+    if area is None or not area.children:
+        return None
+    note_box = area.children[0]  # the note that heads the next page's notes
+    note = getattr(note_box, "element", None)
+    if note is None:
+        return None
+    name = note.get("id")
+    if not name or note.get("data-note-continues") or f"/* continue-note {name} " in done:
+        return None
+    note_lines = [child for child in note_box.children if type(child).__name__ == "LineBox"]
+    if len(note_lines) < 2 or len(note_lines) != len(note_box.children):
+        return None
+    step = _line_step(page)
+    end = _content_bottom(page)
+    root, root_before = _flow_root(following), _flow_root(page)
+    if not step or end is None or root is None or root_before is None:
+        return None
+    room = _floor(page) - end
+    parents = {id(child): box for box in walk_boxes(root) for child in getattr(box, "children", ())}
+    lines = [box for box in walk_boxes(root) if type(box).__name__ == "LineBox"]
+    if pushed:
+        # The call's line is on the page before, its note is not: the note's first lines go back under it.
+        parents_before = {id(child): box for box in walk_boxes(root_before)
+                          for child in getattr(box, "children", ())}
+        call = next((line for line in walk_boxes(root_before) if type(line).__name__ == "LineBox"
+                     and _calls(line, note)), None)
+        if call is None or not _plain(call, parents_before, root_before):
+            return None
+        moved, text = 0, 0.0
+    else:
+        # The call's line is on this page, at its head: it and the lines before it go back to the page before.
+        if room <= HOLE_LINES * step:
+            return None
+        calls = [index for index, line in enumerate(lines) if _calls(line, note)]
+        if not calls or not _plain(lines[calls[0]], parents, root):
+            return None
+        moved = calls[0] + 1 + _more_lines_moved(pages, number, lines[calls[0]], parents)
+        if moved >= len(lines) or any(_calls_another_note(line, note) for line in lines[:moved]):
+            return None
+        if _forced_break(lines[0], parents, root, page):
+            return None
+        top = min(box.position_y for box in walk_boxes(root)
+                  if type(box).__name__ in ("LineBox", "TableRowBox") or "Replaced" in type(box).__name__)
+        first = parents.get(id(lines[0]))
+        gap = 0.0
+        if first is not None and not _holds(page, first.element):
+            gap = max(_pixels(first.style["margin_top"]), _last_margin(root_before, following))
+        text = _bottom(lines[moved - 1], parents, root) - top + gap
+    # The note's first lines go in the page's footnote area (made for them when the page has none).
+    here = _footnote_area(page)
+    if here is not None and here.children:
+        extra = note_box.margin_bottom
+    else:
+        extra = (note_box.position_y - area.position_y + area.padding_bottom + area.border_bottom_width
+                 + area.margin_bottom + note_box.margin_bottom)
+
+    def height(kept: int) -> float:
+        return text + extra + note_lines[kept - 1].position_y + note_lines[kept - 1].height - note_box.position_y
+
+    fitting = [kept for kept in range(1, len(note_lines)) if height(kept) <= room - NOTE_SLACK_LINES * step]
+    if not pushed and room <= HOLE_FAULT_LINES * step:
+        fitting = [kept for kept in fitting if kept >= NOTE_LINES_KEPT]  # a short hole is better than one line
+    if not fitting:
+        return None
+    kept = _best_break(fitting, note_lines)
+    if kept is None:
+        return None
+    anchor = _anchor(lines[moved:], parents, root)
+    if anchor is None:
+        return None
+    anchor_element, anchor_line, anchor_count = anchor
+    anchor_name = anchor_element.get("data-b")
+    before = _lines_of(pages[:number + 2], anchor_element)
+    if anchor_line not in before:
+        return None
+    previous = sum(_visible_count(_line_text(line)) for line in before[:before.index(anchor_line)])
+    count = sum(_visible_count(_line_text(line)) for line in note_lines[:kept])
+    return f"/* continue-note {name} at {count} in {anchor_name} {previous + anchor_count} */\n"
+
+
+def _forced_break(line, parents: dict, root, before) -> bool:
+    """Whether the page starts with *line* because a block holding it, begun on this page (not on the page
+    *before*), must start a page (``break-before``)."""
+    box = line
+    parent = parents.get(id(box))
+    while parent is not None and parent is not root:
+        if parent.children and parent.children[0] is box and parent.style["break_before"] in (
+                "page", "left", "right", "recto", "verso") and not _holds(before, parent.element):
+            return True
+        box, parent = parent, parents.get(id(parent))
+    return False
+
+
+def _last_margin(root, following) -> float:
+    """The margin under the last block of a page's text (a paragraph's, a list item's) that ends there (does
+    not go on to the page *following*)."""
+    lines = [box for box in walk_boxes(root) if type(box).__name__ == "LineBox"]
+    if not lines:
+        return 0.0
+    parents = {id(child): box for box in walk_boxes(root) for child in getattr(box, "children", ())}
+    margin = 0.0
+    box, parent = lines[-1], parents.get(id(lines[-1]))
+    while (parent is not None and parent is not root and parent.children and parent.children[-1] is box
+           and not _holds(following, parent.element)):
+        margin = max(margin, _pixels(parent.style["margin_bottom"]))
+        box, parent = parent, parents.get(id(parent))
+    return margin
+
+
+def _footnote_area(page) -> Any:
+    return next((child for child in page_box(page).children if type(child).__name__ == "FootnoteAreaBox"), None)
+
+
+def _calls(line, note) -> bool:
+    return any(type(box).__name__ == "InlineBox" and getattr(box, "element", None) is note for box in walk_boxes(line))
+
+
+def _calls_another_note(line, note) -> bool:
+    return any(type(box).__name__ == "InlineBox" and getattr(box, "element", None) is not None
+               and box.element is not note and _is_note(box.element) for box in walk_boxes(line))
+
+
+def _more_lines_moved(pages: list, number: int, line, parents: dict) -> int:
+    """The lines after the call's line that must go with it, so as to leave no orphan or widow."""
+    block = parents.get(id(line))
+    if block is None or block.element is None:
+        return 0
+    own = [child for child in block.children if type(child).__name__ == "LineBox"]
+    position = own.index(line)
+    after = len(own) - position - 1
+    more = 0
+    if not _holds(pages[number], block.element) and position + 1 < block.style["orphans"] and after:
+        more = min(block.style["orphans"] - position - 1, after)
+    ends_here = number + 2 >= len(pages) or not _holds(pages[number + 2], block.element)
+    left = after - more
+    if ends_here and 0 < left < block.style["widows"]:
+        more += left
+    return more
+
+
+def _plain(line, parents: dict, root) -> bool:
+    """Whether *line* is in the flow of the page's text: not in a float, a column, a table or a note."""
+    box = parents.get(id(line))
+    while box is not None and box is not root:
+        kind = type(box).__name__
+        if (box.style["float"] != "none" or box.style["column_count"] != "auto" or box.style["column_width"] != "auto"
+                or "Table" in kind
+                or (getattr(box, "element", None) is not None and _is_note(box.element))):
+            return False
+        box = parents.get(id(box))
+    return True
+
+
+def _bottom(line, parents: dict, root) -> float:
+    """Where the text down to *line* ends: its foot, and the padding and border under it of the blocks it
+    ends (a box of key terms), which must fit on the page too."""
+    bottom = line.position_y + line.height
+    box = line
+    parent = parents.get(id(box))
+    while parent is not None and parent is not root and parent.children and parent.children[-1] is box:
+        bottom += parent.padding_bottom + parent.border_bottom_width
+        box, parent = parent, parents.get(id(parent))
+    return bottom
+
+
+def _pixels(value) -> float:
+    return float(value.value) if getattr(value, "unit", None) == "px" else 0.0
+
+
+def _best_break(fitting: list[int], note_lines: list) -> int | None:
+    """The number of the note's lines to keep: as many as fit, in the middle of a sentence (so that the
+    reader knows to turn the page, as Chicago asks), at least two going on if that costs no more; never
+    after a line ending with a hyphen (a word broken across the page turn): None when no line will do."""
+    def ends_sentence(kept: int) -> bool:
+        return bool(_SENTENCE_END.search(_line_text(note_lines[kept - 1])))
+
+    fitting = [kept for kept in fitting if not _line_text(note_lines[kept - 1]).rstrip().endswith(_HYPHENS)]
+    total = len(note_lines)
+    for test in (lambda kept: not ends_sentence(kept) and total - kept >= 2,
+                 lambda kept: not ends_sentence(kept),
+                 lambda kept: total - kept >= 2):
+        chosen = [kept for kept in fitting if test(kept)]
+        if chosen:
+            return max(chosen)
+    return max(fitting, default=None)
+
+
+def _anchor(lines: list, parents: dict, root) -> tuple[Any, Any, int] | None:
+    """Where the continued note is called from: after the first word of the first line of running text that
+    the next page will start with (its numbered paragraph, and the visible characters up to that point)."""
+    for line in lines[:3]:
+        block = parents.get(id(line))
+        element = getattr(block, "element", None)
+        if (block is None or element is None or element.tag in HEADINGS or not element.get("data-b")
+                or _is_note(element) or any(type(child).__name__ != "LineBox" for child in block.children)
+                or not _plain(line, parents, root)):
+            continue
+        words = _line_text(line).split()
+        if words:
+            return element, line, _visible_count(words[0])
+    return None
+
+
+def _lines_of(pages: list, element) -> list:
+    """The lines of *element* on *pages*, in order."""
+    found: list = []
+    for page in pages:
+        root = _flow_root(page)
+        if root is None:
+            continue
+        for box in walk_boxes(root):
+            if getattr(box, "element", None) is element and type(box).__name__ not in ("LineBox", "InlineBox"):
+                found.extend(child for child in box.children if type(child).__name__ == "LineBox")
+    return found
+
+
+def _continue_note(root, name: str, count: int, anchor_name: str, anchor_count: int) -> None:
+    """Cut the note *name* after *count* visible characters; set the rest, as a note continued (no call, no
+    number), after *anchor_count* visible characters of the block numbered *anchor_name*."""
+    note = next((element for element in root.iter() if element.get("id") == name and _is_note(element)), None)
+    anchor = next((element for element in root.iter() if element.get("data-b") == anchor_name), None)
+    if note is None or anchor is None or _text_count(anchor) < anchor_count:
+        return
+    if any(inner is anchor for inner in note.iter()):
+        return
+    rest = _split(note, count)
+    if rest is None:
+        return
+    rest.tail = None
+    rest.set("class", " ".join(((rest.get("class") or "") + " " + CONTINUED).split()))
+    rest.set("data-note-continues", name)
+    _insert(anchor, anchor_count, rest)
+
+
+def _text_count(element) -> int:
+    """The visible characters of *element*'s text, its notes left out."""
+    count = _visible_count(element.text or "")
+    for child in element:
+        if not _is_note(child):
+            count += _text_count(child)
+        count += _visible_count(child.tail or "")
+    return count
+
+
+def _after(text: str, count: int) -> tuple[int | None, int]:
+    """Where in *text* the *count*-th visible character ends (None: not in it), and what is left."""
+    if count == 0:
+        return 0, 0
+    for index, character in enumerate(text):
+        if _visible(character):
+            count -= 1
+            if count == 0:
+                return index + 1, 0
+    return None, count
+
+
+def _insert(element, count: int, node) -> int | None:
+    """Put *node* in *element* right after *count* visible characters (its notes not counted): None when
+    done, else the count left."""
+    index, count = _after(element.text or "", count)
+    if index is not None:
+        text = element.text or ""
+        element.text, node.tail = text[:index], text[index:]
+        element.insert(0, node)
+        return None
+    for position, child in enumerate(list(element)):
+        if not _is_note(child):
+            left = _insert(child, count, node)
+            if left is None:
+                return None
+            count = left
+        index, count = _after(child.tail or "", count)
+        if index is not None:
+            tail = child.tail or ""
+            child.tail, node.tail = tail[:index], tail[index:]
+            element.insert(position + 1, node)
+            return None
+    return count
+
+
 # -- headings that would fit with less space above them ------------------------------------------------------
 
 TIGHT_HEADING_SPACE = "0.3em"  # the space above a heading that ends a page short of its foot otherwise
@@ -387,8 +751,7 @@ def headings_pulled_up(document, done: str) -> str:
     pages = list(document.pages)
     rules = []
     for page, following in zip(pages, pages[1:]):
-        root = _flow_root(following)
-        first = _first_flow_block(root) if root is not None else None
+        first = _opening_block(following)
         if first is None:
             continue
         heading, section = first
@@ -428,8 +791,7 @@ def feathered(document, done: str) -> str:
     pages = list(document.pages)
     rules = []
     for page, following in zip(pages, pages[1:]):
-        root = _flow_root(page)
-        first = _first_flow_block(root) if root is not None else None
+        first = _opening_block(page)
         if first is None:
             continue
         section = first[1]

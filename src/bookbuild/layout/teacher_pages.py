@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..labels import fill_label
+from ..labels import fill_label, interleaved_prefix
 from ..pagemap import PageMapPart, PageStart, counted_characters, interleaved_label, join_page_map, part_key
 from .assemble import Bookmark, ChunkPdf, assemble_pdf
 from .book import BookLayout, LayoutRequest
@@ -47,7 +47,7 @@ _INLINE_TAGS = frozenset({"span", "a", "em", "strong", "i", "b", "code", "small"
 _HEADING = re.compile(r"^h([1-6])$")
 _EXCLUDED = frozenset({"footnote", "note-again"})  # not counted in the page map's places
 
-# The teacher pages' own page style: a head naming the student page, and the folio "15a" (the group's string
+# The teacher pages' own page style: a head naming the student page, and the folio "15a", "vi-a" (the group's string
 # and a letter counted from the group's first page).  Nothing else of the book's running heads.
 TEACHER_PAGES_CSS = """
 @page teacher-notes { @top-left { content: none; } @top-right { content: none; }
@@ -63,7 +63,7 @@ TEACHER_PAGES_CSS = """
 .teacher-group p, .teacher-group li, .teacher-group dd { widows: 3; orphans: 3; }
 .teacher-group.start-left { break-before: left; }
 .teacher-group.start-right { break-before: right; }
-.teacher-group-head { string-set: teacherhead content(), teacherpage attr(data-page); bookmark-level: 2;
+.teacher-group-head { string-set: teacherhead content(), teacherpage attr(data-folio); bookmark-level: 2;
   bookmark-label: content(); font-family: "Andika", "DejaVu Sans", sans-serif; font-size: 8pt;
   letter-spacing: 0.04em; color: #2b4c7e; border-bottom: 0.5pt solid #2b4c7e; padding-bottom: 1mm;
   margin: 0 0 4mm; text-indent: 0; }
@@ -286,7 +286,8 @@ def teacher_document(edition_html: str, groups: Sequence[TeacherGroup], labels: 
         sections.append(
             f'<section class="teacher-group start-{group.start_side}" id="teacher-group-{number}" '
             f'aria-label="{html.escape(title)}">\n'
-            f'<p class="teacher-group-head" data-page="{html.escape(group.label)}">{html.escape(title)}</p>\n'
+            f'<p class="teacher-group-head" data-page="{html.escape(group.label)}" '
+            f'data-folio="{html.escape(interleaved_prefix(group.label))}">{html.escape(title)}</p>\n'
             + "\n".join(block.html for block in group.blocks)
             + f'\n<div class="teacher-group-end" id="teacher-group-{number}-end"></div>\n</section>')
     return head + (body_tag.group(0) if body_tag else "<body>") + "\n" + "\n".join(sections) + "\n</body>\n</html>\n"
@@ -380,8 +381,34 @@ def _first_pages(laid_out: BookLayout) -> list[tuple[str, int]]:
 
 
 def teacher_request(student: LayoutRequest, edition_html: str, groups: Sequence[TeacherGroup],
-                    labels: dict) -> LayoutRequest:
-    """What to lay out for the teacher pages: their document, with the student pages' styles and theirs."""
-    styles = replace(student.styles, sheets=student.styles.sheets + (("css", TEACHER_PAGES_CSS),))
+                    labels: dict, tight: frozenset[int] = frozenset()) -> LayoutRequest:
+    """What to lay out for the teacher pages: their document, with the student pages' styles and theirs;
+    the groups numbered in *tight* (from 1) set closer (``TIGHT_GROUP_CSS``)."""
+    css = TEACHER_PAGES_CSS + "".join(TIGHT_GROUP_CSS.format(group=number) for number in sorted(tight))
+    styles = replace(student.styles, sheets=student.styles.sheets + (("css", css),))
     return replace(student, html=teacher_document(edition_html, groups, labels), styles=styles,
                    plan=student.plan + "-teacher-pages", label=student.label + " (teacher pages)")
+
+
+# A group of teacher pages that runs over on to an odd page takes a blank page more (the student pages keep
+# their sides): set closer, it may end a page earlier and save the sheet.
+TIGHT_GROUP_CSS = """#teacher-group-{group}, #teacher-group-{group} * {{ line-height: 1.22; }}
+#teacher-group-{group} p, #teacher-group-{group} li {{ margin-top: 0.15em; margin-bottom: 0.15em; }}
+"""
+
+
+def group_pages(laid_out: BookLayout, count: int) -> dict[int, int]:
+    """How many pages each of the *count* groups of laid-out teacher pages takes (groups numbered from 1)."""
+    first = dict(_first_pages(laid_out))
+    pages = {}
+    for number in range(1, count + 1):
+        start = first.get(f"teacher-group-{number}")
+        end = first.get(f"teacher-group-{number}-end", start)
+        if start is not None and end is not None:
+            pages[number] = max(start, end) - start + 1
+    return pages
+
+
+def overrunning_groups(laid_out: BookLayout, count: int) -> frozenset[int]:
+    """The groups that take an odd number of pages, three or more: each is followed by a blank page."""
+    return frozenset(number for number, pages in group_pages(laid_out, count).items() if pages >= 3 and pages % 2)

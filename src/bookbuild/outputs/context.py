@@ -284,7 +284,14 @@ class OutputContext:
         laid_out = lay_out(request, self.settings, book_chunks(book))
         if not self.edition.interleaves_teacher_pages:
             return laid_out
-        from ..layout.teacher_pages import group_material, interleave, read_teacher_material, teacher_request
+        from ..layout.teacher_pages import (
+            group_material,
+            group_pages,
+            interleave,
+            overrunning_groups,
+            read_teacher_material,
+            teacher_request,
+        )
 
         edition_book = self.render(PRINT)
         documents = rendered_documents(self.sources, self.edition, edition_book)
@@ -296,7 +303,19 @@ class OutputContext:
         groups = group_material(material, pages)
         if not groups:
             return laid_out
-        teacher = lay_out(teacher_request(request, edition_html, groups, self.sources.labels), self.settings, 1)
+        labels = self.sources.labels
+        teacher = lay_out(teacher_request(request, edition_html, groups, labels), self.settings, 1)
+        # A group that runs over on to an odd page (a blank page after it) is set closer where that saves
+        # the sheet; the others are left as they were.
+        over = overrunning_groups(teacher, len(groups))
+        if over:
+            closer = lay_out(teacher_request(request, edition_html, groups, labels, over), self.settings, 1)
+            before, after = group_pages(teacher, len(groups)), group_pages(closer, len(groups))
+            fitted = frozenset(number for number in over if after.get(number, 0) < before[number])
+            if fitted == over:
+                teacher = closer
+            elif fitted:
+                teacher = lay_out(teacher_request(request, edition_html, groups, labels, fitted), self.settings, 1)
         return interleave(laid_out, teacher, groups, material, request)
 
     def printed(self) -> PrintedBook:
