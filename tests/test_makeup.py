@@ -227,6 +227,18 @@ def test_a_page_with_a_float_is_laid_out_again_not_filled_in_place():
     assert not fill_in_place(context, list(document.pages), '[data-b="c:2"] { margin-top: 0.3em; }\n')
 
 
+def test_a_page_whose_framed_box_would_grow_is_laid_out_again_not_filled_in_place():
+    """A block with a border or a ground shows its height: how tall a layout makes it is left to the layout."""
+    from bookbuild.layout.makeup import fill_in_place
+
+    html, css = _short_page_book(False)
+    document, context = _laid_out_with_context(html, "")
+    assert fill_in_place(context, list(document.pages), css)
+    framed = html.replace('<section class="chapter">', '<section class="chapter" style="border-left: 1px solid">')
+    document, context = _laid_out_with_context(framed, "")
+    assert not fill_in_place(context, list(document.pages), css)
+
+
 def test_corrections_filled_in_place_are_split_from_those_laid_out():
     from bookbuild.layout.makeup import FILLED_IN_PLACE, split_filled
 

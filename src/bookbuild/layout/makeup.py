@@ -631,6 +631,15 @@ def _content_end(box) -> float:
     return max(ends, default=box.content_box_y())
 
 
+def _drawn(box) -> bool:
+    """Whether a block's height shows: it has a background, a border or an outline."""
+    style = box.style
+    return bool(getattr(box, "background", None) is not None
+                or box.border_top_width or box.border_bottom_width or box.border_left_width
+                or box.border_right_width or style["box_decoration_break"] == "clone"
+                or (style["outline_width"] and style["outline_style"] != "none"))
+
+
 def _heights(root) -> dict:
     """Of each block of a page: where what it holds ends, its height and where its content starts."""
     return {id(box): (_content_end(box), box.height, box.content_box_y()) for box in _blocks(root)}
@@ -649,6 +658,8 @@ def _refit(root, heights: dict, continued: set[int]) -> bool:
         content, now = end - top, _content_end(box) - box.content_box_y()  # what it holds, before and now
         if abs(now - content) < 1e-9 and abs(box.content_box_y() - top) < 1e-9:
             continue  # neither moved nor changed
+        if _drawn(box):
+            return False  # a ground or a frame drawn at the height found here: only a layout is sure of it
         if id(box.element) not in continued:
             box.height = height + now - content
             continue
