@@ -161,6 +161,91 @@ def test_a_page_left_short_is_filled_out_without_moving_a_line():
     assert len(lines(after[0])) == len(lines(before[0]))
 
 
+def _laid_out_with_context(html: str, css: str):
+    from weasyprint import CSS, DEFAULT_OPTIONS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from bookbuild.layout import weasy
+
+    fonts = FontConfiguration()
+    captured = []
+    options = dict(DEFAULT_OPTIONS, stylesheets=[CSS(string=_PAGE_CSS + css, font_config=fonts)])
+    document = weasy.render(HTML(string=html), fonts, options, captured.append)
+    return document, captured[0]
+
+
+def _geometry(document) -> list:
+    return [(type(box).__name__, round(box.position_y, 6), round(box.margin_top, 6), round(box.height, 6))
+            for page in document.pages for box in page._page_box.descendants()
+            if isinstance(box.margin_top, float | int) and isinstance(box.height, float | int)]
+
+
+def _short_page_book(lists: bool) -> tuple[str, str]:
+    """A chapter whose first page is left short (paragraphs, a box of paragraphs, a list and a heading), and
+    the rules ``feathered`` gives it."""
+    from bookbuild.layout.makeup import feathered
+
+    line = "A line of words that fills the measure of this small page nearly to its end and then"
+    for count in range(4, 20):
+        paragraphs = "".join(f'<p data-b="c:{n}">{line} {n}.</p>' for n in range(1, count))
+        box = "".join(f"<p>Kept whole {n}.</p>" for n in range(6))
+        items = ('<ul data-b="c:80"><li>One</li><li>Two</li></ul><h2 data-b="c:81">Heading</h2>'
+                 '<p data-b="c:82">After the heading.</p>' if lists else "")
+        html = (f'<html><body><section class="chapter">{paragraphs}{items}<div class="box" data-b="c:90">{box}'
+                f'</div>{paragraphs.replace("c:", "d:")}</section></body></html>')
+        document, _ = _laid_out_with_context(html, "h2 { margin: 12pt 0 4pt; } ul { margin: 5pt 0; }")
+        css = feathered(document, "")
+        if css and _text_bottom(document.pages[0]) < 6 * 14 * 4 / 3:
+            return html, css
+    raise AssertionError("no page left short")
+
+
+@pytest.mark.parametrize("lists", [False, True])
+def test_a_page_filled_out_in_place_is_the_page_laid_out_again(lists):
+    """Moving the boxes down (``fill_in_place``) gives the boxes and the PDF that laying out again with the
+    rules gives: the worker keeps the moved layout instead of laying the chunk out a second time."""
+    from bookbuild.layout.makeup import fill_in_place
+
+    base = "h2 { margin: 12pt 0 4pt; } ul { margin: 5pt 0; }"
+    html, css = _short_page_book(lists)
+    again, _ = _laid_out_with_context(html, base + css)
+    moved, context = _laid_out_with_context(html, base)
+    before = _geometry(moved)
+    assert fill_in_place(context, list(moved.pages), css)
+    assert _geometry(moved) != before  # something moved
+    assert _geometry(moved) == _geometry(again)
+    assert moved.write_pdf() == again.write_pdf()
+
+
+def test_a_page_with_a_float_is_laid_out_again_not_filled_in_place():
+    from bookbuild.layout.makeup import fill_in_place
+
+    html, css = _short_page_book(False)
+    floated = html.replace('<p data-b="c:2">', '<p style="float: right; width: 20mm">Aside.</p><p data-b="c:2">')
+    document, context = _laid_out_with_context(floated, "")
+    assert not fill_in_place(context, list(document.pages), css)
+    assert not fill_in_place(context, list(document.pages), '[data-b="c:2"] { margin-top: 0.3em; }\n')
+
+
+def test_a_page_whose_framed_box_would_grow_is_laid_out_again_not_filled_in_place():
+    """A block with a border or a ground shows its height: how tall a layout makes it is left to the layout."""
+    from bookbuild.layout.makeup import fill_in_place
+
+    html, css = _short_page_book(False)
+    document, context = _laid_out_with_context(html, "")
+    assert fill_in_place(context, list(document.pages), css)
+    framed = html.replace('<section class="chapter">', '<section class="chapter" style="border-left: 1px solid">')
+    document, context = _laid_out_with_context(framed, "")
+    assert not fill_in_place(context, list(document.pages), css)
+
+
+def test_corrections_filled_in_place_are_split_from_those_laid_out():
+    from bookbuild.layout.makeup import FILLED_IN_PLACE, split_filled
+
+    assert split_filled("a { }\n") == ("a { }\n", "")
+    assert split_filled("a { }\n" + FILLED_IN_PLACE + "b { }\n") == ("a { }\n", "b { }\n")
+
+
 def test_the_sample_student_booklet_has_no_layout_fault(sample_build):
     assert [fault.message() for fault in check_layout(sample_build["pdf"])] == []
 
@@ -216,3 +301,34 @@ def test_a_continued_note_is_cut_where_its_line_ended_and_the_rest_called_from_t
     undone = ElementTree.fromstring(ElementTree.tostring(_chapter()))
     rearrange(undone, "/* continue-note n1 at 3 in c:1 2 */\n/* continue-note n1 off */\n")
     assert ElementTree.tostring(undone) == ElementTree.tostring(_chapter())
+
+
+def test_a_chunk_filled_in_place_is_the_chunk_laid_out_again_and_the_cached_one(monkeypatch):
+    """The worker keeps a chunk's pages filled out in place (one layout, not two); laid out again from the
+    cache's corrections, or with those corrections laid out as CSS, it gives the same PDF."""
+    from dataclasses import replace
+
+    from bookbuild.layout import worker
+    from bookbuild.layout.makeup import FILLED_IN_PLACE
+    from bookbuild.layout.worker import FinishJob, LayoutJob, Styles
+
+    html, _ = _short_page_book(True)
+    styles = Styles((("css", _PAGE_CSS + "h2 { margin: 12pt 0 4pt; } ul { margin: 5pt 0; }"),), "file:///", ("/",),
+                    "pdf/ua-1")
+    renders = []
+    render = worker._render
+    monkeypatch.setattr(worker, "_render", lambda *args: renders.append(args[3]) or render(*args))
+
+    def pdf(job: LayoutJob) -> tuple[bytes, str]:
+        layout = worker.lay_out_chunk(job)
+        finished = worker.finish_chunk(FinishJob(job.key, job.label, 0, None, (), True, "id", False, "/"))
+        return finished.pdf, layout.corrections
+
+    job = LayoutJob("cold", "chapter", html, styles, "right", (), False)
+    cold, corrections = pdf(job)
+    assert corrections.startswith(FILLED_IN_PLACE)  # the pages were filled out, and nothing else mended
+    assert len(renders) == 1  # not laid out again for it
+    cached, _ = pdf(replace(job, key="cached", corrections=corrections))
+    laid_out, _ = pdf(replace(job, key="again", corrections=corrections.replace(FILLED_IN_PLACE, "")))
+    assert cold == cached == laid_out
+    assert FILLED_IN_PLACE not in renders[-1] and "margin-top" in renders[-1]

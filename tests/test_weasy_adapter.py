@@ -57,6 +57,21 @@ def test_render_hands_the_layout_context_over_before_the_pages_are_made():
         assert hasattr(context, name), name
 
 
+def test_a_moved_page_has_its_backgrounds_and_anchors_read_again():
+    seen = []
+    html = '<p>One</p><div id="box" style="background: #ccc"><a href="#box">Two</a></div>'
+    document = lay_out(html, on_context=seen.append)
+    page = document.pages[0]
+    block = next(box for box in walk_boxes(weasy.page_box(page)) if getattr(box, "element_tag", "") == "div")
+    anchor_y, link_y = page.anchors["box"][1], page.links[0][2][1]
+    painted_y = block.background.layers[0].painting_area[1]
+    block.translate(dy=20)
+    weasy.page_moved(seen[0], page)
+    assert page.anchors["box"][1] == pytest.approx(anchor_y + 20)
+    assert page.links[0][2][1] == pytest.approx(link_y + 20)
+    assert block.background.layers[0].painting_area[1] == pytest.approx(painted_y + 20)
+
+
 def test_without_a_hook_render_is_weasyprints_own():
     assert len(lay_out("<p>One</p>").pages) == len(weasyprint.HTML(string="<p>One</p>").render(
         stylesheets=[weasyprint.CSS(string=MARGIN_CSS)]).pages)

@@ -845,3 +845,192 @@ def _gaps(box) -> list[tuple[Any, Any, Any]]:
             # column, a floating term is left alone.
             gaps += _gaps(child)
     return gaps
+
+
+# -- pages filled out without laying them out again ------------------------------------------------------------
+
+FILLED_IN_PLACE = "/* filled out in place */\n"  # in a chunk's corrections: the rules after it were applied so
+_FEATHER_RULE = re.compile(r'\[data-b="([^"]+)"\] \{ margin-top: (-?\d+\.\d\d)px !important; \}')
+
+
+def split_filled(corrections: str) -> tuple[str, str]:
+    """The corrections to lay out, and the rules (``feathered``'s) to apply to that layout in place."""
+    head, mark, tail = corrections.partition(FILLED_IN_PLACE)
+    return (head, tail) if mark else (corrections, "")
+
+
+def fill_in_place(context, pages: list, rules: str) -> bool:
+    """Apply *rules* (``feathered``'s margins above blocks of running text) to a laid-out chunk (*pages*: all
+    the pages of its layout, the next chunk's first one too, if laid out) by moving its
+    boxes down, as laying it out again with them would place them: each block starts its given margin below the
+    block before it, what follows it on the page moves down as much, and the blocks holding it grow.  Line
+    and page breaks are left as they are, which is what ``feathered`` makes sure of (the space added is less
+    than the space left).  False, with nothing promised of the pages, when a rule is not one of those or
+    a page is not plain running text (floats, positioned boxes, columns, clearance): then lay it out again."""
+    wanted = {}
+    for line in rules.splitlines():
+        found = _FEATHER_RULE.fullmatch(line)
+        if found is None:
+            return False
+        wanted[found.group(1)] = float(found.group(2))
+    moved = []
+    for page, following in zip(pages, [*pages[1:], None]):
+        chains = _numbered_chains(page, wanted)
+        if chains is None:
+            return False
+        if not chains:
+            continue
+        continued = set()
+        if following is not None and _flow_root(following) is not None:
+            continued = {id(getattr(box, "element", None)) for box in walk_boxes(_flow_root(following))}
+        heights = _heights(_flow_root(page))
+        for name, chain in reversed(chains):  # from the foot up: the blocks above the one moved are as laid out
+            if not _move_down(chain, wanted.pop(name)):
+                return False
+        if not _refit(_flow_root(page), heights, continued):
+            return False
+        moved.append(page)
+    if wanted:
+        return False
+    from .weasy import page_moved
+
+    for page in moved:
+        page_moved(context, page)
+    return True
+
+
+def _numbered_chains(page, names: dict) -> list | None:
+    """(name, [the boxes from the page's flow root down to the block]) of each block of *names* that starts
+    on *page*; None when the page holds a box that moving blocks down would not move as a new layout does."""
+    chains: list = []
+    root = _flow_root(page)
+    if root is None:
+        return chains
+
+    def walk(box, chain: list) -> bool:
+        if type(box).__name__ == "AbsolutePlaceholder" and box.element_tag.endswith("::marker"):
+            return True  # a list item's number, placed beside the item: it moves with it
+        if box.is_floated() or box.is_absolutely_positioned() or box.is_running():
+            return False  # placed by rules of its own, which moving the blocks around it does not follow
+        kind = type(box).__name__
+        if kind in ("LineBox", "TextBox", "InlineBox") or "Replaced" in kind or kind.startswith("Table"):
+            return True
+        if kind != "BlockBox" or box.style["column_count"] not in ("auto", 1):
+            return False
+        element = getattr(box, "element", None)
+        name = element.get("data-b") if element is not None else None
+        if name in names and box.element_tag != "span" and all(name != done for done, _ in chains):
+            chains.append((name, [*chain, box]))
+        return all(walk(child, [*chain, box]) for child in box.children)
+
+    plain = walk(root, [])
+    return chains if plain or not chains else None
+
+
+def _margins_below(box) -> list[float]:
+    """The margins that collapse below *box*: its own, and its last child's when nothing parts them."""
+    margins = [box.margin_bottom]
+    children = [child for child in box.children if type(child).__name__ != "AbsolutePlaceholder"]
+    if children and type(children[-1]).__name__ == "BlockBox" and not (box.border_bottom_width or box.padding_bottom):
+        margins += _margins_below(children[-1])
+    return margins
+
+
+def _collapsed(margins: list[float]) -> float:
+    """Adjoining margins collapsed into one (CSS 2, 8.3.1): the largest positive one and the most negative."""
+    return max(0, *margins) + min(0, *margins)
+
+
+def _move_down(chain: list, margin: float) -> bool:
+    """Give the last box of *chain* a margin of *margin* above it (the gap to the block before it grows to
+    it), moving it and what follows it down, in its block and in the blocks holding it (their heights are
+    made again by ``_refit``)."""
+    box, parent = chain[-1], chain[-2] if len(chain) > 1 else None
+    if parent is None or getattr(box, "clearance", None) is not None:
+        return False
+    index = next((number for number, child in enumerate(parent.children) if child is box), 0)
+    if not index:
+        return False
+    before = parent.children[index - 1]
+    if type(before).__name__ != "BlockBox" or min(before.margin_bottom, box.margin_top) < 0:
+        return False
+    top = box.border_box_y()
+    bottom = before.border_box_y() + before.border_height()
+    above = _margins_below(before)
+    if abs(_collapsed([*above, box.margin_top]) - (top - bottom)) > 0.0001:
+        return False  # the space between the two blocks is not their margins collapsed: leave it to a layout
+    shift = bottom + _collapsed([*above, margin]) - top
+    box.translate(dy=shift)
+    box.position_y -= margin - box.margin_top
+    box.margin_top = margin
+    for child in parent.children[index + 1:]:
+        child.translate(dy=shift)
+    for inner, outer in zip(reversed(chain[1:-1]), reversed(chain[:-2])):
+        position = next(number for number, child in enumerate(outer.children) if child is inner)
+        for child in outer.children[position + 1:]:
+            child.translate(dy=shift)
+    return True
+
+
+def _blocks(root) -> list:
+    """The block boxes under *root*, each after the blocks it holds."""
+    found = []
+
+    def walk(box) -> None:
+        for child in getattr(box, "children", ()):
+            if type(child).__name__ == "BlockBox":
+                walk(child)
+        found.append(box)
+
+    walk(root)
+    return found
+
+
+def _content_end(box) -> float:
+    ends = [child.border_box_y() + child.border_height() if type(child).__name__ != "LineBox"
+            else child.position_y + child.height
+            for child in box.children if type(child).__name__ != "AbsolutePlaceholder"]
+    return max(ends, default=box.content_box_y())
+
+
+def _drawn(box) -> bool:
+    """Whether a block's height shows: it has a background, a border or an outline."""
+    style = box.style
+    return bool(getattr(box, "background", None) is not None
+                or box.border_top_width or box.border_bottom_width or box.border_left_width
+                or box.border_right_width or style["box_decoration_break"] == "clone"
+                or (style["outline_width"] and style["outline_style"] != "none"))
+
+
+def _heights(root) -> dict:
+    """Of each block of a page: where what it holds ends, its height and where its content starts."""
+    return {id(box): (_content_end(box), box.height, box.content_box_y()) for box in _blocks(root)}
+
+
+def _refit(root, heights: dict, continued: set[int]) -> bool:
+    """Give each block of a page whose blocks moved the height a layout would give it: taller or shorter
+    by as much as what it holds ends lower or higher, and a block going on to the next page (its element
+    in *continued*) reaching the foot of the page if it did.  False when that height is not known."""
+    for box in _blocks(root):
+        end, height, top = heights[id(box)]
+        if box.height == "auto" or box.style["height"] != "auto":
+            continue
+        if box.min_height or box.max_height != float("inf"):
+            return False
+        content, now = end - top, _content_end(box) - box.content_box_y()  # what it holds, before and now
+        if abs(now - content) < 1e-9 and abs(box.content_box_y() - top) < 1e-9:
+            continue  # neither moved nor changed
+        if _drawn(box):
+            return False  # a ground or a frame drawn at the height found here: only a layout is sure of it
+        if id(box.element) not in continued:
+            box.height = height + now - content
+            continue
+        if height < content - 0.0001:
+            return False  # not the height of what it holds: leave it to a layout
+        if height > content + 0.0001:  # it reached the foot of the page: it still does, or goes past it
+            box.height = max(now, top + height - box.content_box_y())
+        elif now >= content - 0.0001:
+            box.height = height + now - content
+        else:
+            return False  # how far the foot of the page is below it, a layout knows
+    return True

@@ -89,6 +89,19 @@ def make_margins(context: Any, page_box: Any, state: Any) -> None:
     page_box.children = tuple(page_box.children) + tuple(margins)
 
 
+def page_moved(context: Any, page: Any) -> None:
+    """After boxes of a laid-out page were moved: its backgrounds laid out again
+    (``weasyprint.layout.background.layout_backgrounds``, as the layout ends with) and its links, anchors and
+    bookmarks read again from its boxes (``weasyprint.anchors.gather_anchors``, as ``Page`` does)."""
+    from weasyprint.anchors import gather_anchors
+    from weasyprint.layout.background import layout_backgrounds
+
+    box = page_box(page)
+    layout_backgrounds(box, context.get_image_from_uri)
+    page.anchors, page.links, page.bookmarks, page.forms = {}, [], [], {None: []}
+    gather_anchors(box, page.anchors, page.links, page.bookmarks, page.forms)
+
+
 # -- footnotes ------------------------------------------------------------------------------------------------
 
 

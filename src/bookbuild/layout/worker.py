@@ -37,7 +37,7 @@ from ..errors import BookbuildError
 from ..pagemap import PageMapPart, read_page_map_part
 from . import weasy
 from .corrections import MAX_NOTE_CORRECTIONS, layout_corrections
-from .makeup import has_moves, rearrange
+from .makeup import FILLED_IN_PLACE, fill_in_place, has_moves, rearrange, split_filled
 from .pages import last_page_stands_alone, sections
 from .preflight import Finding, preflight, printed_page_label
 
@@ -140,17 +140,36 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
         if has_moves(corrections):  # figures moved down the text (makeup.py): in a freshly parsed document
             source = HTML(string=job.html, base_url=job.styles.base_url, url_fetcher=fetcher)
             rearrange(source.etree_element, corrections)
-        document, context, used = _render(source, sheets, fonts, side + corrections, job)
+        laid, filled = split_filled(corrections)
+        document, context, used = _render(source, sheets, fonts, side + laid, job)
         pages = _content_pages(document, job)
+        if filled and not fill_in_place(context, list(document.pages), filled):  # not expected: this layout took them
+            document, context, used = _render(source, sheets, fonts, side + laid + filled, job)
+            pages = _content_pages(document, job)
         if job.corrections is not None or attempt == MAX_NOTE_CORRECTIONS:
             break  # the cache's corrections were found for this very chunk, or no pass is left to lay them out
         more = layout_corrections(document.copy(pages), tightened, corrections)
         if not more:
             break
+        if _filled_in_place(document, context, pages, more, set(tightened), corrections, attempt):
+            corrections += FILLED_IN_PLACE + more
+            break
         corrections += more
     layout = _describe(context, used, pages, job, corrections)
     _held[job.key] = _Held(document, context, pages, layout, job.styles)
     return layout
+
+
+def _filled_in_place(document, context, pages: list, more: str, tightened: set[str], corrections: str,
+                     attempt: int) -> bool:
+    """Whether *more* (pages filled out: the corrections' last step) was applied to the layout in place, with
+    nothing left to mend after it; else the chunk is laid out again with it, as before.  Moving the boxes
+    gives the pages laying the chunk out again would give, at a fraction of the cost."""
+    if not fill_in_place(context, list(document.pages), more):
+        return False
+    if attempt + 1 == MAX_NOTE_CORRECTIONS:
+        return True  # the layout with *more* would be the last one: kept without looking at it again
+    return not layout_corrections(document.copy(pages), tightened, corrections + more)
 
 
 def _styles(styles: Styles):
