@@ -158,7 +158,7 @@ def find_faults(pages: Sequence[Page], outline_openers: set[int]) -> list[Fault]
         faults += _loose_lines(page, body, space)
         last = page.lines[-1] if page.lines else None
         if last is not None and following is not None and last.height > body * HEADING_SIZE_FACTOR and \
-                page.number not in designed:  # a title page's title may sit anywhere
+                page.number >= first and page.number not in covers:  # a title page's title may sit anywhere
             faults.append(Fault(page, "a heading at the foot of the page", last.text))
     faults += _unequal_spreads(pages, openers | covers, step)
     return sorted(faults, key=lambda fault: fault.page.number)
