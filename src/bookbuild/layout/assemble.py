@@ -22,6 +22,11 @@ WeasyPrint writes for the whole book:
 * the metadata, XMP, language, MarkInfo and viewer preferences of the
   first chunk (all chunks share the book's ``<head>``), and the book's
   identifier as the file identifier.
+
+The chunks are opened one at a time, and each is let go of once its pages,
+structure tree and destinations are copied: qpdf holds every object of an
+open PDF in memory, so the join holds the book and one chunk, not the book
+twice.
 """
 
 from __future__ import annotations
