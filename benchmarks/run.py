@@ -49,7 +49,8 @@ EPOCH = "1767225600"
 @dataclass(frozen=True)
 class Measurement:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the largest sum of resident memory (RSS) of the command's processes
+    peak_pss_mb: float | None = None  # the largest sum of their proportional set size: shared pages split
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,21 @@ class Row:
 
 
 def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in kB.
+    """Resident memory of a process and all its descendants, in kB (see _tree_memory_kb)."""
+    return _tree_memory_kb(root)[0]
+
+
+def _tree_memory_kb(root: int) -> tuple[int, int]:
+    """Resident memory (RSS) of a process and all its descendants, in kB; and their proportional set size
+    (PSS, from /proc/PID/smaps_rollup: a page shared by k of the processes, such as the libraries' code,
+    counts 1/k in each), 0 where it cannot be read.
 
     A child that is still its parent's copy (forked or vforked to run another
     program, not yet exec'd: the same command line) is not counted: its
     resident pages are its parent's, counted already. Starting ``fc-match`` or
     ``pdftotext`` from a 250 MB build would otherwise count 250 MB twice.
     """
-    total, stack = 0, [(root, None)]
+    total, proportional, stack = 0, 0, [(root, None)]
     while stack:
         pid, parent_command = stack.pop()
         try:
@@ -84,16 +92,21 @@ def _tree_rss_kb(root: int) -> int:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
                         break
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                    proportional += next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+            except OSError:
+                pass
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as children:
                     stack.extend((int(child), command) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
-    return total
+    return total, proportional
 
 
 def measure(command: list[str] | str, cwd: Path, env: dict[str, str] | None = None) -> Measurement:
-    peak = 0
+    peak = peak_pss = 0
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, shell=isinstance(command, str), stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE,
@@ -101,9 +114,10 @@ def measure(command: list[str] | str, cwd: Path, env: dict[str, str] | None = No
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
+            rss, pss = _tree_memory_kb(process.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -114,7 +128,7 @@ def measure(command: list[str] | str, cwd: Path, env: dict[str, str] | None = No
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"command failed ({process.returncode}): {command}\n{errors.decode(errors='replace')}")
-    return Measurement(seconds, peak / 1024)
+    return Measurement(seconds, peak / 1024, peak_pss / 1024 if peak_pss else None)
 
 
 def median_of(repeat: int, command, cwd: Path, before=None) -> Measurement:
@@ -123,7 +137,9 @@ def median_of(repeat: int, command, cwd: Path, before=None) -> Measurement:
         if before:
             before()
         runs.append(measure(command, cwd))
-    return Measurement(statistics.median(r.seconds for r in runs), statistics.median(r.peak_mb for r in runs))
+    pss = [r.peak_pss_mb for r in runs if r.peak_pss_mb is not None]
+    return Measurement(statistics.median(r.seconds for r in runs), statistics.median(r.peak_mb for r in runs),
+                       statistics.median(pss) if pss else None)
 
 
 class Spinner:
@@ -143,7 +159,18 @@ class Spinner:
         self.process.wait()
 
 
-def rows_for(corpus: str, chapters: int, load: str, repeat: int, work: Path) -> list[Row]:
+ROWS = {  # --rows: a short name for each row
+    "weasyprint": "Pandoc → HTML → WeasyPrint", "typst": "Pandoc → Typst", "pandoc-epub": "Pandoc → EPUB",
+    "pdf-cold": "bookbuild pdf, cold", "pdf-jobs1": "bookbuild pdf, cold, --jobs 1",
+    "pdf-unchanged": "bookbuild pdf, nothing changed", "pdf-edited": "bookbuild pdf, one chapter edited",
+    "epub-cached": "bookbuild epub, print layout cached", "epub-cold": "bookbuild epub, cold",
+    "epub-screen": "bookbuild epub, not printed", "all-cold": "bookbuild all, cold",
+}
+
+
+def rows_for(corpus: str, chapters: int, load: str, repeat: int, work: Path,
+             chosen: frozenset[str] = frozenset(ROWS)) -> list[Row]:
+    """The rows named in *chosen* (keys of ROWS; default all) for one corpus, size and machine state."""
     root = work / f"{corpus}{chapters}"
     manuscript = write_corpus(chapters, root, corpus)
     screen = work / f"{corpus}{chapters}-screen"  # the same book, declared as not printed
@@ -170,18 +197,29 @@ def rows_for(corpus: str, chapters: int, load: str, repeat: int, work: Path) -> 
         return Row(corpus, chapters, load, name, value, reference, pages)
 
     weasy = "Pandoc → HTML → WeasyPrint"
-    rows = [row(weasy, median_of(repeat, f"{common} -s -o ../pandoc.html && {python} -m weasyprint "
-                                 f"../pandoc.html ../pandoc.pdf -s ../a5.css", manuscript),
-                pages=_pages(root / "pandoc.pdf"))]
-    rows.append(row("Pandoc → Typst", median_of(repeat, typst, manuscript), weasy, _pages(root / "pandoc-typst.pdf")))
-    rows.append(row("Pandoc → EPUB", median_of(repeat, f"{common} -o ../pandoc.epub", manuscript)))
+    rows = []
+    if "weasyprint" in chosen:
+        rows.append(row(weasy, median_of(repeat, f"{common} -s -o ../pandoc.html && {python} -m weasyprint "
+                                         f"../pandoc.html ../pandoc.pdf -s ../a5.css", manuscript),
+                        pages=_pages(root / "pandoc.pdf")))
+    if "typst" in chosen:
+        rows.append(row("Pandoc → Typst", median_of(repeat, typst, manuscript), weasy,
+                        _pages(root / "pandoc-typst.pdf")))
+    if "pandoc-epub" in chosen:
+        rows.append(row("Pandoc → EPUB", median_of(repeat, f"{common} -o ../pandoc.epub", manuscript)))
     pdf_name = out / f"benchmark-book-of-{chapters}-chapters.pdf"
-    rows.append(row("bookbuild pdf, cold", median_of(repeat, bookbuild("pdf"), root, clean), weasy, _pages(pdf_name)))
-    rows.append(row("bookbuild pdf, cold, --jobs 1", median_of(repeat, bookbuild("pdf", "--jobs", "1"), root, clean),
-                    "bookbuild pdf, cold"))
+    if "pdf-cold" in chosen:
+        rows.append(row("bookbuild pdf, cold", median_of(repeat, bookbuild("pdf"), root, clean), weasy,
+                        _pages(pdf_name)))
+    if "pdf-jobs1" in chosen:
+        rows.append(row("bookbuild pdf, cold, --jobs 1",
+                        median_of(repeat, bookbuild("pdf", "--jobs", "1"), root, clean), "bookbuild pdf, cold"))
+    if not chosen & {"pdf-unchanged", "pdf-edited", "epub-cached", "epub-cold", "epub-screen", "all-cold"}:
+        return rows
     measure(bookbuild("pdf"), root)  # the record of a default build
-    rows.append(row("bookbuild pdf, nothing changed", median_of(repeat, bookbuild("pdf"), root),
-                    "bookbuild pdf, cold"))
+    if "pdf-unchanged" in chosen:
+        rows.append(row("bookbuild pdf, nothing changed", median_of(repeat, bookbuild("pdf"), root),
+                        "bookbuild pdf, cold"))
     edited = manuscript / "01-chapter.md"
     original = edited.read_text(encoding="utf-8")
     counter = [0]
@@ -190,17 +228,23 @@ def rows_for(corpus: str, chapters: int, load: str, repeat: int, work: Path) -> 
         counter[0] += 1
         edited.write_text(original + f"\nOne more sentence, edit number {counter[0]}.\n", encoding="utf-8")
 
-    rows.append(row("bookbuild pdf, one chapter edited", median_of(repeat, bookbuild("pdf"), root, edit),
-                    "bookbuild pdf, cold"))
-    edited.write_text(original, encoding="utf-8")
-    measure(bookbuild("pdf"), root)
-    rows.append(row("bookbuild epub, print layout cached", median_of(repeat, bookbuild("epub"), root),
-                    "Pandoc → EPUB"))
-    rows.append(row("bookbuild epub, cold", median_of(repeat, bookbuild("epub"), root, clean), "Pandoc → EPUB"))
-    rows.append(row("bookbuild epub, not printed", median_of(repeat, bookbuild("epub", project=screen), screen,
-                                                             clean_screen), "Pandoc → EPUB"))
-    rows.append(row("bookbuild all, cold", median_of(repeat, bookbuild("all", "--edition", "student"), root, clean),
-                    "bookbuild pdf, cold"))
+    if "pdf-edited" in chosen:
+        rows.append(row("bookbuild pdf, one chapter edited", median_of(repeat, bookbuild("pdf"), root, edit),
+                        "bookbuild pdf, cold"))
+        edited.write_text(original, encoding="utf-8")
+        measure(bookbuild("pdf"), root)
+    if "epub-cached" in chosen:
+        rows.append(row("bookbuild epub, print layout cached", median_of(repeat, bookbuild("epub"), root),
+                        "Pandoc → EPUB"))
+    if "epub-cold" in chosen:
+        rows.append(row("bookbuild epub, cold", median_of(repeat, bookbuild("epub"), root, clean), "Pandoc → EPUB"))
+    if "epub-screen" in chosen:
+        rows.append(row("bookbuild epub, not printed", median_of(repeat, bookbuild("epub", project=screen), screen,
+                                                                 clean_screen), "Pandoc → EPUB"))
+    if "all-cold" in chosen:
+        rows.append(row("bookbuild all, cold",
+                        median_of(repeat, bookbuild("all", "--edition", "student"), root, clean),
+                        "bookbuild pdf, cold"))
     return rows
 
 
@@ -235,8 +279,9 @@ def _memory_gb() -> float:
 
 def table(rows: list[Row]) -> str:
     """The rows as a Markdown table, each with its time and memory ratio to the row it is compared with."""
-    lines = ["| corpus | chapters | machine | path | wall s | peak MB | pages | time ratio | memory ratio |",
-             "|---|---:|---|---|---:|---:|---:|---|---|"]
+    lines = ["| corpus | chapters | machine | path | wall s | peak MB | pages | time ratio | memory ratio | "
+             "peak PSS MB |",
+             "|---|---:|---|---|---:|---:|---:|---|---|---:|"]
     for row in rows:
         reference = next((other for other in rows if (other.corpus, other.chapters, other.load, other.name)
                           == (row.corpus, row.chapters, row.load, row.reference)), None)
@@ -246,8 +291,9 @@ def table(rows: list[Row]) -> str:
             time_ratio = f"{ratio:.{3 if ratio < 0.1 else 2}f}× {_short(row.reference)}"
             memory_ratio = f"{row.value.peak_mb / reference.value.peak_mb:.2f}×"
         pages = "" if row.pages is None else str(row.pages)
+        pss = "" if row.value.peak_pss_mb is None else f"{row.value.peak_pss_mb:.0f}"
         lines.append(f"| {row.corpus} | {row.chapters} | {row.load} | {row.name} | {row.value.seconds:.2f} | "
-                     f"{row.value.peak_mb:.0f} | {pages} | {time_ratio} | {memory_ratio} |")
+                     f"{row.value.peak_mb:.0f} | {pages} | {time_ratio} | {memory_ratio} | {pss} |")
     return "\n".join(lines)
 
 
@@ -290,6 +336,8 @@ def main() -> int:
     parser.add_argument("--load", nargs="+", choices=("idle", "loaded"), default=["idle", "loaded"],
                         help="idle: as the machine is; loaded: with one core kept busy by a spinner")
     parser.add_argument("--repeat", type=int, default=1, help="runs per command; the median is shown")
+    parser.add_argument("--rows", nargs="+", choices=tuple(ROWS), default=list(ROWS),
+                        help="the rows to measure (default: all), such as --rows weasyprint pdf-cold")
     parser.add_argument("--work", type=Path, help="where to write the corpora (default: a temporary folder)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bookbuild-bench-"))
@@ -302,9 +350,9 @@ def main() -> int:
                 started = os.getloadavg()[0]
                 if load == "loaded":
                     with Spinner():
-                        found = rows_for(corpus, chapters, load, args.repeat, work)
+                        found = rows_for(corpus, chapters, load, args.repeat, work, frozenset(args.rows))
                 else:
-                    found = rows_for(corpus, chapters, load, args.repeat, work)
+                    found = rows_for(corpus, chapters, load, args.repeat, work, frozenset(args.rows))
                 rows.extend(found)
                 print(f"\n{corpus}, {chapters} chapters, {load} (load average {started:.2f} before, "
                       f"{os.getloadavg()[0]:.2f} after):\n{table(found)}", flush=True)
@@ -312,7 +360,9 @@ def main() -> int:
     for line in scaling(rows):
         print(line)
     print("\nratios: against the row named (a bookbuild PDF against the WeasyPrint path, an EPUB against Pandoc's, "
-          "a rebuild against a cold build); memory: sum of every process of the command")
+          "a rebuild against a cold build); memory: sum of every process of the command's resident memory (RSS; "
+          "the ratios use it), and beside it the sum of their proportional set sizes (PSS: pages shared between "
+          "the processes, such as libraries, counted once)")
     return 0
 
 

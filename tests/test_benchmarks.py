@@ -101,3 +101,19 @@ def test_memory_counts_children_once_and_a_forked_copy_not_at_all():
             os.kill(int(child), 9)
         process.kill()
         process.wait()
+
+
+def test_the_table_shows_pss_beside_rss_and_rows_can_be_chosen():
+    import os
+
+    run = _module("run")
+    rows = [run.Row("dense", 20, "idle", "bookbuild pdf, cold", run.Measurement(6.0, 300.0, 280.4)),
+            run.Row("dense", 20, "idle", "bookbuild pdf, cold, --jobs 1", run.Measurement(9.0, 200.0),
+                    "bookbuild pdf, cold")]
+    table = run.table(rows)
+    assert "| peak MB | pages | time ratio | memory ratio | peak PSS MB |" in table
+    assert "| bookbuild pdf, cold | 6.00 | 300 |  |  |  | 280 |" in table
+    assert table.endswith("| 1.50× cold pdf | 0.67× |  |")  # no PSS measured: left empty, never made up
+    rss, pss = run._tree_memory_kb(os.getpid())
+    assert rss > 0 and 0 < pss <= rss * 1.05
+    assert set(run.ROWS.values()) >= {"Pandoc → HTML → WeasyPrint", "bookbuild pdf, cold"}

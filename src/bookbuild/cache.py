@@ -58,18 +58,31 @@ class LayoutCache:
         self.folder = folder
         self.used: set[str] = set()
         self._waiting: list[tuple[str, dict[str, Any], bytes | None]] | None = None
+        self._first_waiting: dict[str, int] = {}  # key -> where its first entry waits (found at once, not scanned)
 
     def hold(self) -> None:
         """Keep new entries in memory until ``flush``: a build that fails leaves the cache as it was."""
         self._waiting = []
+        self._first_waiting = {}
 
     def flush(self) -> None:
         waiting, self._waiting = self._waiting or [], None
+        self._first_waiting = {}
         for key, record, pdf in waiting:
             self.put(key, record, pdf)
 
     def discard(self) -> None:
         self._waiting = None
+        self._first_waiting = {}
+
+    def _waiting_entry(self, key: str, with_pdf: bool = False) -> tuple[str, dict[str, Any], bytes | None] | None:
+        """The first entry of *key* waiting to be written (with a PDF, if *with_pdf*)."""
+        if not self._waiting or key not in self._first_waiting:
+            return None
+        if not with_pdf:
+            return self._waiting[self._first_waiting[key]]
+        return next((entry for entry in self._waiting[self._first_waiting[key]:]
+                     if entry[0] == key and entry[2] is not None), None)
 
     def _path(self, key: str, suffix: str) -> Path:
         assert self.folder is not None
@@ -78,9 +91,9 @@ class LayoutCache:
     def get(self, key: str) -> dict[str, Any] | None:
         if self.folder is None:
             return None
-        for waiting, record, _ in self._waiting or ():
-            if waiting == key:
-                return record
+        waiting = self._waiting_entry(key)
+        if waiting is not None:
+            return waiting[1]
         record = _json_of(read_signed(self._path(key, ".json")))
         if record is None:
             return None
@@ -90,9 +103,9 @@ class LayoutCache:
     def get_pdf(self, key: str) -> bytes | None:
         if self.folder is None:
             return None
-        for waiting, _, pdf in self._waiting or ():
-            if waiting == key and pdf is not None:
-                return pdf
+        waiting = self._waiting_entry(key, with_pdf=True)
+        if waiting is not None:
+            return waiting[2]
         data = read_signed(self._path(key, ".pdf"))
         if data is None:
             return None
@@ -104,6 +117,7 @@ class LayoutCache:
             return
         self.used.add(key)
         if self._waiting is not None:
+            self._first_waiting.setdefault(key, len(self._waiting))
             self._waiting.append((key, record, pdf))
             return
         if pdf is not None:

@@ -140,19 +140,25 @@ def infer_labels(folios: list[str | None]) -> list[str]:
     page vi is vii), in the same style; a book without any printed number is
     numbered 1, 2, 3 …
     """
+    following: list[int | None] = [None] * len(folios)  # the next numbered page after each page
+    after = None
+    for index in range(len(folios) - 1, -1, -1):
+        following[index] = after
+        if folios[index] is not None:
+            after = index
     labels = []
+    before = None  # the last numbered page so far
     for index, folio in enumerate(folios):
         if folio is not None:
             labels.append(folio)
+            before = index
             continue
         label = None
-        after = next((i for i in range(index + 1, len(folios)) if folios[i] is not None), None)
+        after = following[index]
         if after is not None:
             label = _shifted(str(folios[after]), index - after)
-        if label is None:
-            before = next((i for i in range(index - 1, -1, -1) if folios[i] is not None), None)
-            if before is not None:
-                label = _shifted(str(folios[before]), index - before)
+        if label is None and before is not None:
+            label = _shifted(str(folios[before]), index - before)
         labels.append(label or str(index + 1))
     return labels
 

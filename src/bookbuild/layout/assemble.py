@@ -22,6 +22,11 @@ WeasyPrint writes for the whole book:
 * the metadata, XMP, language, MarkInfo and viewer preferences of the
   first chunk (all chunks share the book's ``<head>``), and the book's
   identifier as the file identifier.
+
+The chunks are opened one at a time, and each is let go of once its pages,
+structure tree and destinations are copied: qpdf holds every object of an
+open PDF in memory, so the join holds the book and one chunk, not the book
+twice.
 """
 
 from __future__ import annotations
@@ -63,43 +68,75 @@ def assemble_pdf(chunks: Sequence[ChunkPdf], bookmarks: Sequence[Bookmark], iden
     """
     import pikepdf
 
-    sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
     book = pikepdf.new()
-    interleaved = order is not None
-    if order is None:
-        order = [(index, page) for index, source in enumerate(sources) for page in range(len(source.pages))]
+    structure = _Structure(book) if tagged else None
+    named: dict[str, object] = {}  # the named destinations, the first chunk holding a name giving it
+    versions = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # the destinations are joined below
-        for place in order:
-            if place is None:
-                book.pages.append(_blank_page(book, book.pages[-1] if len(book.pages) else sources[0].pages[0]))
-            else:
-                book.pages.append(sources[place[0]].pages[place[1]])
+        if order is None:
+            # One chunk at a time, let go of once its pages, structure and destinations are copied: qpdf keeps
+            # every object of an open PDF in memory (about 1.5 kB each, a hundred a tagged page), so holding
+            # every chunk open until the book is written would take as much again as the book itself.
+            order = []
+            for index, chunk in enumerate(chunks):
+                source = pikepdf.open(io.BytesIO(chunk.pdf))
+                start = len(book.pages)
+                for page in source.pages:
+                    book.pages.append(page)
+                order.extend((index, page) for page in range(len(source.pages)))
+                _take(book, index, source, chunk, [book.pages[start + page] for page in range(len(source.pages))],
+                      structure, named)
+                versions.append(source.pdf_version)
+                source.close()
+            interleaved = False
+        else:
+            sources = [pikepdf.open(io.BytesIO(chunk.pdf)) for chunk in chunks]
+            for place in order:
+                if place is None:
+                    book.pages.append(_blank_page(book, book.pages[-1] if len(book.pages) else sources[0].pages[0]))
+                else:
+                    book.pages.append(sources[place[0]].pages[place[1]])
+            for index, (source, chunk) in enumerate(zip(sources, chunks)):
+                placed = [page for page, place in zip(book.pages, order) if place is not None and place[0] == index]
+                _take(book, index, source, chunk, placed, structure, named)
+                versions.append(source.pdf_version)
+            for source in sources:
+                source.close()
+            interleaved = True
     _distinguish_font_subsets(book)
-    first = sources[0]
-    for key in CATALOG_KEYS:
-        if key in first.Root:
-            book.Root[key] = _copied(book, first, first.Root[key])
-    if "/Info" in first.trailer:
-        book.trailer.Info = _copied(book, first, first.trailer.Info)
     if created:
         _stamp(book, created)
     if labels:
         set_page_labels(book, labels)
-    if tagged:
-        _join_structure(book, sources, list(order))
+    if structure is not None:
+        structure.finish(list(order))
         if interleaved:
             _in_page_order(book)
-    _join_destinations(book, sources, chunks)
+    _name_destinations(book, named)
     _add_outline(book, bookmarks)
     book.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
     output = io.BytesIO()
-    book.save(output, deterministic_id=True, min_version=max(s.pdf_version for s in sources),
+    book.save(output, deterministic_id=True, min_version=max(versions),
               object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
               stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    for source in sources:
-        source.close()
     return output.getvalue()
+
+
+def _take(book, index: int, source, chunk: ChunkPdf, placed: list, structure: _Structure | None,
+          named: dict[str, object]) -> None:
+    """What the book takes of chunk *index*'s PDF (*source*), its pages already copied (*placed*: the book's
+    pages that came from it, in order): the first chunk's catalog entries and document information, the
+    chunk's structure tree and its named destinations."""
+    if index == 0:
+        for key in CATALOG_KEYS:
+            if key in source.Root:
+                book.Root[key] = _copied(book, source, source.Root[key])
+        if "/Info" in source.trailer:
+            book.trailer.Info = _copied(book, source, source.trailer.Info)
+    if structure is not None:
+        structure.add(source, placed)
+    _collect_destinations(book, source, chunk, named)
 
 
 def _blank_page(book, like):
@@ -214,26 +251,32 @@ def _copied(book, source, value):
     return value
 
 
-def _join_structure(book, sources, order: list[tuple[int, int] | None]) -> None:
-    """One StructTreeRoot, one Document element, and the parent tree numbered through the book (*order*: where
-    each of the book's pages comes from, as in :func:`assemble_pdf`)."""
-    import pikepdf
+class _Structure:
+    """One StructTreeRoot and one Document element for the book, the chunks' structure trees added one by one,
+    and the parent tree numbered through the book when every page is placed."""
 
-    root = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-    document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document,
-                                                     P=root, K=pikepdf.Array()))
-    parent_tree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array()))
-    root.K = pikepdf.Array([document])
-    root.ParentTree = parent_tree
-    role_map = pikepdf.Dictionary()
-    entries_of: list[dict[int, object]] = []  # per source: its page's parent-tree entry, by its page number
-    annotation_entries: list = []  # (struct element, annotation), in the order of the chunks
-    for index, source in enumerate(sources):
+    def __init__(self, book):
+        import pikepdf
+
+        self.book = book
+        self.root = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+        self.document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem,
+                                                              S=pikepdf.Name.Document, P=self.root,
+                                                              K=pikepdf.Array()))
+        self.role_map = pikepdf.Dictionary()
+        self.entries_of: list[dict[int, object]] = []  # per source: its page's parent-tree entry, by page number
+        self.annotation_entries: list = []  # (struct element, annotation), in the order of the chunks
+
+    def add(self, source, placed: list) -> None:
+        """The structure of the next chunk's PDF, *source*, whose pages the book holds as *placed*."""
+        import pikepdf
+
         entries: dict[int, object] = {}
-        entries_of.append(entries)
+        self.entries_of.append(entries)
         if "/StructTreeRoot" not in source.Root:
-            continue
-        tree = book.copy_foreign(source.Root.StructTreeRoot)
+            return
+        document = self.document
+        tree = self.book.copy_foreign(source.Root.StructTreeRoot)
         old_documents = _kids(tree.get("/K"))
         old = {element.objgen for element in old_documents}
         for old_document in old_documents:
@@ -243,7 +286,7 @@ def _join_structure(book, sources, order: list[tuple[int, int] | None]) -> None:
                 document.K.append(kid)
         if "/RoleMap" in tree:
             for name, value in tree.RoleMap.items():
-                role_map.setdefault(name, value)  # type: ignore[operator]
+                self.role_map.setdefault(name, value)  # type: ignore[operator]
         numbers = _number_tree(tree.ParentTree)
         count = len(source.pages)
         for number in range(count):
@@ -255,29 +298,37 @@ def _join_structure(book, sources, order: list[tuple[int, int] | None]) -> None:
             entries[number] = entry
         local = {number: value for number, value in numbers.items() if number >= count}
         annotations = {}
-        for page, place in zip(book.pages, order):
-            if place is None or place[0] != index:
-                continue
+        for page in placed:
             for annotation in page.obj.get("/Annots", pikepdf.Array()):
                 if "/StructParent" in annotation:
                     annotations[int(annotation.StructParent)] = annotation
         for number in sorted(local):
-            annotation_entries.append((local[number], annotations.get(number)))
-    page_entries = [pikepdf.Array() if place is None else entries_of[place[0]].get(place[1], pikepdf.Array())
-                    for place in order]
-    nums = parent_tree.Nums
-    for index, (page, entry) in enumerate(zip(book.pages, page_entries)):
-        page.obj.StructParents = index
-        nums.append(index)
-        nums.append(entry)
-    for number, (element, annotation) in enumerate(annotation_entries, start=len(page_entries)):
-        if annotation is not None:
-            annotation.StructParent = number
-        nums.append(number)
-        nums.append(element)
-    if len(role_map):
-        root.RoleMap = role_map
-    book.Root.StructTreeRoot = root
+            self.annotation_entries.append((local[number], annotations.get(number)))
+
+    def finish(self, order: list[tuple[int, int] | None]) -> None:
+        """The parent tree, numbered through the book (*order*: where each of its pages comes from, as in
+        :func:`assemble_pdf`), and the structure tree in the catalog."""
+        import pikepdf
+
+        book, root = self.book, self.root
+        parent_tree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array()))
+        root.K = pikepdf.Array([self.document])
+        root.ParentTree = parent_tree
+        page_entries = [pikepdf.Array() if place is None else self.entries_of[place[0]].get(place[1], pikepdf.Array())
+                        for place in order]
+        nums = parent_tree.Nums
+        for index, (page, entry) in enumerate(zip(book.pages, page_entries)):
+            page.obj.StructParents = index
+            nums.append(index)
+            nums.append(entry)
+        for number, (element, annotation) in enumerate(self.annotation_entries, start=len(page_entries)):
+            if annotation is not None:
+                annotation.StructParent = number
+            nums.append(number)
+            nums.append(element)
+        if len(self.role_map):
+            root.RoleMap = self.role_map
+        book.Root.StructTreeRoot = root
 
 
 def _in_page_order(book) -> None:
@@ -331,19 +382,22 @@ def _number_tree(node) -> dict[int, object]:
     return found
 
 
-def _join_destinations(book, sources, chunks: Sequence[ChunkPdf]) -> None:
-    """The named destinations of the ids each chunk holds, sorted, as one name tree."""
+def _collect_destinations(book, source, chunk: ChunkPdf, named: dict[str, object]) -> None:
+    """The named destinations of the ids *chunk* holds, copied into *book* (a name already taken keeps its
+    first destination)."""
+    names = source.Root.get("/Names")
+    dests = names.get("/Dests") if names is not None else None
+    if dests is None:
+        return
+    for name, destination in _name_tree(dests):
+        if (chunk.anchors is None or name in chunk.anchors) and name not in named:
+            named[name] = _copied(book, source, destination)
+
+
+def _name_destinations(book, named: dict[str, object]) -> None:
+    """The book's named destinations, sorted, as one name tree."""
     import pikepdf
 
-    named: dict[str, object] = {}
-    for source, chunk in zip(sources, chunks):
-        names = source.Root.get("/Names")
-        dests = names.get("/Dests") if names is not None else None
-        if dests is None:
-            continue
-        for name, destination in _name_tree(dests):
-            if (chunk.anchors is None or name in chunk.anchors) and name not in named:
-                named[name] = _copied(book, source, destination)
     if not named:
         return
     flat = pikepdf.Array()

@@ -83,12 +83,28 @@ class _LayOutWhole(Exception):
 
 
 @dataclass
+class _Known:
+    """What the layouts known so far give, worked out once for each set of them: where each chunk starts, the
+    page counter and named strings before it. Without it, every question about one chunk would count through
+    the chunks before it, and a book of n chapters would cost n³ steps to schedule instead of n²."""
+
+    version: int = 0  # grows whenever a chunk's layout changes
+    counted: int = -1  # the version the lists below were worked out for
+    starts: list = field(default_factory=list)  # the book's page where each chunk starts (None: not known yet)
+    offsets: list = field(default_factory=list)  # the page counter of the book's page before each chunk
+    strings: list = field(default_factory=list)  # the named strings in force where each chunk starts
+
+
+@dataclass
 class _State:
     chunk: Chunk
     base: str  # the key of the chunk's content
+    known: _Known = field(default_factory=_Known, repr=False)  # shared by the book's chunks
     side: str = RIGHT  # the side its current layout started on
     targets: dict[str, int] = field(default_factory=dict)  # the numbers its current layout was given
-    layout: ChunkLayout | None = None
+    _layout: ChunkLayout | None = None
+    anchor_pages: dict[str, int] = field(default_factory=dict, repr=False)  # its layout's anchors, by id
+    first_reset: int | None = None  # the first page of its layout that sets the page counter itself
     layout_key: str | None = None  # names the layout in the cache: content, side and the numbers it printed
     worker_key: str | None = None  # names the layout in the worker that made it
     holder: int | None = None  # the worker holding its layout
@@ -97,6 +113,21 @@ class _State:
     attempts: int = 0
     pages: ChunkPages | None = None
     finished_as: str | None = None  # the finish key its pages were made for
+    finish_memo: tuple | None = field(default=None, repr=False)  # (what it was made from, its finish job)
+    index_keys: dict[str, str] = field(default_factory=dict, repr=False)  # side -> key of its printed targets
+
+    @property
+    def layout(self) -> ChunkLayout | None:
+        return self._layout
+
+    @layout.setter
+    def layout(self, layout: ChunkLayout | None) -> None:
+        if layout is not self._layout:
+            self.known.version += 1
+        self._layout = layout
+        self.anchor_pages = dict(layout.anchors) if layout is not None else {}
+        self.first_reset = next((page for page, reset in enumerate(layout.resets) if reset), None) \
+            if layout is not None else None
 
     @property
     def laid_out(self) -> ChunkLayout:
@@ -136,11 +167,12 @@ class _Scheduler:
         base = content_key("book", request.fingerprint, fonts_fingerprint(), repr(request.styles),
                            *_style_texts(request.styles))
         self.states = []
+        self.known = _Known()
         planned_sides = self.plan.get("sides", [])
         for chunk in chunks:
             shown = [uri for uri in request.resources if uri in chunk.html]
             state = _State(chunk, content_key(base, chunk.html, chunk.sentinel, files_fingerprint(
-                _uri_path(uri) for uri in shown)))
+                _uri_path(uri) for uri in shown)), self.known)
             if len(planned_sides) == len(chunks):
                 state.side = planned_sides[chunk.index]
             self.states.append(state)
@@ -151,9 +183,43 @@ class _Scheduler:
 
     # -- what is known ------------------------------------------------------------------------------------
 
+    def count(self) -> _Known:
+        """The start page, page counter and named strings before every chunk, for the layouts known now."""
+        known = self.known
+        if known.counted == known.version:
+            return known
+        starts: list = []
+        offsets: list = []
+        strings_before: list = []
+        start: int | None = 0
+        offset: int | None = 0
+        strings: dict[str, str] | None = {}
+        planned = self.plan.get("strings", [])
+        for state in self.states:
+            starts.append(start)
+            offsets.append(offset)
+            strings_before.append(None if strings is None else tuple(sorted(strings.items())))
+            layout = state.layout
+            if layout is None:
+                start = offset = None
+                if strings is not None and state.chunk.waits:  # the contents, not laid out yet: guessed
+                    strings.update(planned[state.chunk.index] if len(planned) == len(self.states) else {})
+                else:
+                    strings = None
+                continue
+            start = None if start is None else start + layout.page_count
+            if layout.counters:
+                # Counted back to a chunk that resets the page counter, whose last counter stands alone.
+                offset = layout.counters[-1] if any(layout.resets) else \
+                    None if offset is None else offset + layout.counters[-1]
+            if strings is not None:
+                strings.update(layout.strings)
+        known.starts, known.offsets, known.strings = starts + [start], offsets, strings_before
+        known.counted = known.version
+        return known
+
     def start_page(self, index: int) -> int | None:
-        counts = [state.layout.page_count if state.layout else None for state in self.states[:index]]
-        return None if None in counts else sum(count or 0 for count in counts)
+        return self.count().starts[index]
 
     def real_side(self, index: int) -> str | None:
         start = self.start_page(index)
@@ -161,22 +227,14 @@ class _Scheduler:
 
     def offset(self, index: int) -> int | None:
         """The page counter of the book's page before chunk *index*: counted back to a chunk that resets it."""
-        value = 0
-        for state in reversed(self.states[:index]):
-            layout = state.layout
-            if layout is None:
-                return None
-            if layout.counters:
-                value += layout.counters[-1]
-                if any(layout.resets):
-                    break
-        return value
+        return self.count().offsets[index]
 
     def page_counter(self, index: int, page: int) -> int | None:
-        layout = self.states[index].layout
+        state = self.states[index]
+        layout = state.layout
         if layout is None:
             return None
-        if any(layout.resets[:page + 1]):
+        if state.first_reset is not None and state.first_reset <= page:
             return layout.counters[page]
         offset = self.offset(index)
         return None if offset is None else layout.counters[page] + offset
@@ -185,24 +243,12 @@ class _Scheduler:
         index = self.owner.get(name)
         if index is None:
             return None
-        layout = self.states[index].layout
-        if layout is None:
-            return None
-        page = dict(layout.anchors).get(name)
+        page = self.states[index].anchor_pages.get(name)
         return None if page is None else self.page_counter(index, page)
 
     def strings_before(self, index: int) -> tuple[tuple[str, str], ...] | None:
         """The named strings in force where chunk *index* starts (the contents, not laid out yet, are guessed)."""
-        strings: dict[str, str] = {}
-        planned = self.plan.get("strings", [])
-        for state in self.states[:index]:
-            if state.layout is not None:
-                strings.update(state.layout.strings)
-            elif state.chunk.waits:
-                strings.update(planned[state.chunk.index] if len(planned) == len(self.states) else {})
-            else:
-                return None
-        return tuple(sorted(strings.items()))
+        return self.count().strings[index]
 
     def total(self) -> int | None:
         if not self.uses_pages:
@@ -232,12 +278,21 @@ class _Scheduler:
         return side == state.side and all(value == used for value, used in values)
 
     def finish_job(self, state: _State) -> FinishJob | None:
+        """The job that gives the chunk's layout its pages, once the numbers and strings before it are known
+        (its key, a hash, is worked out again only when what it is made from changed)."""
         index = state.chunk.index
         starts_afresh = bool(state.laid_out.resets) and state.laid_out.resets[0]  # its first page resets the counter
         offset = 0 if starts_afresh else self.offset(index)
         strings, total = self.strings_before(index), self.total()
         if offset is None or strings is None or (self.uses_pages and total is None):
             return None
+        made_from = (state.layout_key, state.worker_key, offset, total, strings)
+        if state.finish_memo is None or state.finish_memo[0] != made_from:
+            state.finish_memo = (made_from, self._finish_job(state, offset, total, strings))
+        return state.finish_memo[1]
+
+    def _finish_job(self, state: _State, offset: int, total: int | None,
+                    strings: tuple[tuple[str, str], ...]) -> FinishJob:
         key = content_key(state.layout_key, offset, total, strings, self.request.check, self.request.root)
         return FinishJob(key=state.worker_key or "", label=state.chunk.label, offset=offset, total=total,
                          strings=strings, write=self.request.want_pdf, identifier=key, check=self.request.check,
@@ -245,19 +300,24 @@ class _Scheduler:
 
     # -- the cache -----------------------------------------------------------------------------------------
 
-    def _layout_keys(self, state: _State, side: str, targets: dict[str, int]) -> tuple[str, str | None]:
-        """The key of the chunk's list of printed targets, and of its layout if that list is known."""
-        index_key = content_key(state.base, side)
+    def _layout_keys(self, state: _State, side: str,
+                     targets: dict[str, int] | None) -> tuple[str, str | None, dict[str, int]]:
+        """The key of the chunk's list of printed targets, and of its layout if that list is known; and the
+        numbers the chunk is given (*targets*, else the guesses, worked out only when the cache has the list)."""
+        index_key = state.index_keys.get(side) or state.index_keys.setdefault(side, content_key(state.base, side))
         index = self.cache.get(index_key)
         if index is None:
-            return index_key, None
+            return index_key, None, targets or {}
+        if targets is None:
+            targets = self.guessed_targets(state)
         names = index.get("targets", [])
         if any(name not in targets for name in names):
-            return index_key, None
-        return index_key, content_key(index_key, [(name, targets[name]) for name in names])
+            return index_key, None, targets
+        return index_key, content_key(index_key, [(name, targets[name]) for name in names]), targets
 
-    def from_cache(self, state: _State, side: str, targets: dict[str, int]) -> bool:
-        _, key = self._layout_keys(state, side, targets)
+    def from_cache(self, state: _State, side: str, targets: dict[str, int] | None = None) -> bool:
+        """Take the chunk's layout from the cache if it has one for *side* and *targets* (default: the guesses)."""
+        _, key, targets = self._layout_keys(state, side, targets)
         record = self.cache.get(key) if key else None
         if record is None:
             return False
@@ -327,14 +387,14 @@ class _Scheduler:
         """Take what the cache knows; drop layouts made on a wrong guess and pages made for wrong numbers."""
         for state in self.states:  # first every layout the cache knows: they give the numbers
             if state.layout is None and not state.busy:
-                self.from_cache(state, self.real_side(state.chunk.index) or state.side, self.guessed_targets(state))
+                self.from_cache(state, self.real_side(state.chunk.index) or state.side)
         for state in self.states:
             if state.busy or state.layout is None:
                 continue
             settled = self.settled(state)
             if settled is False and not state.stale:
                 side = self.real_side(state.chunk.index)  # known: the layout was found on the wrong side
-                if side is not None and self.from_cache(state, side, self.guessed_targets(state)):
+                if side is not None and self.from_cache(state, side):
                     settled = self.settled(state)
                 else:
                     state.stale = True
