@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 
 from markdown_it.token import Token
 
-from .config import BookConfig, EditionOptions
+from .config import ALWAYS_AUDIENCES, BookConfig, EditionOptions
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .manuscript import Manuscript, SourceFile, analyse, copy_tokens
 from .project import Project
 
 TEACHER = "teacher"
-DEFAULT_AUDIENCES = ("student", TEACHER)
+DEFAULT_AUDIENCES = ALWAYS_AUDIENCES
 # Boxes that are teacher material by their kind: hidden wherever teacher material is, whatever classes they carry.
 TEACHER_KINDS = ("answers", "teaching-notes", "answer-key")
 # Box names the theme knows besides its labelled callouts.

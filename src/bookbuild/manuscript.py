@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import yaml
 from markdown_it.token import Token
 
-from .config import BookConfig, explain_yaml_error, front_matter_name, repeated_yaml_keys, slugify
+from .config import ALWAYS_AUDIENCES, BookConfig, explain_yaml_error, front_matter_name, repeated_yaml_keys, slugify
 from .errors import BookbuildError, Diagnostics, Report, SourceLocation, closest
 from .images import data_url_problems, image_problems, size_problem
 from .markdown import make_parser
@@ -234,9 +234,7 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
     block = title_block(source)
     text = without_title_block(source)
     found = yaml_block(text)
-    from .editions import DEFAULT_AUDIENCES  # editions builds on this module
-
-    audiences = frozenset(DEFAULT_AUDIENCES) | frozenset(config.audiences)
+    audiences = frozenset(ALWAYS_AUDIENCES) | frozenset(config.audiences)
     front_matter = _read_front_matter(found[0], found[1], location, diagnostics, ignored, audiences) if found else {}
     tokens = make_parser(config.language).parse(without_yaml_block(text), env)
     if block is not None or is_book_metadata(front_matter):

@@ -10,6 +10,7 @@
 from .book import (
     ACCESSIBILITY_FEATURES,
     ACCESSIBILITY_HAZARDS,
+    ALWAYS_AUDIENCES,
     CONFORMANCE_CLAIMS,
     DEFAULT_CITATION_STYLE,
     OUTPUT_TARGETS,
@@ -35,6 +36,7 @@ from .loading import (
 from .schema import LENGTH_UNITS, parse_length
 
 __all__ = [
+    "ALWAYS_AUDIENCES",
     "ACCESSIBILITY_FEATURES", "ACCESSIBILITY_HAZARDS", "CONFORMANCE_CLAIMS", "DEFAULT_CITATION_STYLE",
     "FRONT_MATTER_NAMES", "LENGTH_UNITS", "MAX_CONFIG_BYTES", "OUTPUT_TARGETS", "PAPER_SIZES",
     "AccessibilityOptions", "BookConfig", "EditionOptions", "HandoutOptions", "OutputOptions", "PrintOptions",

@@ -29,6 +29,8 @@ DEFAULT_CITATION_STYLE = "chicago-notes-bibliography"
 # What `bookbuild build all` makes, in this order.
 OUTPUT_TARGETS = ("pdf", "epub", "handouts", "booklet")
 # What it may make: every output of the registry (src/bookbuild/outputs/; tests/test_outputs.py checks they agree).
+# The audiences every book knows, besides those its config adds (editions.py marks material for them).
+ALWAYS_AUDIENCES = ("student", "teacher")
 OUTPUT_CHOICES = ("pdf", "print-shop", "booklet", "epub", "web", "handouts")
 
 # The conformance claims an EPUB can make (EPUB Accessibility 1.1), and the hazard and feature terms of
