@@ -332,8 +332,9 @@ def code_fingerprint(package: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         if path.is_file():
+            data = path.read_bytes()
             digest.update(str(path.relative_to(package)).encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(len(path.read_bytes()).to_bytes(8, "big") + path.read_bytes())
+            digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
 
 
