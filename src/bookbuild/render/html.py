@@ -95,6 +95,13 @@ Env = MutableMapping[str, Any]
 
 LONG_CODE_LINES = 12  # a code block of more lines may break across pages
 
+
+def _pre_tag(content: str, *classes: str) -> str:
+    """The <pre> of a code block: a long listing is marked 'long', to run on to the next page (print.css);
+    a short one is kept whole."""
+    names = [*classes, "long"] if content.count("\n") > LONG_CODE_LINES else list(classes)
+    return f'<pre class="{" ".join(names)}">' if names else "<pre>"
+
 _OPTIONS = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": None,
                         "html": True, "linkify": False, "typographer": True, "quotes": "“”‘’",
                         "maxNesting": 100})
@@ -373,22 +380,18 @@ class BookRenderer(RendererHTML):
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """An indented code block: as a fenced one without a language."""
         content = tokens[idx].content
-        pre = ' class="long"' if content.count("\n") > LONG_CODE_LINES else ""
-        return f"<pre{pre}><code>{escapeHtml(content)}</code></pre>\n"
+        return f"{_pre_tag(content)}<code>{escapeHtml(content)}</code></pre>\n"
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
         """A code block; with a language Pygments knows, highlighted (classes styled by the theme's CSS)."""
         token = tokens[idx]
         language = code_language(token.info)
         lexer = _lexer(language) if language else None
-        # A long listing may run on to the next page (print.css); a short one is kept whole.
-        long = " long" if token.content.count("\n") > LONG_CODE_LINES else ""
         if lexer is None:
             css = f' class="language-{html.escape(language)}"' if language else ""
-            pre = f' class="{long.strip()}"' if long else ""
-            return f"<pre{pre}><code{css}>{html.escape(token.content)}</code></pre>\n"
+            return f"{_pre_tag(token.content)}<code{css}>{html.escape(token.content)}</code></pre>\n"
         highlighted = pygments.highlight(token.content, lexer, _FORMATTER)
-        return (f'<pre class="highlight{long}"><code class="language-{html.escape(language)}">'
+        return (f'{_pre_tag(token.content, "highlight")}<code class="language-{html.escape(language)}">'
                 f"{highlighted}</code></pre>\n")
 
     # -- math ----------------------------------------------------------------
