@@ -236,7 +236,7 @@ def _parse_file(index: int, path: Path, source: str, project: Project, config: B
     found = yaml_block(text)
     audiences = frozenset(ALWAYS_AUDIENCES) | frozenset(config.audiences)
     front_matter = _read_front_matter(found[0], found[1], location, diagnostics, ignored, audiences) if found else {}
-    tokens = make_parser(config.language).parse(without_yaml_block(text), env)
+    tokens = make_parser(config.language).parse(without_yaml_block(text, found), env)
     if block is not None or is_book_metadata(front_matter):
         # Pandoc's document metadata: its title is the book's (see metadata.py), not this chapter's.
         front_matter = {key: value for key, value in front_matter.items() if key != "title"}

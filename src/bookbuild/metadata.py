@@ -163,9 +163,9 @@ def yaml_block(source: str) -> tuple[str, int] | None:
     return None
 
 
-def without_yaml_block(source: str) -> str:
-    """The chapter's text with its YAML block made blank lines (so that line numbers stay right)."""
-    found = yaml_block(source)
+def without_yaml_block(source: str, found: tuple[str, int] | None) -> str:
+    """The chapter's text with its YAML block (*found* by ``yaml_block``) made blank lines, so that line
+    numbers stay right."""
     if found is None:
         return source
     lines = source.split("\n")
