@@ -178,12 +178,15 @@ def _inked_holes_taken_off(pdf: Path, faults: list[Fault]) -> list[Fault]:
     if tool is None or not any(fault.band for fault in faults):
         return faults
     kept = []
+    drawn: dict[int, Any] = {}  # page number -> its drawing (a short page is often one of unequal facing pages)
     for fault in faults:
         if fault.band is None or fault.inked is None:
             kept.append(fault)
             continue
         top, floor = fault.band
-        ink = _lowest_ink(tool, pdf, fault.inked, top, floor)
+        if fault.inked.number not in drawn:
+            drawn[fault.inked.number] = _drawn(tool, pdf, fault.inked.number)
+        ink = _lowest_ink(drawn[fault.inked.number], fault.inked, top, floor)
         top = max(top, ink) if ink is not None else top
         if floor - top > fault.limit * fault.step:
             kept.append(dataclasses.replace(fault, kind=fault.template.format(lines=round((floor - top) / fault.step)),
@@ -191,17 +194,24 @@ def _inked_holes_taken_off(pdf: Path, faults: list[Fault]) -> list[Fault]:
     return kept
 
 
-def _lowest_ink(tool: str, pdf: Path, page: Page, top: float, floor: float) -> float | None:
-    """The lowest point (in points from the top) between *top* and *floor* where the page is inked, or None."""
+def _drawn(tool: str, pdf: Path, number: int):
+    """Page *number* of *pdf* drawn in grey at ``INK_DPI`` (a PIL image), or None when it cannot be."""
     from io import BytesIO
 
     from PIL import Image
 
-    result = subprocess.run([tool, "-gray", "-r", str(INK_DPI), "-f", str(page.number), "-l", str(page.number),
+    result = subprocess.run([tool, "-gray", "-r", str(INK_DPI), "-f", str(number), "-l", str(number),
                              "-singlefile", str(pdf)], capture_output=True, timeout=120)  # the image on stdout
     if result.returncode != 0 or not result.stdout:
         return None
-    image = Image.open(BytesIO(result.stdout)).convert("L")
+    return Image.open(BytesIO(result.stdout)).convert("L")
+
+
+def _lowest_ink(image, page: Page, top: float, floor: float) -> float | None:
+    """The lowest point (in points from the top) between *top* and *floor* where the drawn page is inked, or
+    None."""
+    if image is None:
+        return None
     scale = image.height / page.height
     left = int(min((line.left for line in page.lines), default=0) * scale)
     right = int(max((line.right for line in page.lines), default=page.width) * scale) + 1
