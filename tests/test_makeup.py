@@ -332,3 +332,25 @@ def test_a_chunk_filled_in_place_is_the_chunk_laid_out_again_and_the_cached_one(
     laid_out, _ = pdf(replace(job, key="again", corrections=corrections.replace(FILLED_IN_PLACE, "")))
     assert cold == cached == laid_out
     assert FILLED_IN_PLACE not in renders[-1] and "margin-top" in renders[-1]
+
+
+def test_a_page_with_columns_set_by_their_width_is_laid_out_again_not_filled_in_place():
+    """Columns given a width (``columns: 20mm``, count auto) are balanced again by a layout: moving the blocks
+    of the first column down would leave the next one where it was."""
+    from bookbuild.layout.makeup import fill_in_place
+
+    html, css = _short_page_book(False)
+    columns = html.replace('<div class="box" data-b="c:90">', '<div class="box" data-b="c:90" style="columns: 20mm">')
+    document, context = _laid_out_with_context(columns, "")
+    assert not fill_in_place(context, list(document.pages), css)
+
+
+def test_a_line_opening_with_a_drop_letter_is_read_with_that_letter():
+    # WeasyPrint takes a ::first-letter out of the text into a box of its own; it is still the text's (a cut
+    # counted without it would fall one letter early), unlike a note's call or a ::before.
+    from bookbuild.layout.makeup import _line_text
+
+    document = _laid_out('<p>Words open this paragraph.</p><p class="b">Second.</p>',
+                         "p:first-child::first-letter { font-size: 2em; } .b::before { content: '§ '; }")
+    lines = [box for box in document.pages[0]._page_box.descendants() if type(box).__name__ == "LineBox"]
+    assert [_line_text(line) for line in lines] == ["Words open this paragraph.", "Second."]

@@ -198,13 +198,16 @@ def _content_bottom(page) -> float | None:
     return max(bottoms, default=None)
 
 
+GENERATED = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")  # boxes not in the text
+
+
 def _line_text(line) -> str:
     """The text of a line as the document holds it: generated content (note calls, markers) left out."""
     parts = []
 
     def walk(box) -> None:
-        if "::" in (getattr(box, "element_tag", None) or ""):
-            return  # generated content: a note's call or marker, a ::before
+        if (getattr(box, "element_tag", None) or "").endswith(GENERATED):
+            return  # generated content: a note's call or marker, a ::before (a ::first-letter is the text's own)
         if hasattr(box, "text") and type(box).__name__ == "TextBox":
             parts.append(box.text)
         for child in getattr(box, "children", ()):
@@ -915,8 +918,8 @@ def _numbered_chains(page, names: dict) -> list | None:
         kind = type(box).__name__
         if kind in ("LineBox", "TextBox", "InlineBox") or "Replaced" in kind or kind.startswith("Table"):
             return True
-        if kind != "BlockBox" or box.style["column_count"] not in ("auto", 1):
-            return False
+        if kind != "BlockBox" or box.style["column_count"] not in ("auto", 1) or box.style["column_width"] != "auto":
+            return False  # columns (a count or a width) are balanced again by a layout, not moved down
         element = getattr(box, "element", None)
         name = element.get("data-b") if element is not None else None
         if name in names and box.element_tag != "span" and all(name != done for done, _ in chains):
