@@ -92,6 +92,51 @@ def _pages(label: str) -> ChunkPages:
     return ChunkPages(pdf=None, page_map=PageMapPart((), (), (), ()), bookmarks=((1, label, 0, 0.0, 0.0, "open"),))
 
 
+class GrowingPool(InstantPool):
+    """An instant pool that starts with one worker and takes more when the scheduler asks (``resize``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 1
+        self.workers_used: set[int] = set()
+
+    @property
+    def idle(self) -> list[int]:
+        busy = {worker for worker, *_ in self.jobs}
+        return [worker for worker in range(self.size) if worker not in busy]
+
+    def send(self, worker: int, kind: str, job, label: str) -> None:
+        self.workers_used.add(worker)
+        super().send(worker, kind, job, label)
+
+    def resize(self, size: int) -> None:
+        self.size = size
+
+
+def test_a_core_that_comes_free_gets_a_worker_and_the_book_is_the_same(monkeypatch):
+    # The first count of free cores is a moment's: a passing process would keep the build to one worker. While
+    # many chunks wait, a core seen free at two looks in a row gets a worker; the layout is the same.
+    from bookbuild.layout import book
+
+    request = LayoutRequest(html="", styles=Styles(sheets=(), base_url="", roots=(), variant=""),
+                            identifier=b"0" * 32, plan="pdf", want_pdf=False)
+    fixed = _Scheduler(request, made_up_book(12), LayoutCache(None), GrowingPool(), QUIET).run()
+    monkeypatch.setattr(book, "GROWTH_CHECK_SECONDS", 0.0)
+    looks = []
+    monkeypatch.setattr(book, "room_for_another", lambda workers, busy, waiting: looks.append(
+        (workers, busy, waiting)) or workers < 3)
+    pool = GrowingPool()
+    grown = _Scheduler(request, made_up_book(12), LayoutCache(None), pool, QUIET, grow=True).run()
+    assert pool.size == 3 and pool.workers_used == {0, 1, 2}
+    assert looks[0] == (1, 1, 14)  # one worker laying out the title pages, the other 14 chunks waiting
+    assert all(busy == workers for workers, busy, _ in looks)  # only asked with every worker laying out
+    assert grown.page_count == fixed.page_count and grown.page_map == fixed.page_map
+    # Without grow (--jobs given), the pool is left as it is.
+    pool = GrowingPool()
+    _Scheduler(request, made_up_book(12), LayoutCache(None), pool, QUIET).run()
+    assert pool.size == 1
+
+
 def schedule(chapters: int):
     request = LayoutRequest(html="", styles=Styles(sheets=(), base_url="", roots=(), variant=""),
                             identifier=b"0" * 32, plan="pdf", want_pdf=False)

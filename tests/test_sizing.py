@@ -81,3 +81,20 @@ def test_the_default_never_starts_more_workers_than_free_cores(machine, cores, r
     assert 1 <= sizing.workers_to_start(0) <= free
     for chunks in (1, 4, 5, 23, 200):
         assert 1 <= sizing.workers_for(0, chunks) <= free
+
+
+def test_another_worker_only_for_a_core_nothing_keeps_busy(machine):
+    # One worker laying out, nothing else running: the second core is free.
+    machine(2, "1.00 0.50 0.20 2/300 1234\n")  # this process and the worker
+    assert sizing.room_for_another(workers=1, busy=1, waiting=10)
+    # A spinner besides: no core is free.
+    machine(2, "2.00 1.50 1.00 3/300 1234\n")
+    assert not sizing.room_for_another(workers=1, busy=1, waiting=10)
+    # A worker per core already, or too few chunks left to be worth a new worker's start-up.
+    machine(2, "0.00 0.00 0.00 1/300 1234\n")
+    assert not sizing.room_for_another(workers=2, busy=2, waiting=10)
+    assert not sizing.room_for_another(workers=1, busy=1, waiting=sizing.CHUNKS_PER_WORKER - 1)
+    assert sizing.room_for_another(workers=1, busy=1, waiting=sizing.CHUNKS_PER_WORKER)
+    # The load average counts the build's own workers of the last minute: it is not what decides.
+    machine(4, "3.90 3.00 2.00 3/300 1234\n")  # this process and two workers, after a minute of work
+    assert sizing.room_for_another(workers=2, busy=2, waiting=10)

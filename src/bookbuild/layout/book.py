@@ -25,6 +25,7 @@ document, whatever the number of workers.  ``printed.lay_out`` is the entry.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from .assemble import Bookmark, ChunkPdf, assemble_pdf
 from .chunks import WHOLE, Chunk, split_book
 from .pool import Refused, WorkerFailed, WorkerPool
 from .preflight import Finding
+from .sizing import room_for_another
 from .worker import ChunkLayout, ChunkPages, FinishJob, LayoutJob, Styles
 
 MAX_ATTEMPTS = 4  # layouts of one chunk in one build before the book is laid out whole
@@ -143,25 +145,32 @@ class _State:
 
 
 def lay_out_book(request: LayoutRequest, cache: LayoutCache, pool: WorkerPool,
-                 progress: Progress = QUIET) -> BookLayout:
-    """Lay out (or find in the cache) every chunk of the book and join them."""
+                 progress: Progress = QUIET, grow: bool = False) -> BookLayout:
+    """Lay out (or find in the cache) every chunk of the book and join them; with *grow* (no ``--jobs`` given),
+    the pool gains a worker when a core comes free while many chunks wait (``sizing.room_for_another``)."""
     chunks = split_book(request.html)
     try:
-        return _Scheduler(request, chunks, cache, pool, progress).run()
+        return _Scheduler(request, chunks, cache, pool, progress, grow).run()
     except _LayOutWhole:
         if len(chunks) == 1:
             raise RuntimeError("the book could not be laid out") from None
         whole = Chunk(0, WHOLE, "book", request.html, frozenset().union(*(chunk.ids for chunk in chunks)), (), False)
-        return _Scheduler(request, (whole,), cache, pool, progress).run()
+        return _Scheduler(request, (whole,), cache, pool, progress, grow).run()
+
+
+GROWTH_CHECK_SECONDS = 1.0  # at most one look at the free cores per second while laying out
 
 
 class _Scheduler:
     def __init__(self, request: LayoutRequest, chunks: Sequence[Chunk], cache: LayoutCache, pool: WorkerPool,
-                 progress: Progress):
+                 progress: Progress, grow: bool = False):
         self.request = request
         self.cache = cache
         self.pool = pool
         self.progress = progress
+        self.may_grow = grow
+        self.next_growth_check = time.monotonic() + GROWTH_CHECK_SECONDS
+        self.free_seen = 0  # growth checks in a row that found a core free
         self.plan = cache.plan(request.plan)
         self.uses_pages = any(_USES_PAGES.search(text) for text in _style_texts(request.styles))
         base = content_key("book", request.fingerprint, fonts_fingerprint(), repr(request.styles),
@@ -364,6 +373,8 @@ class _Scheduler:
                     break
                 if not self.dispatch() and not self.pool.busy:
                     raise _LayOutWhole()  # nothing can move: never expected, but never a hang
+                if self.grow():
+                    self.dispatch()
                 if self.pool.busy:
                     self.receive()
         except BaseException:
@@ -410,6 +421,25 @@ class _Scheduler:
                 state.pages = state.finished_as = None  # made for numbers that changed
             if state.pages is None:
                 self.finished_from_cache(state, job)
+
+    def grow(self) -> bool:
+        """Start one more worker when every worker is laying out, enough chunks wait, and a core has been seen
+        free at two looks in a row (a second apart, so that a process passing by does not count); whether one
+        was started."""
+        if not self.may_grow or self.pool.idle or time.monotonic() < self.next_growth_check:
+            return False
+        self.next_growth_check = time.monotonic() + GROWTH_CHECK_SECONDS
+        waiting = sum(1 for state in self.states if state.layout is None and not state.busy)
+        workers = self.pool.size
+        if not room_for_another(workers, sum(state.busy for state in self.states), waiting):
+            self.free_seen = 0
+            return False
+        self.free_seen += 1
+        if self.free_seen < 2:
+            return False
+        self.free_seen = 0
+        self.pool.resize(workers + 1)
+        return True
 
     def dispatch(self) -> bool:
         """Give every idle worker a job; whether any job was given."""

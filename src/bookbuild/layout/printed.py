@@ -150,4 +150,4 @@ def lay_out(request: LayoutRequest, settings: LayoutSettings = LayoutSettings(),
     # the free cores when its size is not given (layout/sizing.py).
     workers = workers_for(settings.jobs, chunks) if chunks else (settings.jobs or free_cores())
     return lay_out_book(request, LayoutCache(Path(request.cache_dir)), shared_pool(workers),
-                        settings.progress)
+                        settings.progress, grow=settings.jobs == 0)

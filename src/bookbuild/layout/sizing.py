@@ -11,6 +11,11 @@ default, 0) a build never starts more workers than
 * one per ``CHUNKS_PER_WORKER`` chunks of the book: a short book is laid out
   before a second worker would have imported WeasyPrint.
 
+That count is taken once, as the build starts. While it lays out, the
+scheduler asks ``room_for_another`` once a second whether a core has come free
+since (none of the build's own busy workers counted), and starts one more
+worker when it has, at two looks in a row.
+
 A worker that has a core of its own makes the build faster; one that shares
 a core with another busy process only takes time from the others (the main
 process joining chunks, the worker it competes with).  So on a machine with one
@@ -34,6 +39,15 @@ _measured: dict[str, int] = {}
 
 def busy_elsewhere() -> int:
     """How many processes other than this one keep a core busy now (0 where that cannot be told)."""
+    running, load = _running()
+    if running is None:
+        return 0
+    return max(0, min(running, math.ceil(load)))
+
+
+def _running() -> tuple[int | None, float]:
+    """The fewest processes other than this one seen running over a few samples of ``/proc/loadavg``, and the
+    1-minute load average; (None, 0.0) where that cannot be told."""
     running = []
     load = 0.0
     for sample in range(SAMPLES):
@@ -41,14 +55,14 @@ def busy_elsewhere() -> int:
             with open(LOADAVG, encoding="ascii") as file:
                 fields = file.read().split()
         except OSError:
-            return 0
+            return None, 0.0
         if len(fields) < 4 or "/" not in fields[3]:
-            return 0
+            return None, 0.0
         load = float(fields[0])
         running.append(int(fields[3].split("/")[0]) - 1)  # this process is running: it reads the file
         if sample + 1 < SAMPLES:
             time.sleep(SAMPLE_INTERVAL)
-    return max(0, min(min(running), math.ceil(load)))
+    return min(running), load
 
 
 def free_cores() -> int:
@@ -82,3 +96,22 @@ def workers_for(jobs: int, chunks: int) -> int:
     if jobs > 0:
         return jobs
     return max(1, min(free_cores(), math.ceil(chunks / CHUNKS_PER_WORKER)))
+
+
+def room_for_another(workers: int, busy: int, waiting: int) -> bool:
+    """Whether a build laying out with *workers* workers (no ``--jobs`` given), *busy* of them laying out now,
+    would gain by starting one more: not with a worker per core already, nor for fewer than
+    ``CHUNKS_PER_WORKER`` chunks still *waiting* to be laid out (a new worker first imports WeasyPrint);
+    otherwise when a core is free now that nothing else, and none of the build's own busy workers, keeps busy.
+
+    The build's first count of free cores is a moment's: a process that happened to run then (a file
+    indexer, a compiler finishing) would keep the whole build to fewer workers than the machine has free.
+    The 1-minute load average is not used here: it counts the build's own workers of the last minute.
+    """
+    if workers >= core_count() or waiting < CHUNKS_PER_WORKER:
+        return False
+    running, _ = _running()
+    if running is None:
+        return False
+    elsewhere = max(0, running - busy)
+    return elsewhere + workers < core_count()
