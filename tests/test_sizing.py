@@ -98,3 +98,11 @@ def test_another_worker_only_for_a_core_nothing_keeps_busy(machine):
     # The load average counts the build's own workers of the last minute: it is not what decides.
     machine(4, "3.90 3.00 2.00 3/300 1234\n")  # this process and two workers, after a minute of work
     assert sizing.room_for_another(workers=2, busy=2, waiting=10)
+
+
+def test_the_previews_warm_pool_does_not_grow():
+    # The live preview sizes its warm pool itself; a worker added while one save is laid out would stay.
+    from bookbuild.layout.pool import WorkerPool
+    from bookbuild.serve.workers import WarmPool
+
+    assert WorkerPool.grows and not WarmPool.grows

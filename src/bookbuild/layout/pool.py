@@ -140,6 +140,8 @@ class _Worker:
 class WorkerPool:
     """Worker processes that lay out chunks; a job may go to any idle worker or to one in particular."""
 
+    grows = True  # a build may add a worker when a core comes free while it lays out (book._Scheduler.grow)
+
     def __init__(self, size: int, limits: Limits | None = None):
         self.size = max(1, size)
         self.limits = limits or limits_from_environment()

@@ -149,5 +149,6 @@ def lay_out(request: LayoutRequest, settings: LayoutSettings = LayoutSettings(),
     # As many workers as the free cores and the book's *chunks* (about its chapters: see book_chunks) allow;
     # the free cores when its size is not given (layout/sizing.py).
     workers = workers_for(settings.jobs, chunks) if chunks else (settings.jobs or free_cores())
-    return lay_out_book(request, LayoutCache(Path(request.cache_dir)), shared_pool(workers),
-                        settings.progress, grow=settings.jobs == 0)
+    pool = shared_pool(workers)
+    return lay_out_book(request, LayoutCache(Path(request.cache_dir)), pool, settings.progress,
+                        grow=settings.jobs == 0 and pool.grows)

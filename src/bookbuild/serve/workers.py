@@ -20,6 +20,8 @@ from ..layout.pool import WorkerPool, current_shared_pool, install_shared_pool, 
 class WarmPool(WorkerPool):
     """A pool of layout workers that outlive each book."""
 
+    grows = False  # sized by the preview: a worker added for one save would be kept warm through every other
+
     def close(self) -> None:
         """Keep the idle workers: the next save's chunks are laid out in them at once."""
 
