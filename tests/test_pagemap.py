@@ -480,3 +480,24 @@ def test_one_layout_serves_the_pdf_and_the_epub(project, tmp_path, monkeypatch):
     assert len(calls) == 1
     pipeline.build(root, ("epub",), None, tmp_path / "b", Report(stream=None))
     assert len(calls) == 2  # an EPUB alone lays out the print edition once, for its page numbers
+
+
+def test_a_drop_letter_is_counted_where_a_page_begins_mid_paragraph():
+    # WeasyPrint puts a ::first-letter in a box of its own; it is the paragraph's first letter, not generated
+    # content, so the offset where the next page begins counts it as it counts the letters after it.
+    from weasyprint import CSS, HTML
+
+    from bookbuild.pagemap import read_page_map_part
+
+    words = " ".join(f"word{n}" for n in range(400))
+    html = f'<html><body><section class="chapter"><h1 id="c">C</h1><p data-b="c:1">{words}</p></section></body></html>'
+
+    def starts(css: str):
+        page = "@page { size: 80mm 60mm; margin: 5mm; } p { margin: 0; } "
+        document = HTML(string=html).render(stylesheets=[CSS(string=page + css)])
+        assert len(document.pages) > 1
+        return read_page_map_part(page._page_box for page in document.pages).starts
+
+    plain = starts("")
+    assert plain[1][2] > 0  # the second page begins inside the paragraph
+    assert starts("p::first-letter { color: #800; }") == plain

@@ -243,6 +243,15 @@ def walk_boxes(box: Any) -> Iterator[Any]:
         yield from walk_boxes(child)
 
 
+GENERATED = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")
+
+
+def is_generated(box: Any) -> bool:
+    """Whether a laid-out box is content the stylesheet generated (a note's call or marker, a list number, a
+    ``::before``), not the document's text; a ``::first-letter`` is the text's own first letter."""
+    return (getattr(box, "element_tag", None) or "").endswith(GENERATED)
+
+
 def counted_characters(text: str) -> int:
     """The characters that locate a place in the text: letters and digits."""
     return sum(character.isalnum() for character in text)
@@ -290,12 +299,11 @@ class _LayoutWalker:
     def _content(self, box: Any, path: tuple, number: int) -> Iterator[tuple[Any, tuple]]:
         """The boxes of the main text on this page that hold text or an image, with their elements."""
         element = box.element
-        tag = box.element_tag or ""
         if element is not None:
             self._note_element(element, number)
             if not path or path[-1] is not element:
                 path = path + (element,)
-        if "::" in tag:  # generated content: list numbers, note calls, "(p. 17)"
+        if is_generated(box):  # list numbers, note calls, "(p. 17)"
             return
         if element is not None and EXCLUDED_CLASSES & set((element.get("class") or "").split()):
             return

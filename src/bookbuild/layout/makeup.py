@@ -30,7 +30,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
-from ..pagemap import walk_boxes
+from ..pagemap import is_generated, walk_boxes
 from .weasy import page_box
 
 HOLE_LINES = 2.0  # a figure is deferred when it leaves more than this many lines empty at the foot of its page
@@ -198,16 +198,13 @@ def _content_bottom(page) -> float | None:
     return max(bottoms, default=None)
 
 
-GENERATED = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")  # boxes not in the text
-
-
 def _line_text(line) -> str:
     """The text of a line as the document holds it: generated content (note calls, markers) left out."""
     parts = []
 
     def walk(box) -> None:
-        if (getattr(box, "element_tag", None) or "").endswith(GENERATED):
-            return  # generated content: a note's call or marker, a ::before (a ::first-letter is the text's own)
+        if is_generated(box):
+            return
         if hasattr(box, "text") and type(box).__name__ == "TextBox":
             parts.append(box.text)
         for child in getattr(box, "children", ()):
