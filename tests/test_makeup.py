@@ -355,31 +355,3 @@ def test_a_line_opening_with_a_drop_letter_is_read_with_that_letter():
     lines = [box for box in document.pages[0]._page_box.descendants() if type(box).__name__ == "LineBox"]
     assert [_line_text(line) for line in lines] == ["Words open this paragraph.", "Second."]
 
-
-def test_a_page_short_by_less_than_the_slack_is_left_as_it_is():
-    # The space shared out is the hole less FEATHER_SLACK_LINES lines: a page 1.0 to 1.25 lines short has
-    # none to share, and its gaps must not shrink (which would pull the text up and leave a larger hole).
-    from bookbuild.layout.makeup import FEATHER_FROM_LINES, FEATHER_SLACK_LINES, feathered
-
-    html, _ = _short_page_book(False)
-    document, _ = _laid_out_with_context(html, "")
-    step = 14 * 4 / 3
-    hole = _text_bottom(document.pages[0])
-    spacer = hole - (FEATHER_FROM_LINES + FEATHER_SLACK_LINES) / 2 * step  # leaves a hole inside that band
-    tight = html.replace('<section class="chapter">', f'<section class="chapter"><div style="height: {spacer:.2f}px">'
-                         '</div>')
-    document, _ = _laid_out_with_context(tight, "")
-    assert FEATHER_FROM_LINES * step <= _text_bottom(document.pages[0]) < FEATHER_SLACK_LINES * step
-    assert feathered(document, "") == ""
-
-
-def test_no_note_is_continued_by_the_last_pass_whose_layout_is_not_looked_at_again(monkeypatch):
-    # A continuation is kept only once a layout has shown that it came out as meant (else it is undone): the
-    # corrections of the last pass are laid out and kept unchecked, so they continue no note.
-    from bookbuild.layout import corrections
-
-    document = _laid_out("<p>One short page.</p>", "")
-    move = "/* continue-note n1 at 3 in c:2 4 */\n"
-    monkeypatch.setattr(corrections, "notes_continued", lambda document, done, pushed=False: move)
-    assert corrections.layout_corrections(document, set(), "") == move
-    assert corrections.layout_corrections(document, set(), "", last=True) == ""

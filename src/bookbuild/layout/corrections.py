@@ -20,7 +20,7 @@ HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
 TIGHTER_WORD_SPACING = "-0.02em"  # for a block with a line WeasyPrint broke too early
 
 
-def layout_corrections(document, tightened: set[str], done: str = "", last: bool = False) -> str:
+def layout_corrections(document, tightened: set[str], done: str = "") -> str:
     """The CSS that mends what a layout got wrong, or "" when nothing needs mending.
 
     A block that pushed footnotes off their call's page, or a heading left at
@@ -34,12 +34,9 @@ def layout_corrections(document, tightened: set[str], done: str = "", last: bool
     continued that did not come out as meant is set whole again).  The whole
     book laid out in one process and each chunk laid out in a worker are
     mended alike.
-
-    With *last* (the layout these corrections give will not be looked at again), no note is continued: a
-    continuation is kept only once a layout has shown it came out as meant.
     """
     moves = (deferrals(document, done) or continuations_gone_wrong(document, done)
-             or ("" if last else notes_continued(document, done, pushed=True)))
+             or notes_continued(document, done, pushed=True))
     if moves:
         return moves  # the rest is looked at again in the rearranged layout
     blocks = with_their_headings(document, blocks_pushing_notes_away(document) + headings_left_behind(document))
@@ -52,7 +49,7 @@ def layout_corrections(document, tightened: set[str], done: str = "", last: bool
         return mended
     # Then a long footnote that took its line to the next page is continued there; the last step: pages
     # left short are filled out.
-    return ("" if last else notes_continued(document, done)) or feathered(document, done)
+    return notes_continued(document, done) or feathered(document, done)
 
 
 def blocks_pushing_notes_away(document) -> list[str]:

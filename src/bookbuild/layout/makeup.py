@@ -809,8 +809,6 @@ def feathered(document, done: str) -> str:
         if not weight or any(f'[data-b="{child.element.get("data-b")}"] {{ ' in done for _, child, _ in gaps):
             continue
         share = (hole - FEATHER_SLACK_LINES * step) / weight
-        if share <= 0:
-            continue  # less than the slack left: nothing to share out (and never space taken away)
         for before, child, partner in gaps:
             extra = min(share * _FEATHER_WEIGHT.get(child.element.tag, 1), FEATHER_GAP_LINES * step)
             if partner is not None:  # a term set beside its definition: both are moved down alike

@@ -148,8 +148,7 @@ def lay_out_chunk(job: LayoutJob) -> ChunkLayout:
             pages = _content_pages(document, job)
         if job.corrections is not None or attempt == MAX_NOTE_CORRECTIONS:
             break  # the cache's corrections were found for this very chunk, or no pass is left to lay them out
-        more = layout_corrections(document.copy(pages), tightened, corrections,
-                                  last=attempt + 1 == MAX_NOTE_CORRECTIONS)
+        more = layout_corrections(document.copy(pages), tightened, corrections)
         if not more:
             break
         if _filled_in_place(document, context, pages, more, set(tightened), corrections, attempt):
